@@ -1,0 +1,49 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace linkhub {
+
+// Error codes with abseil's meanings. kInvalidArgument: the input itself is malformed.
+// kFailedPrecondition: well-formed but wrong for the current state. kUpstream: Plaid said no.
+enum class ErrorCode {
+  kInvalidArgument,
+  kNotFound,
+  kAlreadyExists,
+  kFailedPrecondition,
+  kUnauthenticated,
+  kPermissionDenied,
+  kResourceExhausted,
+  kPayloadTooLarge,
+  kUnavailable,
+  kDeadlineExceeded,
+  kUpstream,
+  kInternal,
+};
+
+// What Plaid said, for StackOne's `provider_errors`. Never holds a token or a secret.
+struct ProviderError {
+  int http_status = 0;
+  std::string error_type;
+  std::string error_code;
+  std::string error_message;
+  std::string request_id;
+};
+
+// An error travelling up through Result<T>. `message` is safe to log and to return to a client:
+// it never contains a token, secret or API key.
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  std::optional<ProviderError> provider;
+};
+
+// A short stable name for `code`, e.g. "INVALID_ARGUMENT", for logs.
+const char* ErrorCodeName(ErrorCode code);
+
+inline Error MakeError(ErrorCode code, std::string message) {
+  return Error{code, std::move(message), std::nullopt};
+}
+
+}  // namespace linkhub

@@ -1,0 +1,148 @@
+#include <boost/json/src.hpp>
+
+#include "core/json.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace linkhub {
+
+Result<boost::json::value> ParseJson(std::string_view text, size_t max_depth) {
+  boost::json::parse_options opts;
+  opts.max_depth = max_depth;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec, {}, opts);
+  if (ec) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "body is not valid JSON"));
+  }
+  return v;
+}
+
+namespace {
+
+void AppendDouble(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";  // JSON has no NaN or infinity
+    return;
+  }
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+  std::string_view s(buf, static_cast<size_t>(end - buf));
+  out += s;
+  // Keep integral doubles recognisable as numbers with a fraction-free form ("110"), as JSON allows.
+  (void)ec;
+}
+
+void Append(std::string& out, const boost::json::value& v, int indent, int depth) {
+  auto newline = [&](int d) {
+    if (indent >= 0) {
+      out.push_back('\n');
+      out.append(static_cast<size_t>(d * indent), ' ');
+    }
+  };
+  switch (v.kind()) {
+    case boost::json::kind::object: {
+      const auto& o = v.get_object();
+      if (o.empty()) {
+        out += "{}";
+        return;
+      }
+      out.push_back('{');
+      bool first = true;
+      for (const auto& kv : o) {
+        if (!first) out.push_back(',');
+        first = false;
+        newline(depth + 1);
+        out += boost::json::serialize(boost::json::string_view(kv.key()));
+        out += indent >= 0 ? ": " : ":";
+        Append(out, kv.value(), indent, depth + 1);
+      }
+      newline(depth);
+      out.push_back('}');
+      return;
+    }
+    case boost::json::kind::array: {
+      const auto& a = v.get_array();
+      if (a.empty()) {
+        out += "[]";
+        return;
+      }
+      out.push_back('[');
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        newline(depth + 1);
+        Append(out, a[i], indent, depth + 1);
+      }
+      newline(depth);
+      out.push_back(']');
+      return;
+    }
+    case boost::json::kind::double_:
+      AppendDouble(out, v.get_double());
+      return;
+    default:
+      out += boost::json::serialize(v);
+      return;
+  }
+}
+
+}  // namespace
+
+std::string ToJson(const boost::json::value& v) {
+  std::string out;
+  Append(out, v, -1, 0);
+  return out;
+}
+
+std::string ToPrettyJson(const boost::json::value& v) {
+  std::string out;
+  Append(out, v, 2, 0);
+  return out;
+}
+
+const boost::json::value* Find(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it == o.end() ? nullptr : &it->value();
+}
+
+std::optional<std::string_view> GetString(const boost::json::object& o, std::string_view key) {
+  const auto* v = Find(o, key);
+  if (v == nullptr || !v->is_string()) {
+    return std::nullopt;
+  }
+  return std::string_view(v->get_string());
+}
+
+std::optional<int64_t> GetInt(const boost::json::object& o, std::string_view key) {
+  const auto* v = Find(o, key);
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  if (v->is_int64()) {
+    return v->get_int64();
+  }
+  if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    return static_cast<int64_t>(v->get_uint64());
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> GetBool(const boost::json::object& o, std::string_view key) {
+  const auto* v = Find(o, key);
+  if (v == nullptr || !v->is_bool()) {
+    return std::nullopt;
+  }
+  return v->get_bool();
+}
+
+const boost::json::object* GetObject(const boost::json::object& o, std::string_view key) {
+  const auto* v = Find(o, key);
+  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
+}
+
+const boost::json::array* GetArray(const boost::json::object& o, std::string_view key) {
+  const auto* v = Find(o, key);
+  return v != nullptr && v->is_array() ? &v->get_array() : nullptr;
+}
+
+}  // namespace linkhub

@@ -1,0 +1,33 @@
+#pragma once
+
+// JSON helpers over Boost.JSON. <boost/json/src.hpp> is compiled once, in json.cc; everything
+// else includes only the declarations (BOOST_JSON_NO_LIB is not needed with header-only use).
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace linkhub {
+
+// Parses `text` as one JSON value without throwing; kInvalidArgument on malformed input.
+// `max_depth` bounds nesting so hostile input cannot exhaust the stack.
+Result<boost::json::value> ParseJson(std::string_view text, size_t max_depth = 64);
+
+// Compact serialisation. Unlike boost::json::serialize, doubles come out in their shortest
+// round-trip form ("6.56", not "6.56E0"), as Plaid and most JSON producers write them.
+std::string ToJson(const boost::json::value& v);
+// Pretty serialisation with two-space indentation and "key": value.
+std::string ToPrettyJson(const boost::json::value& v);
+
+// Typed look-ups that never throw: nullptr / nullopt when absent or of another type.
+const boost::json::value* Find(const boost::json::object& o, std::string_view key);
+std::optional<std::string_view> GetString(const boost::json::object& o, std::string_view key);
+std::optional<int64_t> GetInt(const boost::json::object& o, std::string_view key);
+std::optional<bool> GetBool(const boost::json::object& o, std::string_view key);
+const boost::json::object* GetObject(const boost::json::object& o, std::string_view key);
+const boost::json::array* GetArray(const boost::json::object& o, std::string_view key);
+
+}  // namespace linkhub

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.h"
+
+namespace linkhub::http {
+
+using Handler = std::function<Response(Request&)>;
+
+// Maps (method, path) to a handler. Patterns are literal segments and `{name}` segments, which
+// match one non-empty segment and land in Request::path_params; a literal segment wins over a
+// parameter. Not thread-safe while routes are added; safe for concurrent Find() afterwards.
+//
+// Example:
+//   router.Add("GET", "/accounts/{id}", [](Request& r) { return Get(r.PathParam("id")); });
+class Router {
+ public:
+  void Add(std::string method, std::string_view pattern, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;              // null when nothing matched
+    bool path_matched = false;                      // true if the path matched another method
+    std::vector<std::string> allowed_methods;       // for a 405's Allow header
+  };
+  // Finds the handler for `request` and fills its path_params.
+  Match Find(Request& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;  // "{x}" for parameters
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+// Splits "/a/b/" into {"a", "b"}; empty segments other than a trailing one are kept as "".
+std::vector<std::string_view> SplitPath(std::string_view path);
+
+}  // namespace linkhub::http

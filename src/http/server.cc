@@ -1,0 +1,434 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/random.h"
+
+namespace linkhub::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using tuple_awaitable_t = asio::experimental::as_tuple_t<asio::use_awaitable_t<>>;
+constexpr tuple_awaitable_t kTupleAwaitable{};
+
+namespace {
+
+// A connection, tracked so that Stop() can close the idle ones.
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  std::atomic<bool> busy{false};
+};
+
+bool ValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) {
+    return false;
+  }
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string PercentDecodePath(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, const Router& r, ErrorResponder e)
+      : options(std::move(o)),
+        router(r),
+        error_responder(std::move(e)),
+        ioc(std::max(1, options.io_threads)),
+        acceptor(ioc),
+        signals(ioc),
+        grace_timer(ioc) {
+    if (options.handler_threads > 0) {
+      pool = std::make_unique<asio::thread_pool>(options.handler_threads);
+    }
+  }
+
+  ServerOptions options;
+  const Router& router;
+  ErrorResponder error_responder;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::steady_timer grace_timer;
+  std::unique_ptr<asio::thread_pool> pool;
+  uint16_t bound_port = 0;
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::list<std::weak_ptr<Connection>> connections;
+  SecureRandom random;
+
+  asio::awaitable<void> Accept();
+  asio::awaitable<void> Serve(std::shared_ptr<Connection> conn, std::string remote);
+  asio::awaitable<Response> Dispatch(Request& req);
+  asio::awaitable<Response> RunOnPool(Request& req, const Handler& handler);
+  Response CallHandler(Request& req, const Handler& handler);
+  void BeginStop();
+};
+
+Server::Server(ServerOptions options, const Router& router, ErrorResponder error_responder)
+    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(error_responder))) {}
+
+Server::~Server() {
+  if (impl_->pool) {
+    impl_->pool->join();
+  }
+}
+
+Status Server::Start() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                "listen host must be an IP address, got '" + impl_->options.host + "'"));
+  }
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acc.set_option(asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acc.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acc.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return Unexpected(MakeError(ErrorCode::kUnavailable, "cannot listen on " + impl_->options.host +
+                                                             ":" + std::to_string(impl_->options.port) +
+                                                             ": " + ec.message()));
+  }
+  impl_->bound_port = acc.local_endpoint().port();
+  asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
+  return OkStatus();
+}
+
+uint16_t Server::port() const { return impl_->bound_port; }
+
+std::string Server::url() const {
+  std::string host = impl_->options.host;
+  if (host.find(':') != std::string::npos) {
+    host = "[" + host + "]";
+  }
+  return "http://" + host + ":" + std::to_string(impl_->bound_port);
+}
+
+void Server::Run() {
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->options.io_threads; ++i) {
+    threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->ioc.run();
+  for (auto& t : threads) {
+    t.join();
+  }
+}
+
+void Server::Stop() {
+  asio::post(impl_->ioc, [impl = impl_.get()] { impl->BeginStop(); });
+}
+
+void Server::StopOnSignals() {
+  impl_->signals.add(SIGINT);
+  impl_->signals.add(SIGTERM);
+  impl_->signals.async_wait([impl = impl_.get()](const boost::system::error_code& ec, int sig) {
+    if (!ec) {
+      spdlog::info("signal {} received, shutting down", sig);
+      impl->BeginStop();
+    }
+  });
+}
+
+void Server::Impl::BeginStop() {
+  if (stopping.exchange(true)) {
+    return;
+  }
+  boost::system::error_code ec;
+  acceptor.close(ec);
+  signals.cancel(ec);
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard lock(mu);
+    for (auto& w : connections) {
+      if (auto c = w.lock()) {
+        live.push_back(std::move(c));
+      }
+    }
+  }
+  for (auto& c : live) {
+    // Idle connections are closed now; busy ones finish their response with
+    // "Connection: close" and then close themselves.
+    asio::post(c->stream.get_executor(), [c] {
+      if (!c->busy.load()) {
+        boost::system::error_code ignored;
+        c->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        c->stream.socket().close(ignored);
+      }
+    });
+  }
+  grace_timer.expires_after(options.shutdown_grace);
+  grace_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      spdlog::warn("shutdown grace period over; closing remaining connections");
+      ioc.stop();
+    }
+  });
+  // When every connection is gone, cancel the grace timer so that run() returns at once.
+  asio::co_spawn(
+      ioc,
+      [this]() -> asio::awaitable<void> {
+        asio::steady_timer t(co_await asio::this_coro::executor);
+        while (true) {
+          {
+            std::lock_guard lock(mu);
+            std::erase_if(connections, [](auto& w) { return w.expired(); });
+            if (connections.empty()) {
+              break;
+            }
+          }
+          t.expires_after(std::chrono::milliseconds(20));
+          co_await t.async_wait(asio::use_awaitable);
+        }
+        grace_timer.cancel();
+        if (pool) {
+          pool->stop();
+        }
+      },
+      asio::detached);
+}
+
+asio::awaitable<void> Server::Impl::Accept() {
+  while (!stopping.load()) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTupleAwaitable);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping.load()) {
+        break;
+      }
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    boost::system::error_code rec;
+    auto ep = socket.remote_endpoint(rec);
+    std::string remote = rec ? "" : ep.address().to_string();
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    {
+      std::lock_guard lock(mu);
+      std::erase_if(connections, [](auto& w) { return w.expired(); });
+      connections.push_back(conn);
+    }
+    auto executor = conn->stream.get_executor();
+    asio::co_spawn(executor, Serve(std::move(conn), std::move(remote)), asio::detached);
+  }
+}
+
+Response Server::Impl::CallHandler(Request& req, const Handler& handler) {
+  // Handlers report failures through their Response; an escaping exception is a bug, answered
+  // as a 500 rather than crashing the server.
+  try {
+    return handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} threw: {}", req.method, req.path, e.what());
+  } catch (...) {
+    spdlog::error("handler for {} {} threw a non-exception", req.method, req.path);
+  }
+  return error_responder(req, 500, "internal error");
+}
+
+asio::awaitable<Response> Server::Impl::RunOnPool(Request& req, const Handler& handler) {
+  // Runs the handler on the pool and resumes this coroutine on its own executor afterwards.
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+      [this, &req, &handler](auto completion) {
+        asio::post(*pool, [this, &req, &handler, completion = std::move(completion)]() mutable {
+          Response r = CallHandler(req, handler);
+          auto ex = asio::get_associated_executor(completion);
+          asio::dispatch(ex, [completion = std::move(completion), r = std::move(r)]() mutable {
+            std::move(completion)(std::move(r));
+          });
+        });
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<Response> Server::Impl::Dispatch(Request& req) {
+  auto match = router.Find(req);
+  if (match.handler == nullptr) {
+    if (match.path_matched) {
+      Response r = error_responder(req, 405, "method " + req.method + " is not allowed on " + req.path);
+      std::string allow;
+      for (auto& m : match.allowed_methods) {
+        allow += (allow.empty() ? "" : ", ") + m;
+      }
+      r.headers.Set("Allow", allow);
+      co_return r;
+    }
+    co_return error_responder(req, 404, "no route for " + req.method + " " + req.path);
+  }
+  if (pool) {
+    co_return co_await RunOnPool(req, *match.handler);
+  }
+  co_return CallHandler(req, *match.handler);
+}
+
+asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std::string remote) {
+  beast::flat_buffer buffer;
+  auto& stream = conn->stream;
+  while (true) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+
+    stream.expires_after(options.idle_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTupleAwaitable);
+    auto started = std::chrono::steady_clock::now();
+    int early_status = 0;
+    std::string early_message;
+    if (hec) {
+      if (hec == bhttp::error::body_limit) {
+        // Beast checks Content-Length against the body limit as soon as the header is parsed.
+        early_status = 413;
+        early_message = "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
+      } else if (hec == bhttp::error::header_limit) {
+        early_status = 431;
+        early_message = "request header fields too large";
+      } else if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
+                 hec == asio::error::operation_aborted || hec == asio::error::eof ||
+                 hec == asio::error::connection_reset || hec == asio::error::bad_descriptor ||
+                 buffer.size() == 0) {
+        break;  // the peer went away, or idled out: nothing to answer
+      } else {
+        early_status = 400;
+        early_message = "malformed HTTP request";
+      }
+    }
+    conn->busy = true;
+    if (early_status == 0) {
+      auto content_length = parser.content_length();
+      if (content_length && *content_length > options.max_body_bytes) {
+        early_status = 413;
+        early_message = "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
+      } else {
+        stream.expires_after(options.read_timeout);
+        auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTupleAwaitable);
+        if (bec == bhttp::error::body_limit) {
+          early_status = 413;
+          early_message = "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
+        } else if (bec == beast::error::timeout) {
+          early_status = 408;
+          early_message = "request body not received in time";
+        } else if (bec) {
+          break;
+        }
+      }
+    }
+
+    Request req;
+    req.remote_address = remote;
+    bool keep_alive = false;
+    if (parser.is_header_done()) {
+      auto& msg = parser.get();
+      req.method = std::string(msg.method_string());
+      req.target = std::string(msg.target());
+      auto q = req.target.find('?');
+      req.path = PercentDecodePath(std::string_view(req.target).substr(0, q));
+      req.query = q == std::string::npos ? "" : req.target.substr(q + 1);
+      for (const auto& field : msg) {
+        req.headers.Add(std::string(field.name_string()), std::string(field.value()));
+      }
+      keep_alive = msg.keep_alive();
+      if (early_status == 0) {
+        req.body = std::move(msg.body());
+      }
+    }
+    auto rid = req.headers.Get("X-Request-Id");
+    req.request_id = rid && ValidRequestId(*rid) ? std::string(*rid) : NewBase62(random, 15);
+
+    Response res;
+    if (early_status != 0) {
+      res = error_responder(req, early_status, early_message);
+      keep_alive = false;  // the rest of the stream cannot be trusted
+    } else {
+      res = co_await Dispatch(req);
+    }
+
+    if (res.delay.count() > 0) {
+      asio::steady_timer t(co_await asio::this_coro::executor);
+      t.expires_after(res.delay);
+      co_await t.async_wait(kTupleAwaitable);
+    }
+    auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    if (res.drop_connection) {
+      spdlog::info("{} {} dropped {:.1f}ms rid={}", req.method, req.path, elapsed.count(),
+                   req.request_id);
+      break;
+    }
+    if (stopping.load()) {
+      keep_alive = false;
+    }
+
+    bhttp::response<bhttp::string_body> out;
+    out.version(11);
+    out.result(static_cast<unsigned>(res.status));
+    for (const auto& [k, v] : res.headers.fields()) {
+      out.insert(k, v);
+    }
+    if (out.find(bhttp::field::server) == out.end()) {
+      out.set(bhttp::field::server, options.server_header);
+    }
+    out.set("X-Request-Id", req.request_id);
+    out.keep_alive(keep_alive);
+    bool head = req.method == "HEAD";
+    size_t bytes = res.body.size();
+    out.body() = head ? std::string() : std::move(res.body);
+    out.prepare_payload();
+    if (head) {
+      out.content_length(bytes);
+    }
+    stream.expires_after(options.read_timeout);
+    auto [wec, wn] = co_await bhttp::async_write(stream, out, kTupleAwaitable);
+    spdlog::info("{} {} {} {}B {:.1f}ms rid={}", req.method.empty() ? "-" : req.method,
+                 req.path.empty() ? "-" : req.path, res.status, bytes, elapsed.count(),
+                 req.request_id);
+    conn->busy = false;
+    if (wec || !keep_alive) {
+      break;
+    }
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().close(ignored);
+}
+
+}  // namespace linkhub::http

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "core/result.h"
+#include "http/message.h"
+#include "http/router.h"
+
+namespace linkhub::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0 picks a free port; see Server::port()
+  int io_threads = 1;
+  // Handlers run on a separate pool of this many threads so that blocking work (databases,
+  // outbound HTTP) never stalls the I/O threads. 0 runs handlers inline on the I/O thread, for
+  // handlers that never block.
+  int handler_threads = 0;
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 << 10;
+  // Time allowed to read a request's body once its header arrived.
+  std::chrono::milliseconds read_timeout{30'000};
+  // Time a keep-alive connection may wait for (and read the header of) its next request.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // On Stop(), in-flight requests get this long to finish before connections are cut.
+  std::chrono::milliseconds shutdown_grace{10'000};
+  std::string server_header = "linkhub";
+};
+
+// Builds the body for errors the server answers itself (unknown route 404, 405, 413, 431,
+// malformed request 400, handler failure 500), so each product keeps its own error shape.
+using ErrorResponder = std::function<Response(const Request&, int status, const std::string& message)>;
+
+// An HTTP/1.1 server on Boost.Beast/Asio: keep-alive, size limits, read and idle timeouts, a log
+// line per request (method, path without query, status, bytes, latency, request id — never
+// headers, query strings or bodies, which may carry secrets), graceful shutdown.
+//
+// Thread-safety: Start() and Run() once, from one thread; Stop() from any thread, any number of
+// times. The router must outlive the server and not change after Start().
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, ErrorResponder error_responder);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens. kUnavailable if the address cannot be bound, kInvalidArgument if the host
+  // is not an IP address.
+  Status Start();
+  // The bound port. REQUIRES: Start() succeeded.
+  uint16_t port() const;
+  // "http://HOST:PORT". REQUIRES: Start() succeeded.
+  std::string url() const;
+  // Serves until Stop(); returns once every connection is closed (or the grace period ran out).
+  // Uses the calling thread plus io_threads - 1 more.
+  void Run();
+  // Stops accepting, closes idle connections, lets in-flight requests finish within the grace
+  // period, then returns from Run(). Safe from any thread and from a signal-handling context
+  // that is an Asio handler.
+  void Stop();
+  // Makes SIGINT and SIGTERM call Stop(). Call before Run().
+  void StopOnSignals();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace linkhub::http

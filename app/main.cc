@@ -4,8 +4,9 @@
 #include <cstdio>
 
 int main(int argc, char** argv) {
-  CLI::App app{"linkhub: a self-hostable account-linking hub for Plaid with a StackOne-compatible API",
-               "linkhub"};
+  CLI::App app{
+      "linkhub: a self-hostable account-linking hub for Plaid with a StackOne-compatible API",
+      "linkhub"};
   bool version = false;
   app.add_flag("--version", version, "print the version and exit");
   app.require_subcommand(0, 1);

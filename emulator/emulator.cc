@@ -73,7 +73,8 @@ std::string Emulator::NewToken(const char* kind) {
   return std::string(kind) + "-" + config_.env + "-" + NewUuid(random_);
 }
 
-http::Response Emulator::ServerError(const http::Request& req, int status, const std::string& message) {
+http::Response Emulator::ServerError(const http::Request& req, int status,
+                                     const std::string& message) {
   PlaidError e;
   switch (status) {
     case 404:
@@ -118,11 +119,10 @@ void Emulator::RegisterRoutes(http::Router& router) {
       {"personal_finance_category_version", Kind::kString, false, false, {"v1", "v2"}},
       {"days_requested", Kind::kInteger, false, false, {}, nullptr, 1, 730},
       {"account_id", Kind::kString}};
-  static const ObjectSpec kSync = {
-      {"access_token", Kind::kNonEmptyString, true},
-      {"cursor", Kind::kString},
-      {"count", Kind::kInteger, false, false, {}, nullptr, 1, 500},
-      {"options", Kind::kObject, false, false, {}, &kSyncOptions}};
+  static const ObjectSpec kSync = {{"access_token", Kind::kNonEmptyString, true},
+                                   {"cursor", Kind::kString},
+                                   {"count", Kind::kInteger, false, false, {}, nullptr, 1, 500},
+                                   {"options", Kind::kObject, false, false, {}, &kSyncOptions}};
   static const ObjectSpec kTxGetOptions = {
       {"account_ids", Kind::kStringArray},
       {"count", Kind::kInteger, false, false, {}, nullptr, 1, 500},
@@ -133,24 +133,25 @@ void Emulator::RegisterRoutes(http::Router& router) {
       {"include_logo_and_counterparty_beta", Kind::kBool},
       {"personal_finance_category_version", Kind::kString, false, false, {"v1", "v2"}},
       {"days_requested", Kind::kInteger, false, false, {}, nullptr, 1, 730}};
-  static const ObjectSpec kTxGet = {
-      {"access_token", Kind::kNonEmptyString, true},
-      {"start_date", Kind::kDate, true},
-      {"end_date", Kind::kDate, true},
-      {"options", Kind::kObject, false, false, {}, &kTxGetOptions}};
+  static const ObjectSpec kTxGet = {{"access_token", Kind::kNonEmptyString, true},
+                                    {"start_date", Kind::kDate, true},
+                                    {"end_date", Kind::kDate, true},
+                                    {"options", Kind::kObject, false, false, {}, &kTxGetOptions}};
   static const ObjectSpec kInvTxOptions = {
       {"account_ids", Kind::kStringArray},
       {"count", Kind::kInteger, false, false, {}, nullptr, 1, 500},
       {"offset", Kind::kInteger, false, false, {}, nullptr, 0, INT32_MAX},
       {"async_update", Kind::kBool}};
-  static const ObjectSpec kInvTx = {
-      {"access_token", Kind::kNonEmptyString, true},
-      {"start_date", Kind::kDate, true},
-      {"end_date", Kind::kDate, true},
-      {"options", Kind::kObject, false, false, {}, &kInvTxOptions}};
+  static const ObjectSpec kInvTx = {{"access_token", Kind::kNonEmptyString, true},
+                                    {"start_date", Kind::kDate, true},
+                                    {"end_date", Kind::kDate, true},
+                                    {"options", Kind::kObject, false, false, {}, &kInvTxOptions}};
   static const ObjectSpec kItemRemove = {
       {"access_token", Kind::kNonEmptyString, true},
-      {"reason_code", Kind::kString, false, true,
+      {"reason_code",
+       Kind::kString,
+       false,
+       true,
        {"FRAUD_FIRST_PARTY", "FRAUD_FALSE_IDENTITY", "FRAUD_ABUSE", "FRAUD_OTHER",
         "CONNECTION_IS_NON_FUNCTIONAL", "OTHER"}},
       {"reason_note", Kind::kString, false, true}};
@@ -159,14 +160,41 @@ void Emulator::RegisterRoutes(http::Router& router) {
   static const std::vector<std::string> kCountries = {"US", "GB", "ES", "NL", "FR", "IE", "CA",
                                                       "DE", "IT", "PL", "DK", "NO", "SE", "EE",
                                                       "LT", "LV", "PT", "BE", "AT", "FI"};
-  static const std::vector<std::string> kProducts = {
-      "assets", "auth", "balance", "balance_plus", "beacon", "identity", "identity_match",
-      "investments", "investments_auth", "liabilities", "payment_initiation", "identity_verification",
-      "transactions", "credit_details", "income", "income_verification", "standing_orders",
-      "transfer", "employment", "recurring_transactions", "transactions_refresh", "signal",
-      "statements", "processor_payments", "processor_identity", "profile", "cra_base_report",
-      "cra_income_insights", "cra_partner_insights", "cra_network_insights", "cra_cashflow_insights",
-      "cra_monitoring", "layer", "pay_by_bank", "protect_linked_bank"};
+  static const std::vector<std::string> kProducts = {"assets",
+                                                     "auth",
+                                                     "balance",
+                                                     "balance_plus",
+                                                     "beacon",
+                                                     "identity",
+                                                     "identity_match",
+                                                     "investments",
+                                                     "investments_auth",
+                                                     "liabilities",
+                                                     "payment_initiation",
+                                                     "identity_verification",
+                                                     "transactions",
+                                                     "credit_details",
+                                                     "income",
+                                                     "income_verification",
+                                                     "standing_orders",
+                                                     "transfer",
+                                                     "employment",
+                                                     "recurring_transactions",
+                                                     "transactions_refresh",
+                                                     "signal",
+                                                     "statements",
+                                                     "processor_payments",
+                                                     "processor_identity",
+                                                     "profile",
+                                                     "cra_base_report",
+                                                     "cra_income_insights",
+                                                     "cra_partner_insights",
+                                                     "cra_network_insights",
+                                                     "cra_cashflow_insights",
+                                                     "cra_monitoring",
+                                                     "layer",
+                                                     "pay_by_bank",
+                                                     "protect_linked_bank"};
   static const ObjectSpec kInstOptions = {{"include_optional_metadata", Kind::kBool},
                                           {"include_status", Kind::kBool},
                                           {"include_auth_metadata", Kind::kBool},
@@ -175,20 +203,22 @@ void Emulator::RegisterRoutes(http::Router& router) {
       {"institution_id", Kind::kNonEmptyString, true},
       {"country_codes", Kind::kStringArray, true, false, kCountries, nullptr, 1},
       {"options", Kind::kObject, false, false, {}, &kInstOptions}};
-  static const ObjectSpec kSearchOptions = {{"oauth", Kind::kBool, false, true},
-                                            {"include_optional_metadata", Kind::kBool},
-                                            {"include_auth_metadata", Kind::kBool, false, true},
-                                            {"include_payment_initiation_metadata", Kind::kBool, false, true},
-                                            {"payment_initiation", Kind::kFreeObject}};
+  static const ObjectSpec kSearchOptions = {
+      {"oauth", Kind::kBool, false, true},
+      {"include_optional_metadata", Kind::kBool},
+      {"include_auth_metadata", Kind::kBool, false, true},
+      {"include_payment_initiation_metadata", Kind::kBool, false, true},
+      {"payment_initiation", Kind::kFreeObject}};
   static const ObjectSpec kInstSearch = {
       {"query", Kind::kNonEmptyString, true},
       {"products", Kind::kStringArray, false, true, kProducts},
       {"country_codes", Kind::kStringArray, true, false, kCountries, nullptr, 1},
       {"options", Kind::kObject, false, false, {}, &kSearchOptions}};
   static const ObjectSpec kKeyGet = {{"key_id", Kind::kNonEmptyString, true}};
-  static const ObjectSpec kSandboxTx = {{"start_date", Kind::kDate},
-                                        {"end_date", Kind::kDate},
-                                        {"days_requested", Kind::kInteger, false, false, {}, nullptr, 1, 730}};
+  static const ObjectSpec kSandboxTx = {
+      {"start_date", Kind::kDate},
+      {"end_date", Kind::kDate},
+      {"days_requested", Kind::kInteger, false, false, {}, nullptr, 1, 730}};
   static const ObjectSpec kSandboxOptions = {
       {"webhook", Kind::kString},
       {"override_username", Kind::kString, false, true},
@@ -203,9 +233,16 @@ void Emulator::RegisterRoutes(http::Router& router) {
       {"user_token", Kind::kString}};
   static const ObjectSpec kFireWebhook = {
       {"access_token", Kind::kNonEmptyString, true},
-      {"webhook_type", Kind::kString, false, false,
-       {"AUTH", "HOLDINGS", "INVESTMENTS_TRANSACTIONS", "ITEM", "LIABILITIES", "TRANSACTIONS", "ASSETS"}},
-      {"webhook_code", Kind::kString, true, false,
+      {"webhook_type",
+       Kind::kString,
+       false,
+       false,
+       {"AUTH", "HOLDINGS", "INVESTMENTS_TRANSACTIONS", "ITEM", "LIABILITIES", "TRANSACTIONS",
+        "ASSETS"}},
+      {"webhook_code",
+       Kind::kString,
+       true,
+       false,
        {"DEFAULT_UPDATE", "NEW_ACCOUNTS_AVAILABLE", "SMS_MICRODEPOSITS_VERIFICATION",
         "AUTHORIZATION_GRANTED", "USER_PERMISSION_REVOKED", "USER_ACCOUNT_REVOKED",
         "PENDING_DISCONNECT", "RECURRING_TRANSACTIONS_UPDATE", "LOGIN_REPAIRED",
@@ -232,9 +269,9 @@ void Emulator::RegisterRoutes(http::Router& router) {
                                      {"reauthorization_enabled", Kind::kBool}};
   static const ObjectSpec kTransactions = {
       {"days_requested", Kind::kInteger, false, false, {}, nullptr, 1, 730}};
-  static const std::vector<std::string> kLanguages = {"da", "nl", "en", "et", "fr", "de", "hi",
-                                                      "it", "lv", "lt", "no", "pl", "pt", "ro",
-                                                      "es", "sv", "vi", "ja"};
+  static const std::vector<std::string> kLanguages = {"da", "nl", "en", "et", "fr", "de",
+                                                      "hi", "it", "lv", "lt", "no", "pl",
+                                                      "pt", "ro", "es", "sv", "vi", "ja"};
   static const ObjectSpec kLinkTokenCreate = {
       {"client_name", Kind::kNonEmptyString, true},
       {"language", Kind::kNonEmptyString, true, false, kLanguages},
@@ -337,8 +374,7 @@ http::Response Emulator::HandlePlaid(http::Request& req, const std::string& path
                                      const ObjectSpec& spec, PlaidHandler h) {
   const std::string& rid = req.request_id;
   auto parsed = ParseJson(req.body);
-  const boost::json::object* body =
-      parsed && parsed->is_object() ? &parsed->get_object() : nullptr;
+  const boost::json::object* body = parsed && parsed->is_object() ? &parsed->get_object() : nullptr;
   // Injected faults come first: an outage at Plaid does not care whether the request was valid.
   std::chrono::milliseconds delay{0};
   {
@@ -355,7 +391,11 @@ http::Response Emulator::HandlePlaid(http::Request& req, const std::string& path
   }
   auto content_type = req.headers.Get("Content-Type");
   if (!content_type || content_type->find("application/json") == std::string_view::npos) {
-    return ToResponse(PlaidErrorFor("INVALID_BODY", "body could not be parsed as JSON; the Content-Type must be application/json"), rid);
+    return ToResponse(
+        PlaidErrorFor(
+            "INVALID_BODY",
+            "body could not be parsed as JSON; the Content-Type must be application/json"),
+        rid);
   }
   if (!parsed || body == nullptr) {
     return ToResponse(PlaidErrorFor("INVALID_BODY"), rid);
@@ -367,15 +407,21 @@ http::Response Emulator::HandlePlaid(http::Request& req, const std::string& path
   }
   // Credentials: in the body or in the headers; the body wins when both are present.
   std::optional<std::string> client_id, secret;
-  if (auto v = GetString(*body, "client_id")) client_id = std::string(*v);
-  else if (auto hv = req.headers.Get("PLAID-CLIENT-ID")) client_id = std::string(*hv);
-  if (auto v = GetString(*body, "secret")) secret = std::string(*v);
-  else if (auto hv = req.headers.Get("PLAID-SECRET")) secret = std::string(*hv);
+  if (auto v = GetString(*body, "client_id"))
+    client_id = std::string(*v);
+  else if (auto hv = req.headers.Get("PLAID-CLIENT-ID"))
+    client_id = std::string(*hv);
+  if (auto v = GetString(*body, "secret"))
+    secret = std::string(*v);
+  else if (auto hv = req.headers.Get("PLAID-SECRET"))
+    secret = std::string(*hv);
   if (!client_id || !secret || client_id->empty() || secret->empty()) {
     std::string missing;
     if (!client_id || client_id->empty()) missing = "client_id";
     if (!secret || secret->empty()) missing += std::string(missing.empty() ? "" : ", ") + "secret";
-    return ToResponse(PlaidErrorFor("MISSING_FIELDS", "the following required fields are missing: " + missing), rid);
+    return ToResponse(
+        PlaidErrorFor("MISSING_FIELDS", "the following required fields are missing: " + missing),
+        rid);
   }
   if (*client_id != config_.client_id || *secret != config_.secret) {
     return ToResponse(PlaidErrorFor("INVALID_API_KEYS"), rid);
@@ -401,8 +447,8 @@ http::Response Emulator::HandlePlaid(http::Request& req, const std::string& path
   return r;
 }
 
-std::variant<Emulator::Item*, PlaidError> Emulator::ResolveItemLocked(const boost::json::object& body,
-                                                                    bool require_healthy) {
+std::variant<Emulator::Item*, PlaidError> Emulator::ResolveItemLocked(
+    const boost::json::object& body, bool require_healthy) {
   std::string_view token = GetString(body, "access_token").value_or("");
   std::string prefix = "access-" + config_.env + "-";
   if (!token.starts_with("access-") || token.size() <= prefix.size() + 1 ||
@@ -469,8 +515,9 @@ std::optional<PlaidError> Emulator::CheckRateLocked(const std::string& endpoint,
 std::optional<PlaidError> Emulator::GateProductLocked(Item& item, const std::string& product) {
   const auto& supported = item.institution->products;
   if (!Contains(supported, product)) {
-    return PlaidErrorFor("PRODUCTS_NOT_SUPPORTED",
-                         "the following products are not supported by this institution: " + product);
+    return PlaidErrorFor(
+        "PRODUCTS_NOT_SUPPORTED",
+        "the following products are not supported by this institution: " + product);
   }
   if (product == "balance" || Contains(item.billed, product)) {
     return std::nullopt;
@@ -519,7 +566,8 @@ boost::json::object Emulator::AccountJson(const Item& item, const Account& accou
   return o;
 }
 
-boost::json::object Emulator::InstitutionJson(const InstitutionFixture& inst, bool optional_metadata) const {
+boost::json::object Emulator::InstitutionJson(const InstitutionFixture& inst,
+                                              bool optional_metadata) const {
   boost::json::object o = inst.json;
   if (!optional_metadata) {
     o["url"] = nullptr;
@@ -547,7 +595,8 @@ boost::json::object Emulator::ItemJson(const Item& item, bool consent_fields) co
   o["institution_name"] = item.institution->name;
   o["webhook"] = item.webhook ? boost::json::value(*item.webhook) : boost::json::value(nullptr);
   o["auth_method"] = nullptr;
-  o["error"] = item.error ? boost::json::value(ToWebhookJson(*item.error)) : boost::json::value(nullptr);
+  o["error"] =
+      item.error ? boost::json::value(ToWebhookJson(*item.error)) : boost::json::value(nullptr);
   if (item.error) {
     // In an Item, the error carries no HTTP status field.
     o["error"].get_object().erase("status");
@@ -566,7 +615,8 @@ boost::json::object Emulator::ItemJson(const Item& item, bool consent_fields) co
   return o;
 }
 
-Emulator::Item& Emulator::CreateItemLocked(const InstitutionFixture& inst, std::vector<std::string> products,
+Emulator::Item& Emulator::CreateItemLocked(const InstitutionFixture& inst,
+                                           std::vector<std::string> products,
                                            std::vector<std::string> consented,
                                            std::optional<std::string> webhook, int days_requested,
                                            std::string client_user_id, std::string item_id) {
@@ -644,9 +694,11 @@ void Emulator::Tick() {
     }
     TimePoint before = item.tx_notified == 0 ? TimePoint::min() : extractions[item.tx_notified - 1];
     TimePoint after = extractions.back();
-    UpdateStatus old_status = item.tx_notified == 0 ? UpdateStatus::kNotReady : StatusAt(item.tx, before);
+    UpdateStatus old_status =
+        item.tx_notified == 0 ? UpdateStatus::kNotReady : StatusAt(item.tx, before);
     UpdateStatus new_status = StatusAt(item.tx, after);
-    auto old_state = item.tx_notified == 0 ? std::vector<Txn>() : StateAt(item.tx, fixtures_, before);
+    auto old_state =
+        item.tx_notified == 0 ? std::vector<Txn>() : StateAt(item.tx, fixtures_, before);
     auto new_state = StateAt(item.tx, fixtures_, after);
     TxDiff diff = Diff(old_state, new_state);
     item.tx_notified = extractions.size();
@@ -654,10 +706,11 @@ void Emulator::Tick() {
     if (diff.size() == 0 && !status_changed) {
       continue;
     }
-    boost::json::object sync{{"webhook_type", "TRANSACTIONS"},
-                             {"webhook_code", "SYNC_UPDATES_AVAILABLE"},
-                             {"initial_update_complete", new_status != UpdateStatus::kNotReady},
-                             {"historical_update_complete", new_status == UpdateStatus::kHistoricalComplete}};
+    boost::json::object sync{
+        {"webhook_type", "TRANSACTIONS"},
+        {"webhook_code", "SYNC_UPDATES_AVAILABLE"},
+        {"initial_update_complete", new_status != UpdateStatus::kNotReady},
+        {"historical_update_complete", new_status == UpdateStatus::kHistoricalComplete}};
     FireWebhookLocked(item, sync);
     // The legacy /transactions/get webhooks, for integrations that still use it.
     if (old_status == UpdateStatus::kNotReady && new_status != UpdateStatus::kNotReady) {
@@ -666,7 +719,8 @@ void Emulator::Tick() {
                                {"error", nullptr},
                                {"new_transactions", static_cast<int64_t>(diff.added.size())}});
     }
-    if (old_status != UpdateStatus::kHistoricalComplete && new_status == UpdateStatus::kHistoricalComplete) {
+    if (old_status != UpdateStatus::kHistoricalComplete &&
+        new_status == UpdateStatus::kHistoricalComplete) {
       FireWebhookLocked(item, {{"webhook_type", "TRANSACTIONS"},
                                {"webhook_code", "HISTORICAL_UPDATE"},
                                {"error", nullptr},

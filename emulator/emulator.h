@@ -67,7 +67,8 @@ class Emulator {
   void SetPublicUrl(std::string url);
 
   // Answers the errors that the HTTP server produces itself, in Plaid's envelope.
-  static http::Response ServerError(const http::Request& req, int status, const std::string& message);
+  static http::Response ServerError(const http::Request& req, int status,
+                                    const std::string& message);
 
  private:
   struct Account {
@@ -105,7 +106,15 @@ class Emulator {
     int days_requested = 90;
     std::vector<std::string> sessions;
   };
-  enum class Step { kSelectInstitution, kCredentials, kMfa, kOAuth, kSelectAccounts, kDone, kExited };
+  enum class Step {
+    kSelectInstitution,
+    kCredentials,
+    kMfa,
+    kOAuth,
+    kSelectAccounts,
+    kDone,
+    kExited
+  };
   struct LinkSession {
     std::string id;
     std::string link_token;
@@ -142,12 +151,15 @@ class Emulator {
   };
   using PlaidHandler = Outcome (Emulator::*)(Call&);
 
-  void AddPlaid(http::Router& router, const std::string& path, const ObjectSpec& spec, PlaidHandler h);
+  void AddPlaid(http::Router& router, const std::string& path, const ObjectSpec& spec,
+                PlaidHandler h);
   http::Response HandlePlaid(http::Request& req, const std::string& path, const ObjectSpec& spec,
                              PlaidHandler h);
   http::Response HandleLinkUi(http::Request& req, const ObjectSpec& spec,
-                              Outcome (Emulator::*h)(const boost::json::object&, const std::string&));
-  std::optional<Fault> TakeFaultLocked(const std::string& endpoint, const boost::json::object* body);
+                              Outcome (Emulator::*h)(const boost::json::object&,
+                                                     const std::string&));
+  std::optional<Fault> TakeFaultLocked(const std::string& endpoint,
+                                       const boost::json::object* body);
 
   // Plaid endpoints (emulator_plaid.cc).
   Outcome LinkTokenCreate(Call& c);
@@ -191,7 +203,8 @@ class Emulator {
   void RegisterControlRoutes(http::Router& router);
 
   // Shared helpers (emulator.cc). All *Locked functions require mu_.
-  std::variant<Item*, PlaidError> ResolveItemLocked(const boost::json::object& body, bool require_healthy);
+  std::variant<Item*, PlaidError> ResolveItemLocked(const boost::json::object& body,
+                                                    bool require_healthy);
   std::optional<PlaidError> CheckRateLocked(const std::string& endpoint, const Item* item);
   std::optional<PlaidError> GateProductLocked(Item& item, const std::string& product);
   std::variant<std::vector<const Account*>, PlaidError> SelectAccountsLocked(
@@ -205,8 +218,8 @@ class Emulator {
   std::string MintPublicTokenLocked(const Item& item);
   void EnableTransactionsLocked(Item& item);
   void FireWebhookLocked(Item& item, boost::json::object payload);
-  std::optional<PlaidError> CredentialsOutcome(const std::string& username, const std::string& password,
-                                               bool* needs_mfa) const;
+  std::optional<PlaidError> CredentialsOutcome(const std::string& username,
+                                               const std::string& password, bool* needs_mfa) const;
   std::string NewToken(const char* kind);
   TimePoint Now() { return clock_.Now(); }
 

@@ -8,7 +8,9 @@ namespace linkhub::emulator {
 
 namespace {
 
-http::Response JsonOk(boost::json::object o) { return http::Response::Json(200, linkhub::ToJson(o)); }
+http::Response JsonOk(boost::json::object o) {
+  return http::Response::Json(200, linkhub::ToJson(o));
+}
 
 http::Response BadControl(const http::Request& req, std::string message) {
   return ToResponse(PlaidErrorFor("INVALID_FIELD", std::move(message)), req.request_id);
@@ -34,19 +36,23 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     return JsonOk(boost::json::object{
         {"name", "plaid-emulator"},
         {"controls",
-         boost::json::array{"GET /emulator/clock", "POST /emulator/clock/advance {seconds}",
-                            "GET /emulator/faults", "POST /emulator/faults {endpoint, count, error_code?, error_type?, http_status?, error_message?, delay_ms?, drop_connection?, item_id?}",
-                            "DELETE /emulator/faults", "GET /emulator/items", "GET /emulator/webhooks",
-                            "DELETE /emulator/webhooks", "POST /emulator/webhook_key/rotate",
-                            "POST /emulator/rate_limits {enabled?, item_per_minute?, client_per_minute?}",
-                            "POST /emulator/reset"}}});
+         boost::json::array{
+             "GET /emulator/clock", "POST /emulator/clock/advance {seconds}",
+             "GET /emulator/faults",
+             "POST /emulator/faults {endpoint, count, error_code?, error_type?, http_status?, "
+             "error_message?, delay_ms?, drop_connection?, item_id?}",
+             "DELETE /emulator/faults", "GET /emulator/items", "GET /emulator/webhooks",
+             "DELETE /emulator/webhooks", "POST /emulator/webhook_key/rotate",
+             "POST /emulator/rate_limits {enabled?, item_per_minute?, client_per_minute?}",
+             "POST /emulator/reset"}}});
   });
 
   router.Add("GET", "/emulator/clock", [this](http::Request&) {
     Tick();
     return JsonOk(boost::json::object{
         {"now", FormatRfc3339Millis(clock_.Now())},
-        {"offset_seconds", std::chrono::duration_cast<std::chrono::seconds>(clock_.offset()).count()}});
+        {"offset_seconds",
+         std::chrono::duration_cast<std::chrono::seconds>(clock_.offset()).count()}});
   });
 
   router.Add("POST", "/emulator/clock/advance", [this](http::Request& req) {
@@ -58,7 +64,8 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     if (!(seconds > 0) || seconds > 10.0 * 365 * 86400) {
       return BadControl(req, "seconds must be > 0 and at most ten years");
     }
-    clock_.Advance(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds)));
+    clock_.Advance(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(seconds)));
     Tick();  // webhooks that became due fire now, not at the next background tick
     return JsonOk(boost::json::object{{"now", FormatRfc3339Millis(clock_.Now())}});
   });
@@ -70,10 +77,12 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
       out.push_back(boost::json::object{
           {"fault_id", f.id},
           {"endpoint", f.endpoint},
-          {"item_id", f.item_id.empty() ? boost::json::value(nullptr) : boost::json::value(f.item_id)},
+          {"item_id",
+           f.item_id.empty() ? boost::json::value(nullptr) : boost::json::value(f.item_id)},
           {"remaining", f.remaining},
           {"error_code", f.error ? boost::json::value(f.error->code) : boost::json::value(nullptr)},
-          {"http_status", f.error ? boost::json::value(f.error->status) : boost::json::value(nullptr)},
+          {"http_status",
+           f.error ? boost::json::value(f.error->status) : boost::json::value(nullptr)},
           {"delay_ms", f.delay.count()},
           {"drop_connection", f.drop_connection}});
     }
@@ -94,7 +103,8 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     if (count < 1 || count > 1000000) return BadControl(req, "count must be between 1 and 1000000");
     f.remaining = static_cast<int>(count);
     auto delay = GetInt(*body, "delay_ms").value_or(0);
-    if (delay < 0 || delay > 120000) return BadControl(req, "delay_ms must be between 0 and 120000");
+    if (delay < 0 || delay > 120000)
+      return BadControl(req, "delay_ms must be between 0 and 120000");
     f.delay = std::chrono::milliseconds(delay);
     f.drop_connection = GetBool(*body, "drop_connection").value_or(false);
     auto code = GetString(*body, "error_code");
@@ -107,7 +117,9 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
       }
     } else if (status) {
       if (*status < 400 || *status > 599) return BadControl(req, "http_status must be 4xx or 5xx");
-      f.error = PlaidErrorFor(*status == 429 ? "RATE_LIMIT" : *status >= 500 ? "INTERNAL_SERVER_ERROR" : "INVALID_FIELD");
+      f.error = PlaidErrorFor(*status == 429   ? "RATE_LIMIT"
+                              : *status >= 500 ? "INTERNAL_SERVER_ERROR"
+                                               : "INVALID_FIELD");
     }
     if (f.error) {
       if (auto type = GetString(*body, "error_type")) f.error->type = std::string(*type);
@@ -136,9 +148,10 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     for (const auto& [id, item] : items_) {
       boost::json::array accounts;
       for (const auto& a : item.accounts) {
-        accounts.push_back(boost::json::object{{"account_id", a.account_id},
-                                               {"name", a.tmpl->base.at("name")},
-                                               {"mask", a.tmpl->base.contains("mask") ? a.tmpl->base.at("mask") : nullptr}});
+        accounts.push_back(boost::json::object{
+            {"account_id", a.account_id},
+            {"name", a.tmpl->base.at("name")},
+            {"mask", a.tmpl->base.contains("mask") ? a.tmpl->base.at("mask") : nullptr}});
       }
       out.push_back(boost::json::object{
           {"item_id", item.item_id},
@@ -146,8 +159,10 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
           {"products", Strings(item.billed)},
           {"billed_products", Strings(item.billed)},
           {"consented_products", Strings(item.consented)},
-          {"webhook", item.webhook ? boost::json::value(*item.webhook) : boost::json::value(nullptr)},
-          {"error", item.error ? boost::json::value(ToWebhookJson(*item.error)) : boost::json::value(nullptr)},
+          {"webhook",
+           item.webhook ? boost::json::value(*item.webhook) : boost::json::value(nullptr)},
+          {"error", item.error ? boost::json::value(ToWebhookJson(*item.error))
+                               : boost::json::value(nullptr)},
           {"removed", item.removed},
           {"exchanged", item.exchanged},
           {"created_at", FormatRfc3339(item.created_at)},
@@ -164,9 +179,11 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     for (const auto& r : webhooks_.Records()) {
       boost::json::array attempts;
       for (const auto& a : r.attempts) {
-        attempts.push_back(boost::json::object{{"at", FormatRfc3339Millis(a.at)},
-                                               {"status", a.status},
-                                               {"error", a.error.empty() ? boost::json::value(nullptr) : boost::json::value(a.error)}});
+        attempts.push_back(
+            boost::json::object{{"at", FormatRfc3339Millis(a.at)},
+                                {"status", a.status},
+                                {"error", a.error.empty() ? boost::json::value(nullptr)
+                                                          : boost::json::value(a.error)}});
       }
       out.push_back(boost::json::object{{"id", r.id},
                                         {"url", r.url},
@@ -199,8 +216,10 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     if (!body) return BadControl(req, "body must be a JSON object");
     std::lock_guard lock(mu_);
     if (auto enabled = GetBool(*body, "enabled")) config_.rate_limits = *enabled;
-    if (auto n = GetInt(*body, "item_per_minute")) config_.item_rate_limit = static_cast<int>(std::max<int64_t>(0, *n));
-    if (auto n = GetInt(*body, "client_per_minute")) config_.client_rate_limit = static_cast<int>(std::max<int64_t>(0, *n));
+    if (auto n = GetInt(*body, "item_per_minute"))
+      config_.item_rate_limit = static_cast<int>(std::max<int64_t>(0, *n));
+    if (auto n = GetInt(*body, "client_per_minute"))
+      config_.client_rate_limit = static_cast<int>(std::max<int64_t>(0, *n));
     rate_windows_.clear();
     return JsonOk(boost::json::object{{"enabled", config_.rate_limits},
                                       {"item_per_minute", config_.item_rate_limit},

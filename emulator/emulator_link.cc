@@ -36,12 +36,13 @@ std::string QueryValue(std::string_view uri, std::string_view key) {
 }
 
 boost::json::object InstitutionBrief(const InstitutionFixture& inst) {
-  return boost::json::object{{"institution_id", inst.id},
-                             {"name", inst.name},
-                             {"oauth", inst.oauth},
-                             {"primary_color", inst.json.contains("primary_color") ? inst.json.at("primary_color")
-                                                                                   : boost::json::value(nullptr)},
-                             {"url", inst.json.contains("url") ? inst.json.at("url") : boost::json::value(nullptr)}};
+  return boost::json::object{
+      {"institution_id", inst.id},
+      {"name", inst.name},
+      {"oauth", inst.oauth},
+      {"primary_color", inst.json.contains("primary_color") ? inst.json.at("primary_color")
+                                                            : boost::json::value(nullptr)},
+      {"url", inst.json.contains("url") ? inst.json.at("url") : boost::json::value(nullptr)}};
 }
 
 }  // namespace
@@ -51,7 +52,8 @@ http::Response Emulator::ServeWebFile(const std::string& name, const std::string
   if (!config_.web_dir.empty()) {
     std::ifstream in(config_.web_dir + "/" + name, std::ios::binary);
     if (!in) {
-      return ToResponse(PlaidErrorFor("NOT_FOUND", name + " is missing from the web directory"), "");
+      return ToResponse(PlaidErrorFor("NOT_FOUND", name + " is missing from the web directory"),
+                        "");
     }
     std::ostringstream s;
     s << in.rdbuf();
@@ -76,7 +78,8 @@ void Emulator::RegisterLinkRoutes(http::Router& router) {
     const char* type;
   };
   static constexpr Asset kAssets[] = {
-      {"/link/v2/stable/link-initialize.js", "link-initialize.js", "text/javascript; charset=utf-8"},
+      {"/link/v2/stable/link-initialize.js", "link-initialize.js",
+       "text/javascript; charset=utf-8"},
       {"/link/v2/stable/link.html", "link.html", "text/html; charset=utf-8"},
       {"/link/v2/stable/link.css", "link.css", "text/css; charset=utf-8"},
       {"/link/v2/stable/link.js", "link.js", "text/javascript; charset=utf-8"},
@@ -109,7 +112,8 @@ void Emulator::RegisterLinkRoutes(http::Router& router) {
   using E = Emulator;
   auto add = [&](const char* path, const ObjectSpec& spec,
                  Outcome (Emulator::*h)(const boost::json::object&, const std::string&)) {
-    router.Add("POST", path, [this, &spec, h](http::Request& req) { return HandleLinkUi(req, spec, h); });
+    router.Add("POST", path,
+               [this, &spec, h](http::Request& req) { return HandleLinkUi(req, spec, h); });
   };
   add("/link/v2/session/start", kStart, &E::LinkStart);
   add("/link/v2/session/search", kSearch, &E::LinkSearch);
@@ -123,7 +127,8 @@ void Emulator::RegisterLinkRoutes(http::Router& router) {
 }
 
 http::Response Emulator::HandleLinkUi(http::Request& req, const ObjectSpec& spec,
-                                      Outcome (Emulator::*h)(const boost::json::object&, const std::string&)) {
+                                      Outcome (Emulator::*h)(const boost::json::object&,
+                                                             const std::string&)) {
   auto parsed = ParseJson(req.body);
   if (!parsed || !parsed->is_object()) {
     return ToResponse(PlaidErrorFor("INVALID_BODY"), req.request_id);
@@ -153,11 +158,12 @@ boost::json::array AccountChoices(const std::vector<AccountTemplate>& templates,
   boost::json::array out;
   for (size_t i = 0; i < templates.size() && i < ids.size(); ++i) {
     const auto& t = templates[i];
-    out.push_back(boost::json::object{{"id", ids[i]},
-                                      {"name", t.base.contains("name") ? t.base.at("name") : boost::json::value("")},
-                                      {"mask", t.base.contains("mask") ? t.base.at("mask") : boost::json::value(nullptr)},
-                                      {"type", t.type},
-                                      {"subtype", t.subtype}});
+    out.push_back(boost::json::object{
+        {"id", ids[i]},
+        {"name", t.base.contains("name") ? t.base.at("name") : boost::json::value("")},
+        {"mask", t.base.contains("mask") ? t.base.at("mask") : boost::json::value(nullptr)},
+        {"type", t.type},
+        {"subtype", t.subtype}});
   }
   return out;
 }
@@ -168,15 +174,17 @@ Emulator::Outcome Emulator::LinkStart(const boost::json::object& b, const std::s
   (void)rid;
   auto lt = link_tokens_.find(*GetString(b, "link_token"));
   if (lt == link_tokens_.end() || Now() >= lt->second.expires_at) {
-    return PlaidErrorFor("INVALID_LINK_TOKEN", "the link_token is unknown or expired; create a new one");
+    return PlaidErrorFor("INVALID_LINK_TOKEN",
+                         "the link_token is unknown or expired; create a new one");
   }
   LinkToken& token = lt->second;
-  boost::json::object out{{"client_name", token.client_name},
-                          {"language", token.language},
-                          {"update_mode", !token.update_item_id.empty()},
-                          {"account_selection_enabled", token.account_selection_enabled},
-                          {"redirect_uri", token.redirect_uri ? boost::json::value(*token.redirect_uri)
-                                                              : boost::json::value(nullptr)}};
+  boost::json::object out{
+      {"client_name", token.client_name},
+      {"language", token.language},
+      {"update_mode", !token.update_item_id.empty()},
+      {"account_selection_enabled", token.account_selection_enabled},
+      {"redirect_uri",
+       token.redirect_uri ? boost::json::value(*token.redirect_uri) : boost::json::value(nullptr)}};
   boost::json::array countries, products;
   for (const auto& c : token.country_codes) countries.emplace_back(c);
   for (const auto& p : token.products) products.emplace_back(p);
@@ -190,16 +198,20 @@ Emulator::Outcome Emulator::LinkStart(const boost::json::object& b, const std::s
     auto st = oauth_states_.find(state_id);
     auto ses = st == oauth_states_.end() ? link_sessions_.end() : link_sessions_.find(st->second);
     if (ses == link_sessions_.end() || ses->second.link_token != token.token) {
-      return PlaidErrorFor("INVALID_FIELD", "the oauth_state_id in received_redirect_uri does not belong to this link_token");
+      return PlaidErrorFor(
+          "INVALID_FIELD",
+          "the oauth_state_id in received_redirect_uri does not belong to this link_token");
     }
     LinkSession& s = ses->second;
     const InstitutionFixture* inst = fixtures_.FindInstitution(s.institution_id);
     out["link_session_id"] = s.id;
-    out["institution"] = inst ? boost::json::value(InstitutionBrief(*inst)) : boost::json::value(nullptr);
+    out["institution"] =
+        inst ? boost::json::value(InstitutionBrief(*inst)) : boost::json::value(nullptr);
     if (s.oauth_denied || QueryValue(received, "error") == "access_denied") {
       s.oauth_denied = true;
       out["step"] = "oauth_denied";
-      PlaidError e = PlaidErrorFor("OAUTH_USER_DENIED", "the user denied access at the institution");
+      PlaidError e =
+          PlaidErrorFor("OAUTH_USER_DENIED", "the user denied access at the institution");
       e.type = "OAUTH_ERROR";
       e.display_message = "You did not give permission to share your account information.";
       out["error"] = ToJson(e, rid);
@@ -225,7 +237,8 @@ Emulator::Outcome Emulator::LinkStart(const boost::json::object& b, const std::s
   if (!token.update_item_id.empty()) {
     auto item = items_.find(token.update_item_id);
     if (item == items_.end() || item->second.removed) {
-      return PlaidErrorFor("INVALID_ACCESS_TOKEN", "the Item of this update-mode link_token was removed");
+      return PlaidErrorFor("INVALID_ACCESS_TOKEN",
+                           "the Item of this update-mode link_token was removed");
     }
     const InstitutionFixture& inst = *item->second.institution;
     s.institution_id = inst.id;
@@ -245,34 +258,38 @@ auto FindSession(Map& sessions, const boost::json::object& b) {
 }
 }  // namespace
 
-#define EMU_SESSION(var)                                                                     \
-  auto var##_it = FindSession(link_sessions_, b);                                            \
-  if (var##_it == link_sessions_.end()) {                                                    \
-    return PlaidErrorFor("INVALID_FIELD", "link_session_id is unknown");                     \
-  }                                                                                          \
-  LinkSession& var = var##_it->second;                                                       \
-  auto var##_token = link_tokens_.find(var.link_token);                                      \
-  if (var##_token == link_tokens_.end() || Now() >= var##_token->second.expires_at) {        \
-    return PlaidErrorFor("INVALID_LINK_TOKEN", "the link_token expired; create a new one");  \
-  }                                                                                          \
-  [[maybe_unused]] LinkToken& var##_lt = var##_token->second;                                \
-  if (var.step == Step::kDone || var.step == Step::kExited) {                                \
-    return PlaidErrorFor("INVALID_FIELD", "this Link session has already ended");            \
+#define EMU_SESSION(var)                                                                    \
+  auto var##_it = FindSession(link_sessions_, b);                                           \
+  if (var##_it == link_sessions_.end()) {                                                   \
+    return PlaidErrorFor("INVALID_FIELD", "link_session_id is unknown");                    \
+  }                                                                                         \
+  LinkSession& var = var##_it->second;                                                      \
+  auto var##_token = link_tokens_.find(var.link_token);                                     \
+  if (var##_token == link_tokens_.end() || Now() >= var##_token->second.expires_at) {       \
+    return PlaidErrorFor("INVALID_LINK_TOKEN", "the link_token expired; create a new one"); \
+  }                                                                                         \
+  [[maybe_unused]] LinkToken& var##_lt = var##_token->second;                               \
+  if (var.step == Step::kDone || var.step == Step::kExited) {                               \
+    return PlaidErrorFor("INVALID_FIELD", "this Link session has already ended");           \
   }
 
 Emulator::Outcome Emulator::LinkSearch(const boost::json::object& b, const std::string&) {
   EMU_SESSION(s);
   std::string query(GetString(b, "query").value_or(""));
-  std::transform(query.begin(), query.end(), query.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(query.begin(), query.end(), query.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   boost::json::array out;
   for (const auto& inst : fixtures_.institutions()) {
     std::string name = inst.name;
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (!query.empty() && name.find(query) == std::string::npos && inst.id != query) continue;
     if (std::none_of(s_lt.country_codes.begin(), s_lt.country_codes.end(),
-                     [&](const auto& cc) { return Contains(inst.country_codes, cc); })) continue;
+                     [&](const auto& cc) { return Contains(inst.country_codes, cc); }))
+      continue;
     if (!std::all_of(s_lt.products.begin(), s_lt.products.end(),
-                     [&](const auto& p) { return Contains(inst.products, p); })) continue;
+                     [&](const auto& p) { return Contains(inst.products, p); }))
+      continue;
     out.push_back(InstitutionBrief(inst));
   }
   return boost::json::object{{"institutions", std::move(out)}};
@@ -283,7 +300,8 @@ Emulator::Outcome Emulator::LinkCredentials(const boost::json::object& b, const 
   const InstitutionFixture* inst = fixtures_.FindInstitution(*GetString(b, "institution_id"));
   if (inst == nullptr) return PlaidErrorFor("INVALID_INSTITUTION");
   if (inst->oauth) {
-    return PlaidErrorFor("INVALID_FIELD", "this institution uses OAuth; use /link/v2/session/oauth");
+    return PlaidErrorFor("INVALID_FIELD",
+                         "this institution uses OAuth; use /link/v2/session/oauth");
   }
   if (!s_lt.update_item_id.empty() && inst->id != s.institution_id) {
     return PlaidErrorFor("INVALID_FIELD", "update mode must log in to the Item's own institution");
@@ -308,18 +326,22 @@ Emulator::Outcome Emulator::LinkCredentials(const boost::json::object& b, const 
     s.step = Step::kMfa;
     return boost::json::object{
         {"step", "mfa"},
-        {"mfa", boost::json::object{{"type", "device"},
-                                    {"message", "Enter the code sent to your phone ending in 1234 (sandbox code: 1234)."}}}};
+        {"mfa", boost::json::object{
+                    {"type", "device"},
+                    {"message",
+                     "Enter the code sent to your phone ending in 1234 (sandbox code: 1234)."}}}};
   }
   s.step = Step::kSelectAccounts;
   return boost::json::object{
       {"step", "select_accounts"},
-      {"accounts", AccountChoices(fixtures_.Profile(inst->profile), AccountIdsFor(s.item_id, *inst, fixtures_, config_.seed))}};
+      {"accounts", AccountChoices(fixtures_.Profile(inst->profile),
+                                  AccountIdsFor(s.item_id, *inst, fixtures_, config_.seed))}};
 }
 
 Emulator::Outcome Emulator::LinkMfa(const boost::json::object& b, const std::string&) {
   EMU_SESSION(s);
-  if (s.step != Step::kMfa) return PlaidErrorFor("INVALID_FIELD", "this Link session is not waiting for an MFA code");
+  if (s.step != Step::kMfa)
+    return PlaidErrorFor("INVALID_FIELD", "this Link session is not waiting for an MFA code");
   if (*GetString(b, "code") != "1234") {
     if (++s.mfa_failures >= 3) {
       s.step = Step::kCredentials;
@@ -331,7 +353,8 @@ Emulator::Outcome Emulator::LinkMfa(const boost::json::object& b, const std::str
   s.step = Step::kSelectAccounts;
   return boost::json::object{
       {"step", "select_accounts"},
-      {"accounts", AccountChoices(fixtures_.Profile(inst->profile), AccountIdsFor(s.item_id, *inst, fixtures_, config_.seed))}};
+      {"accounts", AccountChoices(fixtures_.Profile(inst->profile),
+                                  AccountIdsFor(s.item_id, *inst, fixtures_, config_.seed))}};
 }
 
 Emulator::Outcome Emulator::LinkOAuth(const boost::json::object& b, const std::string&) {
@@ -346,7 +369,8 @@ Emulator::Outcome Emulator::LinkOAuth(const boost::json::object& b, const std::s
   s.step = Step::kOAuth;
   s.oauth_state_id = NewUuid(random_);
   oauth_states_[s.oauth_state_id] = s.id;
-  std::string url = config_.public_url + "/link/v2/oauth/authorize?oauth_state_id=" + s.oauth_state_id;
+  std::string url =
+      config_.public_url + "/link/v2/oauth/authorize?oauth_state_id=" + s.oauth_state_id;
   return boost::json::object{{"oauth_state_id", s.oauth_state_id},
                              {"authorize_url", url},
                              {"redirect", s_lt.redirect_uri.has_value()}};
@@ -357,7 +381,8 @@ Emulator::Outcome Emulator::LinkOAuthInfo(const boost::json::object& b, const st
   auto ses = st == oauth_states_.end() ? link_sessions_.end() : link_sessions_.find(st->second);
   if (ses == link_sessions_.end()) {
     PlaidError e = PlaidErrorFor("INVALID_FIELD", "oauth_state_id is unknown");
-    e.display_message = "This authorization request is not valid. Please return to the app and try again.";
+    e.display_message =
+        "This authorization request is not valid. Please return to the app and try again.";
     return e;
   }
   const LinkSession& s = ses->second;
@@ -369,7 +394,8 @@ Emulator::Outcome Emulator::LinkOAuthInfo(const boost::json::object& b, const st
     if (lt->second.redirect_uri) redirect = *lt->second.redirect_uri;
     client = lt->second.client_name;
   }
-  return boost::json::object{{"institution", inst ? boost::json::value(InstitutionBrief(*inst)) : boost::json::value(nullptr)},
+  return boost::json::object{{"institution", inst ? boost::json::value(InstitutionBrief(*inst))
+                                                  : boost::json::value(nullptr)},
                              {"redirect_uri", redirect},
                              {"inline", redirect.is_null()},
                              {"client_name", client}};
@@ -378,7 +404,8 @@ Emulator::Outcome Emulator::LinkOAuthInfo(const boost::json::object& b, const st
 Emulator::Outcome Emulator::LinkOAuthApprove(const boost::json::object& b, const std::string& rid) {
   auto st = oauth_states_.find(*GetString(b, "oauth_state_id"));
   auto ses = st == oauth_states_.end() ? link_sessions_.end() : link_sessions_.find(st->second);
-  if (ses == link_sessions_.end()) return PlaidErrorFor("INVALID_FIELD", "oauth_state_id is unknown");
+  if (ses == link_sessions_.end())
+    return PlaidErrorFor("INVALID_FIELD", "oauth_state_id is unknown");
   LinkSession& s = ses->second;
   if (s.step == Step::kDone || s.step == Step::kExited) {
     return PlaidErrorFor("INVALID_FIELD", "this Link session has already ended");
@@ -396,12 +423,14 @@ Emulator::Outcome Emulator::LinkOAuthApprove(const boost::json::object& b, const
   }
   const InstitutionFixture* inst = fixtures_.FindInstitution(s.institution_id);
   if (s.item_id.empty()) {
-    s.item_id = lt->second.update_item_id.empty() ? NewBase62(random_, 37) : lt->second.update_item_id;
+    s.item_id =
+        lt->second.update_item_id.empty() ? NewBase62(random_, 37) : lt->second.update_item_id;
   }
   s.step = Step::kSelectAccounts;
   return boost::json::object{
       {"step", "select_accounts"},
-      {"accounts", AccountChoices(fixtures_.Profile(inst->profile), AccountIdsFor(s.item_id, *inst, fixtures_, config_.seed))}};
+      {"accounts", AccountChoices(fixtures_.Profile(inst->profile),
+                                  AccountIdsFor(s.item_id, *inst, fixtures_, config_.seed))}};
 }
 
 Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std::string&) {
@@ -414,7 +443,8 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
   std::vector<std::string> chosen;
   for (const auto& v : *GetArray(b, "account_ids")) {
     std::string id(v.get_string());
-    if (!Contains(offered, id)) return PlaidErrorFor("INVALID_ACCOUNT_ID", "account " + id + " was not offered");
+    if (!Contains(offered, id))
+      return PlaidErrorFor("INVALID_ACCOUNT_ID", "account " + id + " was not offered");
     if (!Contains(chosen, id)) chosen.push_back(id);
   }
   bool update = !s_lt.update_item_id.empty();
@@ -443,20 +473,23 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
     const auto& templates = fixtures_.Profile(inst->profile);
     item->accounts.clear();
     for (size_t i = 0; i < templates.size(); ++i) {
-      if (Contains(chosen, offered[i])) item->accounts.push_back(Account{offered[i], &templates[i]});
+      if (Contains(chosen, offered[i]))
+        item->accounts.push_back(Account{offered[i], &templates[i]});
     }
     item->tx.accounts.clear();
-    for (const auto& a : item->accounts) item->tx.accounts.push_back(TxAccount{a.account_id, a.tmpl});
+    for (const auto& a : item->accounts)
+      item->tx.accounts.push_back(TxAccount{a.account_id, a.tmpl});
   }
   boost::json::array accounts;
   for (const auto& a : item->accounts) {
-    accounts.push_back(boost::json::object{{"id", a.account_id},
-                                           {"name", a.tmpl->base.at("name")},
-                                           {"mask", a.tmpl->base.contains("mask") ? a.tmpl->base.at("mask") : nullptr},
-                                           {"type", a.tmpl->type},
-                                           {"subtype", a.tmpl->subtype},
-                                           {"verification_status", nullptr},
-                                           {"class_type", nullptr}});
+    accounts.push_back(boost::json::object{
+        {"id", a.account_id},
+        {"name", a.tmpl->base.at("name")},
+        {"mask", a.tmpl->base.contains("mask") ? a.tmpl->base.at("mask") : nullptr},
+        {"type", a.tmpl->type},
+        {"subtype", a.tmpl->subtype},
+        {"verification_status", nullptr},
+        {"class_type", nullptr}});
   }
   s.public_token = MintPublicTokenLocked(*item);
   s.step = Step::kDone;
@@ -471,7 +504,8 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
 
 Emulator::Outcome Emulator::LinkExit(const boost::json::object& b, const std::string&) {
   auto it = FindSession(link_sessions_, b);
-  if (it == link_sessions_.end()) return PlaidErrorFor("INVALID_FIELD", "link_session_id is unknown");
+  if (it == link_sessions_.end())
+    return PlaidErrorFor("INVALID_FIELD", "link_session_id is unknown");
   LinkSession& s = it->second;
   if (s.step != Step::kDone) {
     s.step = Step::kExited;

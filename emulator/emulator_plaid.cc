@@ -35,7 +35,8 @@ bool IsHttpUrl(std::string_view s) {
 // Investment accounts in the investments endpoints carry InvestmentAccountBalance, which adds
 // margin_loan_amount.
 boost::json::object WithMarginLoan(boost::json::object account) {
-  if (auto* b = account["balances"].if_object(); b != nullptr && !b->contains("margin_loan_amount")) {
+  if (auto* b = account["balances"].if_object();
+      b != nullptr && !b->contains("margin_loan_amount")) {
     (*b)["margin_loan_amount"] = nullptr;
   }
   return account;
@@ -43,14 +44,14 @@ boost::json::object WithMarginLoan(boost::json::object account) {
 
 }  // namespace
 
-#define EMU_RESOLVE(var, healthy)                                 \
-  auto var##_r = ResolveItemLocked(c.body, healthy);              \
-  if (auto* e = std::get_if<PlaidError>(&var##_r)) return *e;     \
+#define EMU_RESOLVE(var, healthy)                             \
+  auto var##_r = ResolveItemLocked(c.body, healthy);          \
+  if (auto* e = std::get_if<PlaidError>(&var##_r)) return *e; \
   Item& var = *std::get<Item*>(var##_r)
 
-#define EMU_TRY(expr)          \
-  if (auto e_ = (expr)) {      \
-    return *e_;                \
+#define EMU_TRY(expr)     \
+  if (auto e_ = (expr)) { \
+    return *e_;           \
   }
 
 Emulator::Outcome Emulator::LinkTokenCreate(Call& c) {
@@ -65,13 +66,16 @@ Emulator::Outcome Emulator::LinkTokenCreate(Call& c) {
   t.required_if_supported = StringList(b, "required_if_supported_products");
   t.additional_consented = StringList(b, "additional_consented_products");
   if (auto w = GetString(b, "webhook"); w && !w->empty()) {
-    if (!IsHttpUrl(*w)) return PlaidErrorFor("INVALID_FIELD", "webhook must be an http or https URL");
+    if (!IsHttpUrl(*w))
+      return PlaidErrorFor("INVALID_FIELD", "webhook must be an http or https URL");
     t.webhook = std::string(*w);
   }
   if (auto r = GetString(b, "redirect_uri"); r && !r->empty()) {
-    if (!IsHttpUrl(*r)) return PlaidErrorFor("INVALID_FIELD", "redirect_uri must be an absolute http or https URL");
+    if (!IsHttpUrl(*r))
+      return PlaidErrorFor("INVALID_FIELD", "redirect_uri must be an absolute http or https URL");
     if (r->find('?') != std::string_view::npos || r->find('#') != std::string_view::npos) {
-      return PlaidErrorFor("INVALID_FIELD", "redirect_uri must not contain query parameters or a fragment");
+      return PlaidErrorFor("INVALID_FIELD",
+                           "redirect_uri must not contain query parameters or a fragment");
     }
     if (config_.env == "production" && !r->starts_with("https://")) {
       return PlaidErrorFor("INVALID_FIELD", "redirect_uri must use https in production");
@@ -99,19 +103,22 @@ Emulator::Outcome Emulator::LinkTokenCreate(Call& c) {
   }
   for (const auto* list : {&t.products, &t.optional_products, &t.required_if_supported}) {
     if (Contains(*list, "balance")) {
-      return PlaidErrorFor("INVALID_FIELD",
-                           "balance is not a valid product to initialize Link with; it is available to "
-                           "every Item that has another product");
+      return PlaidErrorFor(
+          "INVALID_FIELD",
+          "balance is not a valid product to initialize Link with; it is available to "
+          "every Item that has another product");
     }
   }
   std::set<std::string> seen;
-  for (const auto* list : {&t.products, &t.optional_products, &t.required_if_supported, &t.additional_consented}) {
+  for (const auto* list :
+       {&t.products, &t.optional_products, &t.required_if_supported, &t.additional_consented}) {
     for (const auto& p : *list) {
       if (!seen.insert(p).second) {
         return PlaidErrorFor("INVALID_CONFIGURATION",
-                             "the product " + p + " appears in more than one of products, "
-                             "required_if_supported_products, optional_products and "
-                             "additional_consented_products");
+                             "the product " + p +
+                                 " appears in more than one of products, "
+                                 "required_if_supported_products, optional_products and "
+                                 "additional_consented_products");
       }
     }
   }
@@ -135,40 +142,44 @@ Emulator::Outcome Emulator::LinkTokenGet(Call& c) {
       {"webhook", t.webhook ? boost::json::value(*t.webhook) : boost::json::value(nullptr)},
       {"country_codes", ToArray(t.country_codes)},
       {"language", t.language},
-      {"redirect_uri", t.redirect_uri ? boost::json::value(*t.redirect_uri) : boost::json::value(nullptr)},
+      {"redirect_uri",
+       t.redirect_uri ? boost::json::value(*t.redirect_uri) : boost::json::value(nullptr)},
       {"client_name", t.client_name}};
   boost::json::array sessions;
   for (const auto& sid : t.sessions) {
     auto s = link_sessions_.find(sid);
     if (s == link_sessions_.end()) continue;
     const LinkSession& ls = s->second;
-    boost::json::object o{{"link_session_id", ls.id},
-                          {"started_at", FormatRfc3339(ls.started_at)},
-                          {"finished_at", ls.finished_at ? boost::json::value(FormatRfc3339(*ls.finished_at))
-                                                         : boost::json::value(nullptr)}};
+    boost::json::object o{
+        {"link_session_id", ls.id},
+        {"started_at", FormatRfc3339(ls.started_at)},
+        {"finished_at", ls.finished_at ? boost::json::value(FormatRfc3339(*ls.finished_at))
+                                       : boost::json::value(nullptr)}};
     boost::json::array item_add_results;
     if (!ls.public_token.empty()) {
-      boost::json::object success{{"public_token", ls.public_token}, {"metadata", ls.success_metadata}};
+      boost::json::object success{{"public_token", ls.public_token},
+                                  {"metadata", ls.success_metadata}};
       o["on_success"] = success;
       item_add_results.push_back(boost::json::object{
           {"public_token", ls.public_token},
           {"accounts", ls.success_metadata.contains("accounts") ? ls.success_metadata.at("accounts")
-                                                                 : boost::json::array()},
-          {"institution", ls.success_metadata.contains("institution") ? ls.success_metadata.at("institution")
-                                                                       : boost::json::value(nullptr)}});
+                                                                : boost::json::array()},
+          {"institution", ls.success_metadata.contains("institution")
+                              ? ls.success_metadata.at("institution")
+                              : boost::json::value(nullptr)}});
     }
     if (ls.step == Step::kExited) {
       const InstitutionFixture* inst = fixtures_.FindInstitution(ls.institution_id);
       boost::json::object exit_meta{
-          {"institution", inst ? boost::json::value(boost::json::object{{"name", inst->name},
-                                                                         {"institution_id", inst->id}})
+          {"institution", inst ? boost::json::value(boost::json::object{
+                                     {"name", inst->name}, {"institution_id", inst->id}})
                                : boost::json::value(nullptr)},
           {"status", ls.exit_status},
           {"link_session_id", ls.id},
           {"request_id", c.request_id}};
-      o["exit"] = boost::json::object{
-          {"error", ls.exit_error ? boost::json::value(*ls.exit_error) : boost::json::value(nullptr)},
-          {"metadata", exit_meta}};
+      o["exit"] = boost::json::object{{"error", ls.exit_error ? boost::json::value(*ls.exit_error)
+                                                              : boost::json::value(nullptr)},
+                                      {"metadata", exit_meta}};
     }
     o["results"] = boost::json::object{{"item_add_results", std::move(item_add_results)},
                                        {"cra_item_add_results", boost::json::array()},
@@ -194,8 +205,9 @@ Emulator::Outcome Emulator::PublicTokenExchange(Call& c) {
                          "public-<environment>-<identifier>");
   }
   if (!token.starts_with(prefix)) {
-    return PlaidErrorFor("INVALID_PUBLIC_TOKEN", "provided public token is for a different API environment; this is the " +
-                                                     config_.env + " environment");
+    return PlaidErrorFor("INVALID_PUBLIC_TOKEN",
+                         "provided public token is for a different API environment; this is the " +
+                             config_.env + " environment");
   }
   auto it = public_tokens_.find(token);
   if (it == public_tokens_.end() || it->second.used || Now() >= it->second.expires_at) {
@@ -269,8 +281,10 @@ Emulator::Outcome Emulator::AuthGet(Call& c) {
   if (accounts.empty()) return PlaidErrorFor("NO_AUTH_ACCOUNTS");
   return boost::json::object{
       {"accounts", std::move(accounts)},
-      {"numbers", boost::json::object{{"ach", std::move(ach)}, {"eft", std::move(eft)},
-                                      {"international", std::move(international)}, {"bacs", std::move(bacs)}}},
+      {"numbers", boost::json::object{{"ach", std::move(ach)},
+                                      {"eft", std::move(eft)},
+                                      {"international", std::move(international)},
+                                      {"bacs", std::move(bacs)}}},
       {"item", ItemJson(item, false)}};
 }
 
@@ -358,7 +372,8 @@ Emulator::Outcome Emulator::InvestmentTransactionsGet(Call& c) {
   boost::json::array page;
   std::set<std::string> security_ids;
   for (int64_t i = offset; i < static_cast<int64_t>(all.size()) && i < offset + count; ++i) {
-    if (auto sid = GetString(all[static_cast<size_t>(i)], "security_id")) security_ids.emplace(*sid);
+    if (auto sid = GetString(all[static_cast<size_t>(i)], "security_id"))
+      security_ids.emplace(*sid);
     page.push_back(all[static_cast<size_t>(i)]);
   }
   boost::json::array securities;
@@ -387,9 +402,12 @@ Emulator::Outcome Emulator::LiabilitiesGet(Call& c) {
     accounts.push_back(AccountJson(item, *a));
     boost::json::object o = ResolveDates(a->tmpl->liability, now).as_object();
     o["account_id"] = a->account_id;
-    if (kind == "credit") credit.push_back(std::move(o));
-    else if (kind == "mortgage") mortgage.push_back(std::move(o));
-    else if (kind == "student") student.push_back(std::move(o));
+    if (kind == "credit")
+      credit.push_back(std::move(o));
+    else if (kind == "mortgage")
+      mortgage.push_back(std::move(o));
+    else if (kind == "student")
+      student.push_back(std::move(o));
   }
   if (accounts.empty()) return PlaidErrorFor("NO_LIABILITY_ACCOUNTS");
   auto list = [](boost::json::array a) {
@@ -422,11 +440,14 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
 
   SyncCursor cur;
   if (cursor_text == "now") {
-    boost::json::object out{{"added", boost::json::array()}, {"modified", boost::json::array()},
-                            {"removed", boost::json::array()}, {"accounts", boost::json::array()},
-                            {"has_more", false},
-                            {"next_cursor", EncodeCursor(item.item_id, SyncCursor{latest, latest, 0})},
-                            {"transactions_update_status", UpdateStatusName(status)}};
+    boost::json::object out{
+        {"added", boost::json::array()},
+        {"modified", boost::json::array()},
+        {"removed", boost::json::array()},
+        {"accounts", boost::json::array()},
+        {"has_more", false},
+        {"next_cursor", EncodeCursor(item.item_id, SyncCursor{latest, latest, 0})},
+        {"transactions_update_status", UpdateStatusName(status)}};
     return out;
   }
   if (!cursor_text.empty()) {
@@ -448,12 +469,16 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
   }
   if (latest == 0) {
     // The first pull is not ready: nothing yet, and an empty cursor to say so.
-    return boost::json::object{{"added", boost::json::array()}, {"modified", boost::json::array()},
-                               {"removed", boost::json::array()}, {"accounts", boost::json::array()},
-                               {"has_more", false}, {"next_cursor", ""},
+    return boost::json::object{{"added", boost::json::array()},
+                               {"modified", boost::json::array()},
+                               {"removed", boost::json::array()},
+                               {"accounts", boost::json::array()},
+                               {"has_more", false},
+                               {"next_cursor", ""},
                                {"transactions_update_status", UpdateStatusName(status)}};
   }
-  auto before = cur.from == 0 ? std::vector<Txn>() : StateAt(item.tx, fixtures_, extractions[cur.from - 1]);
+  auto before =
+      cur.from == 0 ? std::vector<Txn>() : StateAt(item.tx, fixtures_, extractions[cur.from - 1]);
   auto after = StateAt(item.tx, fixtures_, extractions[cur.to - 1]);
   if (!account_filter.empty()) {
     auto keep = [&](std::vector<Txn>& v) {
@@ -475,7 +500,8 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
     const Txn& t = *updates[i].second;
     account_ids.insert(t.account_id);
     if (updates[i].first == 2) {
-      removed.push_back(boost::json::object{{"transaction_id", t.transaction_id}, {"account_id", t.account_id}});
+      removed.push_back(
+          boost::json::object{{"transaction_id", t.transaction_id}, {"account_id", t.account_id}});
     } else {
       (updates[i].first == 0 ? added : modified).push_back(TransactionJson(t, fixtures_, original));
     }
@@ -550,16 +576,18 @@ Emulator::Outcome Emulator::ItemGet(Call& c) {
   if (item.has_transactions) {
     auto ex = Extractions(item.tx, Now());
     status["transactions"] = boost::json::object{
-        {"last_successful_update", ex.empty() ? boost::json::value(nullptr) : boost::json::value(FormatRfc3339(ex.back()))},
+        {"last_successful_update",
+         ex.empty() ? boost::json::value(nullptr) : boost::json::value(FormatRfc3339(ex.back()))},
         {"last_failed_update", nullptr}};
   } else {
     status["transactions"] = nullptr;
   }
   status["investments"] = nullptr;
-  status["last_webhook"] =
-      item.last_webhook ? boost::json::value(boost::json::object{{"sent_at", FormatRfc3339(item.last_webhook->first)},
-                                                                 {"code_sent", item.last_webhook->second}})
-                        : boost::json::value(nullptr);
+  status["last_webhook"] = item.last_webhook
+                               ? boost::json::value(boost::json::object{
+                                     {"sent_at", FormatRfc3339(item.last_webhook->first)},
+                                     {"code_sent", item.last_webhook->second}})
+                               : boost::json::value(nullptr);
   return boost::json::object{{"item", ItemJson(item, true)}, {"status", std::move(status)}};
 }
 
@@ -575,7 +603,8 @@ Emulator::Outcome Emulator::ItemWebhookUpdate(Call& c) {
   EMU_RESOLVE(item, false);
   const auto* w = c.body.if_contains("webhook");
   if (w != nullptr && w->is_string() && !w->get_string().empty()) {
-    if (!IsHttpUrl(w->get_string())) return PlaidErrorFor("INVALID_FIELD", "webhook must be an http or https URL");
+    if (!IsHttpUrl(w->get_string()))
+      return PlaidErrorFor("INVALID_FIELD", "webhook must be an http or https URL");
     item.webhook = std::string(w->get_string());
     FireWebhookLocked(item, {{"webhook_type", "ITEM"},
                              {"webhook_code", "WEBHOOK_UPDATE_ACKNOWLEDGED"},
@@ -599,9 +628,9 @@ Emulator::Outcome Emulator::InstitutionsGetById(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, nullptr));
   const InstitutionFixture* inst = fixtures_.FindInstitution(*GetString(c.body, "institution_id"));
   auto countries = StringList(c.body, "country_codes");
-  if (inst == nullptr || std::none_of(countries.begin(), countries.end(), [&](const std::string& cc) {
-        return Contains(inst->country_codes, cc);
-      })) {
+  if (inst == nullptr ||
+      std::none_of(countries.begin(), countries.end(),
+                   [&](const std::string& cc) { return Contains(inst->country_codes, cc); })) {
     return PlaidErrorFor("INVALID_INSTITUTION");
   }
   bool optional = false;
@@ -614,7 +643,8 @@ Emulator::Outcome Emulator::InstitutionsGetById(Call& c) {
 Emulator::Outcome Emulator::InstitutionsSearch(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, nullptr));
   std::string query(*GetString(c.body, "query"));
-  std::transform(query.begin(), query.end(), query.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  std::transform(query.begin(), query.end(), query.begin(),
+                 [](unsigned char ch) { return std::tolower(ch); });
   auto countries = StringList(c.body, "country_codes");
   auto products = StringList(c.body, "products");
   bool optional = false;
@@ -626,10 +656,15 @@ Emulator::Outcome Emulator::InstitutionsSearch(Call& c) {
   boost::json::array out;
   for (const auto& inst : fixtures_.institutions()) {
     std::string name = inst.name;
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
     if (name.find(query) == std::string::npos && inst.id != query) continue;
-    if (std::none_of(countries.begin(), countries.end(), [&](const auto& cc) { return Contains(inst.country_codes, cc); })) continue;
-    if (!std::all_of(products.begin(), products.end(), [&](const auto& p) { return Contains(inst.products, p); })) continue;
+    if (std::none_of(countries.begin(), countries.end(),
+                     [&](const auto& cc) { return Contains(inst.country_codes, cc); }))
+      continue;
+    if (!std::all_of(products.begin(), products.end(),
+                     [&](const auto& p) { return Contains(inst.products, p); }))
+      continue;
     if (oauth && inst.oauth != *oauth) continue;
     out.push_back(InstitutionJson(inst, optional));
   }
@@ -680,7 +715,8 @@ Emulator::Outcome Emulator::SandboxPublicTokenCreate(Call& c) {
   int days = 90;
   if (const auto* o = GetObject(c.body, "options")) {
     if (auto w = GetString(*o, "webhook"); w && !w->empty()) {
-      if (!IsHttpUrl(*w)) return PlaidErrorFor("INVALID_FIELD", "options.webhook must be an http or https URL");
+      if (!IsHttpUrl(*w))
+        return PlaidErrorFor("INVALID_FIELD", "options.webhook must be an http or https URL");
       webhook = std::string(*w);
     }
     if (auto u = GetString(*o, "override_username")) username = std::string(*u);
@@ -705,8 +741,8 @@ Emulator::Outcome Emulator::SandboxPublicTokenCreate(Call& c) {
 Emulator::Outcome Emulator::SandboxResetLogin(Call& c) {
   EMU_RESOLVE(item, false);
   item.error = PlaidErrorFor("ITEM_LOGIN_REQUIRED");
-  boost::json::object payload{{"webhook_type", "ITEM"}, {"webhook_code", "ERROR"},
-                              {"error", ToWebhookJson(*item.error)}};
+  boost::json::object payload{
+      {"webhook_type", "ITEM"}, {"webhook_code", "ERROR"}, {"error", ToWebhookJson(*item.error)}};
   FireWebhookLocked(item, payload);
   return boost::json::object{{"reset_login", true}};
 }
@@ -715,9 +751,10 @@ Emulator::Outcome Emulator::SandboxFireWebhook(Call& c) {
   EMU_RESOLVE(item, false);
   std::string code(*GetString(c.body, "webhook_code"));
   std::string type(GetString(c.body, "webhook_type").value_or(""));
-  static const std::set<std::string> kItemCodes = {"NEW_ACCOUNTS_AVAILABLE", "USER_PERMISSION_REVOKED",
-                                                   "USER_ACCOUNT_REVOKED", "PENDING_DISCONNECT",
-                                                   "LOGIN_REPAIRED", "ERROR", "PENDING_EXPIRATION"};
+  static const std::set<std::string> kItemCodes = {
+      "NEW_ACCOUNTS_AVAILABLE", "USER_PERMISSION_REVOKED", "USER_ACCOUNT_REVOKED",
+      "PENDING_DISCONNECT",     "LOGIN_REPAIRED",          "ERROR",
+      "PENDING_EXPIRATION"};
   if (type.empty()) {
     type = kItemCodes.contains(code) ? "ITEM" : "TRANSACTIONS";
   }
@@ -733,7 +770,8 @@ Emulator::Outcome Emulator::SandboxFireWebhook(Call& c) {
     return std::nullopt;
   };
   auto unsupported = [&] {
-    return PlaidErrorFor("INVALID_FIELD", "webhook_code " + code + " cannot be fired for webhook_type " + type);
+    return PlaidErrorFor("INVALID_FIELD",
+                         "webhook_code " + code + " cannot be fired for webhook_type " + type);
   };
   if (type == "ITEM") {
     if (code == "ERROR") {

@@ -138,7 +138,8 @@ Result<Fixtures> Fixtures::Load(std::string_view institutions, std::string_view 
       }
       if (const auto* h = GetArray(o, "holdings")) t.holdings = *h;
       if (const auto* it = GetArray(o, "investment_transactions")) t.investment_transactions = *it;
-      if (t.key.empty() || t.type.empty()) return Unexpected(Bad("account template without key or type"));
+      if (t.key.empty() || t.type.empty())
+        return Unexpected(Bad("account template without key or type"));
       list.push_back(std::move(t));
     }
     f.profiles_.emplace(std::string(kv.key()), std::move(list));

@@ -25,8 +25,8 @@ struct AccountTemplate {
   std::string key;
   std::string type;
   std::string subtype;
-  std::string currency;       // iso_currency_code
-  boost::json::object base;   // Plaid AccountBase without account_id
+  std::string currency;         // iso_currency_code
+  boost::json::object base;     // Plaid AccountBase without account_id
   boost::json::object numbers;  // ach/eft/international/bacs, each without account_id
   bool transactions = false;
   std::string liability_kind;  // "credit", "student", "mortgage" or empty

@@ -23,7 +23,8 @@ bool SplitHostPort(const std::string& s, std::string& host, uint16_t& port) {
   auto colon = s.rfind(':');
   if (colon == std::string::npos) return false;
   host = s.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   try {
     size_t used = 0;
     unsigned long p = std::stoul(s.substr(colon + 1), &used);
@@ -71,7 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--public-url", config.public_url,
                  "base URL browsers use to reach the emulator (default: the listen URL)")
       ->envname("PLAID_EMULATOR_PUBLIC_URL");
-  app.add_option("--rate-limits", rate_limits, "plaid: Plaid's per-Item and per-client limits; off: none")
+  app.add_option("--rate-limits", rate_limits,
+                 "plaid: Plaid's per-Item and per-client limits; off: none")
       ->check(CLI::IsMember({"plaid", "off"}))
       ->envname("PLAID_EMULATOR_RATE_LIMITS");
   app.add_option("--item-rate-limit", config.item_rate_limit,
@@ -82,8 +84,9 @@ int main(int argc, char** argv) {
                  "requests per minute per endpoint for the client (0: Plaid's table)")
       ->check(CLI::NonNegativeNumber)
       ->envname("PLAID_EMULATOR_CLIENT_RATE_LIMIT");
-  app.add_option("--transactions-initial-delay", initial_delay,
-                 "seconds after an Item is created until its first 30 days of transactions are ready")
+  app.add_option(
+         "--transactions-initial-delay", initial_delay,
+         "seconds after an Item is created until its first 30 days of transactions are ready")
       ->check(CLI::NonNegativeNumber)
       ->envname("PLAID_EMULATOR_TRANSACTIONS_INITIAL_DELAY");
   app.add_option("--transactions-historical-delay", historical_delay,
@@ -94,7 +97,8 @@ int main(int argc, char** argv) {
                  "seconds between scheduled transaction pulls after the historical one (0: none)")
       ->check(CLI::NonNegativeNumber)
       ->envname("PLAID_EMULATOR_TRANSACTIONS_UPDATE_INTERVAL");
-  app.add_option("--webhook-attempts", webhook_options.max_attempts, "delivery attempts per webhook")
+  app.add_option("--webhook-attempts", webhook_options.max_attempts,
+                 "delivery attempts per webhook")
       ->check(CLI::Range(1, 50))
       ->envname("PLAID_EMULATOR_WEBHOOK_ATTEMPTS");
   app.add_option("--webhook-retry-base-ms", webhook_base_ms,
@@ -108,12 +112,15 @@ int main(int argc, char** argv) {
       ->envname("PLAID_EMULATOR_CA_FILE");
   app.add_option("--seed", config.seed, "seed of the generated data (same seed, same transactions)")
       ->envname("PLAID_EMULATOR_SEED");
-  app.add_option("--threads", threads, "I/O threads")->check(CLI::Range(1, 64))->envname("PLAID_EMULATOR_THREADS");
+  app.add_option("--threads", threads, "I/O threads")
+      ->check(CLI::Range(1, 64))
+      ->envname("PLAID_EMULATOR_THREADS");
   app.add_option("--max-body-bytes", max_body, "largest request body accepted")
       ->check(CLI::Range(size_t{1024}, size_t{64} << 20))
       ->envname("PLAID_EMULATOR_MAX_BODY_BYTES");
-  app.add_option("--web-dir", config.web_dir,
-                 "serve the Link stand-in's files from this directory instead of the built-in copies")
+  app.add_option(
+         "--web-dir", config.web_dir,
+         "serve the Link stand-in's files from this directory instead of the built-in copies")
       ->check(CLI::ExistingDirectory)
       ->envname("PLAID_EMULATOR_WEB_DIR");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
@@ -187,8 +194,8 @@ int main(int argc, char** argv) {
 
   std::printf("plaid-emulator listening on %s\n", server.url().c_str());
   std::fflush(stdout);
-  spdlog::info("client_id {} env {}; Link script at {}/link/v2/stable/link-initialize.js", config.client_id,
-               config.env, server.url());
+  spdlog::info("client_id {} env {}; Link script at {}/link/v2/stable/link-initialize.js",
+               config.client_id, config.env, server.url());
   server.Run();
 
   {

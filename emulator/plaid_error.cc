@@ -20,8 +20,10 @@ struct Entry {
 // Plaid's documented errors that the emulator produces. Messages follow Plaid's where known.
 constexpr std::array kCatalogue = {
     Entry{"INVALID_BODY", "INVALID_REQUEST", 400, "body could not be parsed as JSON", ""},
-    Entry{"MISSING_FIELDS", "INVALID_REQUEST", 400, "the following required fields are missing", ""},
-    Entry{"INVALID_FIELD", "INVALID_REQUEST", 400, "one or more of the request fields are invalid", ""},
+    Entry{"MISSING_FIELDS", "INVALID_REQUEST", 400, "the following required fields are missing",
+          ""},
+    Entry{"INVALID_FIELD", "INVALID_REQUEST", 400, "one or more of the request fields are invalid",
+          ""},
     Entry{"UNKNOWN_FIELDS", "INVALID_REQUEST", 400,
           "the following fields are not recognized by this endpoint", ""},
     Entry{"INVALID_HEADERS", "INVALID_REQUEST", 400, "the request has invalid headers", ""},
@@ -36,8 +38,8 @@ constexpr std::array kCatalogue = {
     Entry{"INVALID_ACCESS_TOKEN", "INVALID_INPUT", 400, "could not find matching access token", ""},
     Entry{"INVALID_PUBLIC_TOKEN", "INVALID_INPUT", 400, "could not find matching public token", ""},
     Entry{"INVALID_LINK_TOKEN", "INVALID_INPUT", 400, "could not find matching link token", ""},
-    Entry{"INVALID_ACCOUNT_ID", "INVALID_INPUT", 400,
-          "one or more of the account IDs is invalid", ""},
+    Entry{"INVALID_ACCOUNT_ID", "INVALID_INPUT", 400, "one or more of the account IDs is invalid",
+          ""},
     Entry{"INVALID_INSTITUTION", "INVALID_INPUT", 400, "invalid institution_id provided", ""},
     Entry{"ITEM_LOGIN_REQUIRED", "ITEM_ERROR", 400,
           "the login details of this item have changed (credentials, MFA, or required user action) "
@@ -70,8 +72,7 @@ constexpr std::array kCatalogue = {
     Entry{"NO_LIABILITY_ACCOUNTS", "ITEM_ERROR", 400,
           "no liability accounts were found for this item",
           "No liability accounts were found at this financial institution."},
-    Entry{"INVALID_CREDENTIALS", "ITEM_ERROR", 400,
-          "the provided credentials were not correct",
+    Entry{"INVALID_CREDENTIALS", "ITEM_ERROR", 400, "the provided credentials were not correct",
           "The provided credentials were not correct. Please try again."},
     Entry{"INVALID_MFA", "ITEM_ERROR", 400, "the provided MFA response(s) were not correct",
           "The provided MFA responses were not correct. Please try again."},
@@ -93,10 +94,11 @@ constexpr std::array kCatalogue = {
           "site and finish the setup process",
           "Your account has not been fully set up. Please visit your institution's website to "
           "finish setting it up."},
-    Entry{"MFA_NOT_SUPPORTED", "ITEM_ERROR", 400, "this account requires a MFA type that is not supported",
+    Entry{"MFA_NOT_SUPPORTED", "ITEM_ERROR", 400,
+          "this account requires a MFA type that is not supported",
           "This account requires a form of verification that is not supported."},
-    Entry{"USER_PERMISSION_REVOKED", "ITEM_ERROR", 400,
-          "the user has revoked access to this item", ""},
+    Entry{"USER_PERMISSION_REVOKED", "ITEM_ERROR", 400, "the user has revoked access to this item",
+          ""},
     Entry{"INSTITUTION_DOWN", "INSTITUTION_ERROR", 400,
           "this institution is not currently responding to this request. please try again soon",
           "This financial institution is not currently responding to requests. We apologize for "
@@ -214,11 +216,11 @@ boost::json::object ToWebhookJson(const PlaidError& error) {
   boost::json::object o;
   o["error_type"] = error.type;
   o["error_code"] = error.code;
-  o["error_code_reason"] =
-      error.error_code_reason ? boost::json::value(*error.error_code_reason) : boost::json::value(nullptr);
+  o["error_code_reason"] = error.error_code_reason ? boost::json::value(*error.error_code_reason)
+                                                   : boost::json::value(nullptr);
   o["error_message"] = error.message;
-  o["display_message"] =
-      error.display_message ? boost::json::value(*error.display_message) : boost::json::value(nullptr);
+  o["display_message"] = error.display_message ? boost::json::value(*error.display_message)
+                                               : boost::json::value(nullptr);
   o["status"] = error.status;
   std::string page = DocPage(error.type);
   if (!page.empty()) {

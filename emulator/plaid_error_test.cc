@@ -30,11 +30,12 @@ TEST(PlaidErrorTest, RateLimitCodesFollowTheEndpoint) {
 
 TEST(PlaidErrorTest, EnvelopeHasAllSevenFieldsAndWebhookFormHasStatus) {
   auto o = ToJson(PlaidErrorFor("INSTITUTION_DOWN"), "rid123");
-  for (const char* k : {"error_type", "error_code", "error_message", "display_message", "request_id",
-                        "documentation_url", "suggested_action"}) {
+  for (const char* k : {"error_type", "error_code", "error_message", "display_message",
+                        "request_id", "documentation_url", "suggested_action"}) {
     EXPECT_TRUE(o.contains(k)) << k;
   }
-  EXPECT_EQ(o.at("documentation_url").as_string(), "https://plaid.com/docs/errors/institution/#institution_down");
+  EXPECT_EQ(o.at("documentation_url").as_string(),
+            "https://plaid.com/docs/errors/institution/#institution_down");
   EXPECT_FALSE(o.contains("status"));
   auto w = ToWebhookJson(PlaidErrorFor("ITEM_LOGIN_REQUIRED"));
   EXPECT_EQ(w.at("status").as_int64(), 400);

@@ -33,7 +33,8 @@ uint64_t H(uint64_t a, uint64_t b, uint64_t c = 0, uint64_t d = 0) {
 }
 
 std::string IdFrom(uint64_t h1, uint64_t h2) {
-  static constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  static constexpr char kAlphabet[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   std::string out;
   out.reserve(37);
   uint64_t h = h1;
@@ -221,7 +222,8 @@ TxDiff Diff(const std::vector<Txn>& before, const std::vector<Txn>& after) {
   return d;
 }
 
-boost::json::object TransactionJson(const Txn& t, const Fixtures& fixtures, bool original_description) {
+boost::json::object TransactionJson(const Txn& t, const Fixtures& fixtures,
+                                    bool original_description) {
   const MerchantTemplate& m = fixtures.merchants()[static_cast<size_t>(t.merchant)];
   const auto& mj = m.json;
   auto field = [&](std::string_view k) -> boost::json::value {
@@ -257,8 +259,9 @@ boost::json::object TransactionJson(const Txn& t, const Fixtures& fixtures, bool
   o["location"] = field("location");
   o["logo_url"] = field("logo_url");
   o["merchant_entity_id"] =
-      GetString(mj, "merchant_name") ? boost::json::value(IdFrom(Fnv(GetString(mj, "name").value_or("")), 99))
-                                     : boost::json::value(nullptr);
+      GetString(mj, "merchant_name")
+          ? boost::json::value(IdFrom(Fnv(GetString(mj, "name").value_or("")), 99))
+          : boost::json::value(nullptr);
   o["merchant_name"] = field("merchant_name");
   o["name"] = field("name");
   o["original_description"] = original_description ? field("name") : boost::json::value(nullptr);
@@ -270,8 +273,9 @@ boost::json::object TransactionJson(const Txn& t, const Fixtures& fixtures, bool
   }
   o["payment_meta"] = std::move(meta);
   o["pending"] = t.pending;
-  o["pending_transaction_id"] =
-      t.pending_transaction_id.empty() ? boost::json::value(nullptr) : boost::json::value(t.pending_transaction_id);
+  o["pending_transaction_id"] = t.pending_transaction_id.empty()
+                                    ? boost::json::value(nullptr)
+                                    : boost::json::value(t.pending_transaction_id);
   o["personal_finance_category"] = field("personal_finance_category");
   if (const auto* pfc = GetObject(mj, "personal_finance_category")) {
     o["personal_finance_category_icon_url"] =
@@ -288,7 +292,8 @@ boost::json::object TransactionJson(const Txn& t, const Fixtures& fixtures, bool
 
 std::string EncodeCursor(const std::string& item_id, const SyncCursor& c) {
   std::string raw = "v1:" + std::to_string(Fnv(item_id) % 1000000007ULL) + ":" +
-                    std::to_string(c.from) + ":" + std::to_string(c.to) + ":" + std::to_string(c.offset);
+                    std::to_string(c.from) + ":" + std::to_string(c.to) + ":" +
+                    std::to_string(c.offset);
   return Base64Encode(raw);
 }
 
@@ -301,7 +306,8 @@ std::optional<SyncCursor> DecodeCursor(const std::string& item_id, std::string_v
   size_t start = 0;
   while (true) {
     size_t colon = raw->find(':', start);
-    parts.push_back(raw->substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+    parts.push_back(
+        raw->substr(start, colon == std::string::npos ? std::string::npos : colon - start));
     if (colon == std::string::npos) break;
     start = colon + 1;
   }

@@ -68,7 +68,8 @@ struct TxDiff {
 TxDiff Diff(const std::vector<Txn>& before, const std::vector<Txn>& after);
 
 // Plaid's Transaction object for `t`.
-boost::json::object TransactionJson(const Txn& t, const Fixtures& fixtures, bool original_description);
+boost::json::object TransactionJson(const Txn& t, const Fixtures& fixtures,
+                                    bool original_description);
 
 // Sync cursors: opaque base64 of (item check, from version, to version, offset).
 struct SyncCursor {

@@ -62,7 +62,8 @@ TEST_F(TransactionsTest, StatesAreDeterministicAndIdsUnique) {
   }
   TxParams other = p_;
   other.item_id = "item_xyz";
-  EXPECT_NE(StateAt(other, *fixtures_, p_.created_at + 1h).front().transaction_id, a.front().transaction_id);
+  EXPECT_NE(StateAt(other, *fixtures_, p_.created_at + 1h).front().transaction_id,
+            a.front().transaction_id);
 }
 
 TEST_F(TransactionsTest, TimePassingAddsPostsRevisesAndRemoves) {
@@ -70,7 +71,7 @@ TEST_F(TransactionsTest, TimePassingAddsPostsRevisesAndRemoves) {
   auto day10 = StateAt(p_, *fixtures_, p_.created_at + days(10));
   TxDiff d = Diff(day0, day10);
   EXPECT_FALSE(d.added.empty());
-  EXPECT_FALSE(d.removed.empty());   // pending transactions replaced by their posted versions
+  EXPECT_FALSE(d.removed.empty());  // pending transactions replaced by their posted versions
   // Revisions show up as "modified" between pulls: count them over a month of daily pulls.
   size_t modified = 0;
   auto prev = day0;
@@ -111,10 +112,11 @@ TEST_F(TransactionsTest, CursorsRoundTripAndAreBoundToTheirItem) {
 TEST_F(TransactionsTest, TransactionJsonHasPlaidRequiredFields) {
   auto state = StateAt(p_, *fixtures_, p_.created_at + 1h);
   auto o = TransactionJson(state.front(), *fixtures_, false);
-  for (const char* k : {"transaction_id", "account_id", "amount", "iso_currency_code", "unofficial_currency_code",
-                        "date", "pending", "payment_meta", "location", "name", "authorized_date",
-                        "authorized_datetime", "datetime", "transaction_code", "pending_transaction_id",
-                        "account_owner", "payment_channel", "counterparties"}) {
+  for (const char* k :
+       {"transaction_id", "account_id", "amount", "iso_currency_code", "unofficial_currency_code",
+        "date", "pending", "payment_meta", "location", "name", "authorized_date",
+        "authorized_datetime", "datetime", "transaction_code", "pending_transaction_id",
+        "account_owner", "payment_channel", "counterparties"}) {
     EXPECT_TRUE(o.contains(k)) << k;
   }
 }

@@ -23,11 +23,13 @@ void CollectUnknown(const boost::json::object& o, const ObjectSpec& spec, const 
     if (top && (key == "client_id" || key == "secret")) {
       continue;
     }
-    auto it = std::find_if(spec.begin(), spec.end(), [&](const FieldSpec& f) { return f.name == key; });
+    auto it =
+        std::find_if(spec.begin(), spec.end(), [&](const FieldSpec& f) { return f.name == key; });
     if (it == spec.end()) {
       out.push_back(prefix + std::string(key));
     } else if (it->kind == Kind::kObject && it->nested != nullptr && kv.value().is_object()) {
-      CollectUnknown(kv.value().get_object(), *it->nested, prefix + std::string(key) + ".", false, out);
+      CollectUnknown(kv.value().get_object(), *it->nested, prefix + std::string(key) + ".", false,
+                     out);
     }
   }
 }
@@ -52,12 +54,14 @@ std::optional<PlaidError> Invalid(const std::string& field, const std::string& w
   return PlaidErrorFor("INVALID_FIELD", field + " " + what);
 }
 
-std::optional<PlaidError> CheckEnum(const FieldSpec& f, const std::string& name, std::string_view v) {
+std::optional<PlaidError> CheckEnum(const FieldSpec& f, const std::string& name,
+                                    std::string_view v) {
   if (f.enum_values.empty() ||
       std::find(f.enum_values.begin(), f.enum_values.end(), v) != f.enum_values.end()) {
     return std::nullopt;
   }
-  return Invalid(name, "must be one of [" + Join(f.enum_values) + "], got \"" + std::string(v) + "\"");
+  return Invalid(name,
+                 "must be one of [" + Join(f.enum_values) + "], got \"" + std::string(v) + "\"");
 }
 
 std::optional<PlaidError> CheckFields(const boost::json::object& o, const ObjectSpec& spec,
@@ -98,15 +102,18 @@ std::optional<PlaidError> CheckFields(const boost::json::object& o, const Object
         if (v.is_int64()) {
           n = v.get_int64();
         } else if (v.is_uint64()) {
-          n = v.get_uint64() > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX
-                                                                 : static_cast<int64_t>(v.get_uint64());
-        } else if (v.is_double() && v.get_double() == static_cast<double>(static_cast<int64_t>(v.get_double()))) {
+          n = v.get_uint64() > static_cast<uint64_t>(INT64_MAX)
+                  ? INT64_MAX
+                  : static_cast<int64_t>(v.get_uint64());
+        } else if (v.is_double() &&
+                   v.get_double() == static_cast<double>(static_cast<int64_t>(v.get_double()))) {
           n = static_cast<int64_t>(v.get_double());
         } else {
           return Invalid(name, "must be an integer");
         }
         if (n < f.min || n > f.max) {
-          return Invalid(name, "must be between " + std::to_string(f.min) + " and " + std::to_string(f.max));
+          return Invalid(
+              name, "must be between " + std::to_string(f.min) + " and " + std::to_string(f.max));
         }
         break;
       }
@@ -169,13 +176,15 @@ std::optional<PlaidError> Validate(const boost::json::object& body, const Object
   std::vector<std::string> unknown;
   CollectUnknown(body, spec, "", true, unknown);
   if (!unknown.empty()) {
-    return PlaidErrorFor("UNKNOWN_FIELDS",
-                         "the following fields are not recognized by this endpoint: " + Join(unknown));
+    return PlaidErrorFor(
+        "UNKNOWN_FIELDS",
+        "the following fields are not recognized by this endpoint: " + Join(unknown));
   }
   std::vector<std::string> missing;
   CollectMissing(body, spec, "", missing);
   if (!missing.empty()) {
-    return PlaidErrorFor("MISSING_FIELDS", "the following required fields are missing: " + Join(missing));
+    return PlaidErrorFor("MISSING_FIELDS",
+                         "the following required fields are missing: " + Join(missing));
   }
   for (const char* cred : {"client_id", "secret"}) {
     auto it = body.find(cred);

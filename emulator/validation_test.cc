@@ -20,14 +20,16 @@ std::optional<PlaidError> Check(std::string_view json) {
 
 TEST(ValidationTest, AcceptsValidBodiesAndCredentials) {
   EXPECT_FALSE(Check(R"({"access_token":"x","codes":["US"],"client_id":"c","secret":"s"})"));
-  EXPECT_FALSE(Check(R"({"access_token":"x","codes":["US","GB"],"mode":"b","when":"2024-01-31","options":{"count":500}})"));
+  EXPECT_FALSE(Check(
+      R"({"access_token":"x","codes":["US","GB"],"mode":"b","when":"2024-01-31","options":{"count":500}})"));
 }
 
 TEST(ValidationTest, UnknownFieldsComeFirstWithDottedNames) {
   auto e = Check(R"({"foo":1,"options":{"bar":2}})");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->code, "UNKNOWN_FIELDS");
-  EXPECT_EQ(e->message, "the following fields are not recognized by this endpoint: foo, options.bar");
+  EXPECT_EQ(e->message,
+            "the following fields are not recognized by this endpoint: foo, options.bar");
 }
 
 TEST(ValidationTest, MissingFieldsAreListedTogether) {

@@ -141,12 +141,14 @@ void WebhookDispatcher::Work() {
           options_.base_delay * (int64_t{1} << std::min(job.attempt - 1, 20)), options_.max_delay);
       // +/-20% jitter so that many failing receivers do not retry in lockstep.
       auto jitter_range = delay.count() / 5;
-      auto jitter = jitter_range > 0
-                        ? static_cast<int64_t>(random_.Uniform(0, static_cast<uint64_t>(2 * jitter_range))) -
-                              jitter_range
-                        : 0;
-      jobs_.push_back(Job{job.id, std::chrono::steady_clock::now() + delay + std::chrono::milliseconds(jitter),
-                          job.attempt + 1});
+      auto jitter =
+          jitter_range > 0
+              ? static_cast<int64_t>(random_.Uniform(0, static_cast<uint64_t>(2 * jitter_range))) -
+                    jitter_range
+              : 0;
+      jobs_.push_back(
+          Job{job.id, std::chrono::steady_clock::now() + delay + std::chrono::milliseconds(jitter),
+              job.attempt + 1});
       spdlog::info("webhook {} {}/{} attempt {} failed ({}), retrying", rec->id, rec->webhook_type,
                    rec->webhook_code, job.attempt,
                    attempt.status != 0 ? std::to_string(attempt.status) : attempt.error);

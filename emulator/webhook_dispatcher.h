@@ -56,7 +56,8 @@ class WebhookDispatcher {
   ~WebhookDispatcher();
 
   // Queues `payload` for `url`; returns the record id.
-  int64_t Enqueue(const std::string& url, const std::string& item_id, const boost::json::object& payload);
+  int64_t Enqueue(const std::string& url, const std::string& item_id,
+                  const boost::json::object& payload);
   std::vector<WebhookRecord> Records();
   void Clear();
   // Stops the workers; queued deliveries are dropped.

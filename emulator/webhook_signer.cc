@@ -86,7 +86,8 @@ Result<std::unique_ptr<WebhookSigner::Key>> WebhookSigner::NewKey() {
   key->x = Base64UrlEncode(*xb);
   key->y = Base64UrlEncode(*yb);
   key->kid = NewUuid(random_);
-  key->created_at = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+  key->created_at =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
   return key;
 }
 
@@ -113,7 +114,8 @@ std::optional<boost::json::object> WebhookSigner::PublicJwk(std::string_view kid
       o["alg"] = "ES256";
       o["created_at"] = k->created_at;
       o["crv"] = "P-256";
-      o["expired_at"] = k->expired_at ? boost::json::value(*k->expired_at) : boost::json::value(nullptr);
+      o["expired_at"] =
+          k->expired_at ? boost::json::value(*k->expired_at) : boost::json::value(nullptr);
       o["kid"] = k->kid;
       o["kty"] = "EC";
       o["use"] = "sig";
@@ -130,7 +132,8 @@ Result<std::string> WebhookSigner::Sign(std::string_view body) {
   const Key& key = *keys_.back();
   boost::json::object header{{"alg", "ES256"}, {"kid", key.kid}, {"typ", "JWT"}};
   boost::json::object claims{
-      {"iat", std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count()},
+      {"iat",
+       std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count()},
       {"request_body_sha256", Sha256Hex(body)}};
   std::string signing_input =
       Base64UrlEncode(linkhub::ToJson(header)) + "." + Base64UrlEncode(linkhub::ToJson(claims));
@@ -138,18 +141,21 @@ Result<std::string> WebhookSigner::Sign(std::string_view body) {
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   size_t der_len = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.pkey.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &der_len, reinterpret_cast<const unsigned char*>(signing_input.data()),
+      EVP_DigestSign(ctx.get(), nullptr, &der_len,
+                     reinterpret_cast<const unsigned char*>(signing_input.data()),
                      signing_input.size()) != 1) {
     return Unexpected(OpenSslError("signature setup"));
   }
   std::string der(der_len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(der.data()), &der_len,
-                     reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) != 1) {
+                     reinterpret_cast<const unsigned char*>(signing_input.data()),
+                     signing_input.size()) != 1) {
     return Unexpected(OpenSslError("signing"));
   }
   // JWS wants the raw r||s (32 bytes each), not OpenSSL's DER sequence.
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<ECDSA_SIG, SigDeleter> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
+  std::unique_ptr<ECDSA_SIG, SigDeleter> sig(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
   if (!sig) {
     return Unexpected(OpenSslError("signature decoding"));
   }

@@ -36,9 +36,11 @@ bool VerifyWithJwk(const std::string& jws, const boost::json::object& jwk) {
   unsigned char* der = nullptr;
   int der_len = i2d_ECDSA_SIG(es, &der);
   EVP_MD_CTX* md = EVP_MD_CTX_new();
-  bool ok = pkey != nullptr && EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, pkey) == 1 &&
+  bool ok = pkey != nullptr &&
+            EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, pkey) == 1 &&
             EVP_DigestVerify(md, der, static_cast<size_t>(der_len),
-                             reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) == 1;
+                             reinterpret_cast<const unsigned char*>(signing_input.data()),
+                             signing_input.size()) == 1;
   EVP_MD_CTX_free(md);
   OPENSSL_free(der);
   ECDSA_SIG_free(es);
@@ -64,11 +66,13 @@ TEST(WebhookSignerTest, SignsBodyHashWithAVerifiableEs256Jwt) {
   std::string kid(header->as_object().at("kid").as_string());
   EXPECT_EQ(kid, (*signer)->current_kid());
   auto first_dot = jws->find('.');
-  auto claims = ParseJson(*Base64UrlDecode(jws->substr(first_dot + 1, jws->rfind('.') - first_dot - 1)));
+  auto claims =
+      ParseJson(*Base64UrlDecode(jws->substr(first_dot + 1, jws->rfind('.') - first_dot - 1)));
   ASSERT_TRUE(claims);
   EXPECT_EQ(claims->as_object().at("request_body_sha256").as_string(), Sha256Hex(body));
-  EXPECT_EQ(claims->as_object().at("iat").as_int64(),
-            std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count());
+  EXPECT_EQ(
+      claims->as_object().at("iat").as_int64(),
+      std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count());
 
   auto jwk = (*signer)->PublicJwk(kid);
   ASSERT_TRUE(jwk);

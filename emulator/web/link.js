@@ -974,6 +974,17 @@
 
     // -------------------------------------------------------------- accounts + success
 
+    const SUBTYPE_LABELS = {
+      cd: 'CD', ira: 'IRA', '401k': '401(k)', '403b': '403(b)', '457b': '457(b)', hsa: 'HSA',
+      roth: 'Roth IRA', 'roth 401k': 'Roth 401(k)', sep: 'SEP IRA', 'simple ira': 'SIMPLE IRA',
+      'money market': 'Money market', 'credit card': 'Credit card', paypal: 'PayPal',
+    };
+    function subtypeLabel(kind) {
+      if (!kind) return '';
+      if (SUBTYPE_LABELS[kind]) return SUBTYPE_LABELS[kind];
+      return kind.charAt(0).toUpperCase() + kind.slice(1);
+    }
+
     function onAccounts(accounts) {
       S.accounts = Array.isArray(accounts) ? accounts : [];
       if (S.updateMode && !S.accountSelectionEnabled) {
@@ -992,8 +1003,7 @@
         box.checked = true;
         const text = el('span', 'acct-text');
         text.appendChild(el('span', 'acct-name', acct.name || 'Account'));
-        const kind = acct.subtype || acct.type || '';
-        const metaText = [kind ? kind.charAt(0).toUpperCase() + kind.slice(1) : '',
+        const metaText = [subtypeLabel(acct.subtype || acct.type || ''),
           acct.mask ? '\u2022\u2022\u2022\u2022 ' + acct.mask : ''].filter(Boolean).join('  ');
         text.appendChild(el('span', 'acct-meta', metaText));
         label.append(box, text);
@@ -1138,8 +1148,10 @@
       let error = null;
       let requestId = null;
       try {
+        // The emulator answers 200 {denied: true, error: {OAUTH_ERROR/OAUTH_USER_DENIED...}}.
         const res = await post('/link/v2/session/oauth/approve', { oauth_state_id: stateId, denied: true });
         requestId = res.request_id || null;
+        if (res.error && res.error.error_code) error = normalizeError(res.error, 200);
       } catch (err) {
         requestId = err.request_id || null;
         if (err.error_type === 'OAUTH_ERROR') error = err;

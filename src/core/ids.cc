@@ -1,5 +1,6 @@
 #include "core/ids.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace linkhub {
@@ -27,10 +28,19 @@ std::string NewUuid(Random& random) {
 }
 
 std::string NewBase62(Random& random, size_t length) {
+  // Bytes below 248 (= 4 * 62) map uniformly onto the alphabet; the rest are redrawn. Drawing a
+  // batch at a time keeps this to one call into the random source in the common case.
   std::string out;
   out.reserve(length);
-  for (size_t i = 0; i < length; ++i) {
-    out.push_back(kBase62[random.Uniform(0, 61)]);
+  unsigned char buf[64];
+  while (out.size() < length) {
+    size_t want = std::min(sizeof(buf), (length - out.size()) * 5 / 4 + 4);
+    random.Fill(buf, want);
+    for (size_t i = 0; i < want && out.size() < length; ++i) {
+      if (buf[i] < 248) {
+        out.push_back(kBase62[buf[i] % 62]);
+      }
+    }
   }
   return out;
 }

@@ -1,7 +1,6 @@
-#include <boost/json/src.hpp>
-
 #include "core/json.h"
 
+#include <boost/json/src.hpp>
 #include <charconv>
 #include <cmath>
 
@@ -29,8 +28,49 @@ void AppendDouble(std::string& out, double d) {
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
   std::string_view s(buf, static_cast<size_t>(end - buf));
   out += s;
-  // Keep integral doubles recognisable as numbers with a fraction-free form ("110"), as JSON allows.
+  // Keep integral doubles recognisable as numbers with a fraction-free form ("110"), as JSON
+  // allows.
   (void)ec;
+}
+
+void AppendString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
 }
 
 void Append(std::string& out, const boost::json::value& v, int indent, int depth) {
@@ -53,7 +93,7 @@ void Append(std::string& out, const boost::json::value& v, int indent, int depth
         if (!first) out.push_back(',');
         first = false;
         newline(depth + 1);
-        out += boost::json::serialize(boost::json::string_view(kv.key()));
+        AppendString(out, kv.key());
         out += indent >= 0 ? ": " : ":";
         Append(out, kv.value(), indent, depth + 1);
       }
@@ -80,8 +120,26 @@ void Append(std::string& out, const boost::json::value& v, int indent, int depth
     case boost::json::kind::double_:
       AppendDouble(out, v.get_double());
       return;
-    default:
-      out += boost::json::serialize(v);
+    case boost::json::kind::string:
+      AppendString(out, v.get_string());
+      return;
+    case boost::json::kind::int64: {
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v.get_int64());
+      out.append(buf, end);
+      return;
+    }
+    case boost::json::kind::uint64: {
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v.get_uint64());
+      out.append(buf, end);
+      return;
+    }
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case boost::json::kind::null:
+      out += "null";
       return;
   }
 }
@@ -90,6 +148,7 @@ void Append(std::string& out, const boost::json::value& v, int indent, int depth
 
 std::string ToJson(const boost::json::value& v) {
   std::string out;
+  out.reserve(1024);
   Append(out, v, -1, 0);
   return out;
 }

@@ -36,9 +36,15 @@ namespace linkhub {
 namespace {
 
 TEST(JsonTest, WritesShortestDoublesAndEscapes) {
-  boost::json::object o{{"a", 6.56}, {"b", 110.0}, {"c", -0.25}, {"s", "x\"y\n"}, {"n", nullptr},
-                        {"i", 3}, {"arr", boost::json::array{1, 2.5}}};
+  boost::json::object o{{"a", 6.56},
+                        {"b", 110.0},
+                        {"c", -0.25},
+                        {"s", "x\"y\n"},
+                        {"n", nullptr},
+                        {"i", 3},
+                        {"arr", boost::json::array{1, 2.5}}};
   EXPECT_EQ(ToJson(o), R"({"a":6.56,"b":110,"c":-0.25,"s":"x\"y\n","n":null,"i":3,"arr":[1,2.5]})");
+  EXPECT_EQ(ToJson(boost::json::value("\x01\\\t")), "\"\\u0001\\\\\\t\"");
   auto back = ParseJson(ToJson(o));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->as_object().at("a").as_double(), 6.56);

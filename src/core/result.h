@@ -30,11 +30,11 @@ class Unexpected {
 // LINKHUB_CHECK(cond): an always-on invariant; aborts with file and line. Never use it on
 // anything that comes from the network, the disk or Plaid.
 [[noreturn]] void CheckFailed(const char* expr, const char* file, int line);
-#define LINKHUB_CHECK(cond)                                 \
-  do {                                                      \
-    if (!(cond)) {                                          \
-      ::linkhub::CheckFailed(#cond, __FILE__, __LINE__);    \
-    }                                                       \
+#define LINKHUB_CHECK(cond)                              \
+  do {                                                   \
+    if (!(cond)) {                                       \
+      ::linkhub::CheckFailed(#cond, __FILE__, __LINE__); \
+    }                                                    \
   } while (false)
 
 template <class T>
@@ -43,12 +43,13 @@ class [[nodiscard]] Result {
   using value_type = T;
 
   Result() requires std::is_default_constructible_v<T> : v_(std::in_place_index<0>) {}
-  Result(const T& value) : v_(std::in_place_index<0>, value) {}  // NOLINT: implicit by design
+  Result(const T& value) : v_(std::in_place_index<0>, value) {}        // NOLINT: implicit by design
   Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
   template <class U>
-    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Result> &&
-             !std::is_same_v<std::decay_t<U>, Unexpected> && !std::is_same_v<std::decay_t<U>, T>)
-  Result(U&& value) : v_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Result> &&
+           !std::is_same_v<std::decay_t<U>, Unexpected> && !std::is_same_v<std::decay_t<U>, T>)
+      Result(U&& value)
+      : v_(std::in_place_index<0>, std::forward<U>(value)) {}                 // NOLINT
   Result(Unexpected u) : v_(std::in_place_index<1>, std::move(u).error()) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
@@ -118,22 +119,22 @@ inline Status OkStatus() { return Status(); }
 #define LINKHUB_CONCAT_(a, b) LINKHUB_CONCAT_INNER_(a, b)
 
 // Returns the error of `expr` (a Result) from the enclosing function if it has one.
-#define LINKHUB_RETURN_IF_ERROR(expr)                                  \
-  do {                                                                 \
-    auto linkhub_status_ = (expr);                                     \
-    if (!linkhub_status_.has_value()) {                                \
+#define LINKHUB_RETURN_IF_ERROR(expr)                                   \
+  do {                                                                  \
+    auto linkhub_status_ = (expr);                                      \
+    if (!linkhub_status_.has_value()) {                                 \
       return ::linkhub::Unexpected(std::move(linkhub_status_).error()); \
-    }                                                                  \
+    }                                                                   \
   } while (false)
 
 // Evaluates `expr` (a Result<T>); on error returns it, else moves the value into `lhs`.
 #define LINKHUB_ASSIGN_OR_RETURN(lhs, expr) \
   LINKHUB_ASSIGN_OR_RETURN_IMPL_(LINKHUB_CONCAT_(linkhub_result_, __LINE__), lhs, expr)
-#define LINKHUB_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)       \
-  auto tmp = (expr);                                         \
-  if (!tmp.has_value()) {                                    \
-    return ::linkhub::Unexpected(std::move(tmp).error());    \
-  }                                                          \
+#define LINKHUB_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)    \
+  auto tmp = (expr);                                      \
+  if (!tmp.has_value()) {                                 \
+    return ::linkhub::Unexpected(std::move(tmp).error()); \
+  }                                                       \
   lhs = std::move(tmp).value()
 
 }  // namespace linkhub

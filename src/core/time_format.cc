@@ -62,7 +62,8 @@ std::optional<std::chrono::sys_days> ParseDate(std::string_view s) {
       !ParseDigits(s, 5, 2, m) || !ParseDigits(s, 8, 2, d)) {
     return std::nullopt;
   }
-  std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(m)),
+  std::chrono::year_month_day ymd{std::chrono::year(y),
+                                  std::chrono::month(static_cast<unsigned>(m)),
                                   std::chrono::day(static_cast<unsigned>(d))};
   if (!ymd.ok()) {
     return std::nullopt;

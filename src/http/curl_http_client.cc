@@ -50,10 +50,12 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   if (colon != std::string_view::npos) {
     auto trim = [](std::string_view s) {
       while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-      while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+      while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' '))
+        s.remove_suffix(1);
       return s;
     };
-    t->headers.Add(std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+    t->headers.Add(std::string(trim(line.substr(0, colon))),
+                   std::string(trim(line.substr(colon + 1))));
   }
   return bytes;
 }
@@ -127,7 +129,8 @@ Result<ClientResponse> CurlHttpClient::Send(const ClientRequest& request) {
     curl_easy_setopt(c, CURLOPT_CAINFO, impl_->options.ca_file.c_str());
   }
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(c, CURLOPT_USERAGENT, impl_->options.user_agent.c_str());
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");

@@ -31,14 +31,14 @@ class Headers {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 struct Request {
-  std::string method;       // "GET", "POST", ...
-  std::string target;       // as received: path plus query
-  std::string path;         // decoded path, no query
-  std::string query;        // raw query string, without '?'
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as received: path plus query
+  std::string path;    // decoded path, no query
+  std::string query;   // raw query string, without '?'
   Headers headers;
   std::string body;
   std::string remote_address;
-  std::string request_id;   // from a valid X-Request-Id header, or generated
+  std::string request_id;  // from a valid X-Request-Id header, or generated
   std::map<std::string, std::string, std::less<>> path_params;  // filled by the router
 
   // The first value of query parameter `name`, percent-decoded; nullopt when absent.
@@ -58,7 +58,8 @@ struct Response {
   bool drop_connection = false;
 
   static Response Json(int status, std::string body);
-  static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response Text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
 };
 
 }  // namespace linkhub::http

@@ -22,9 +22,9 @@ class Router {
   void Add(std::string method, std::string_view pattern, Handler handler);
 
   struct Match {
-    const Handler* handler = nullptr;              // null when nothing matched
-    bool path_matched = false;                      // true if the path matched another method
-    std::vector<std::string> allowed_methods;       // for a 405's Allow header
+    const Handler* handler = nullptr;          // null when nothing matched
+    bool path_matched = false;                 // true if the path matched another method
+    std::vector<std::string> allowed_methods;  // for a 405's Allow header
   };
   // Finds the handler for `request` and fills its path_params.
   Match Find(Request& request) const;

@@ -45,6 +45,14 @@ bool ValidRequestId(std::string_view id) {
   return true;
 }
 
+// Request ids need to be unique, not secret: a per-thread generator seeded once from the
+// kernel avoids a system call per request.
+std::string NewRequestId() {
+  static SecureRandom seed_source;
+  thread_local SeededRandom generator(seed_source.Uint64());
+  return NewBase62(generator, 15);
+}
+
 std::string PercentDecodePath(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -88,7 +96,6 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::list<std::weak_ptr<Connection>> connections;
-  SecureRandom random;
 
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> conn, std::string remote);
@@ -111,8 +118,9 @@ Status Server::Start() {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl_->options.host, ec);
   if (ec) {
-    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
-                                "listen host must be an IP address, got '" + impl_->options.host + "'"));
+    return Unexpected(
+        MakeError(ErrorCode::kInvalidArgument,
+                  "listen host must be an IP address, got '" + impl_->options.host + "'"));
   }
   tcp::endpoint endpoint(address, impl_->options.port);
   auto& acc = impl_->acceptor;
@@ -127,9 +135,9 @@ Status Server::Start() {
     acc.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    return Unexpected(MakeError(ErrorCode::kUnavailable, "cannot listen on " + impl_->options.host +
-                                                             ":" + std::to_string(impl_->options.port) +
-                                                             ": " + ec.message()));
+    return Unexpected(MakeError(ErrorCode::kUnavailable,
+                                "cannot listen on " + impl_->options.host + ":" +
+                                    std::to_string(impl_->options.port) + ": " + ec.message()));
   }
   impl_->bound_port = acc.local_endpoint().port();
   asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
@@ -286,7 +294,8 @@ asio::awaitable<Response> Server::Impl::Dispatch(Request& req) {
   auto match = router.Find(req);
   if (match.handler == nullptr) {
     if (match.path_matched) {
-      Response r = error_responder(req, 405, "method " + req.method + " is not allowed on " + req.path);
+      Response r =
+          error_responder(req, 405, "method " + req.method + " is not allowed on " + req.path);
       std::string allow;
       for (auto& m : match.allowed_methods) {
         allow += (allow.empty() ? "" : ", ") + m;
@@ -319,7 +328,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
       if (hec == bhttp::error::body_limit) {
         // Beast checks Content-Length against the body limit as soon as the header is parsed.
         early_status = 413;
-        early_message = "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
+        early_message =
+            "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
       } else if (hec == bhttp::error::header_limit) {
         early_status = 431;
         early_message = "request header fields too large";
@@ -338,13 +348,15 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
       auto content_length = parser.content_length();
       if (content_length && *content_length > options.max_body_bytes) {
         early_status = 413;
-        early_message = "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
+        early_message =
+            "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
       } else {
         stream.expires_after(options.read_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTupleAwaitable);
         if (bec == bhttp::error::body_limit) {
           early_status = 413;
-          early_message = "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
+          early_message =
+              "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
         } else if (bec == beast::error::timeout) {
           early_status = 408;
           early_message = "request body not received in time";
@@ -373,7 +385,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
       }
     }
     auto rid = req.headers.Get("X-Request-Id");
-    req.request_id = rid && ValidRequestId(*rid) ? std::string(*rid) : NewBase62(random, 15);
+    req.request_id = rid && ValidRequestId(*rid) ? std::string(*rid) : NewRequestId();
 
     Response res;
     if (early_status != 0) {
@@ -388,7 +400,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
       t.expires_after(res.delay);
       co_await t.async_wait(kTupleAwaitable);
     }
-    auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    auto elapsed =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
     if (res.drop_connection) {
       spdlog::info("{} {} dropped {:.1f}ms rid={}", req.method, req.path, elapsed.count(),
                    req.request_id);

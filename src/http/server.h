@@ -34,7 +34,8 @@ struct ServerOptions {
 
 // Builds the body for errors the server answers itself (unknown route 404, 405, 413, 431,
 // malformed request 400, handler failure 500), so each product keeps its own error shape.
-using ErrorResponder = std::function<Response(const Request&, int status, const std::string& message)>;
+using ErrorResponder =
+    std::function<Response(const Request&, int status, const std::string& message)>;
 
 // An HTTP/1.1 server on Boost.Beast/Asio: keep-alive, size limits, read and idle timeouts, a log
 // line per request (method, path without query, status, bytes, latency, request id — never

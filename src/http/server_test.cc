@@ -25,8 +25,8 @@ class ServerTest : public ::testing::Test {
  protected:
   void StartServer(ServerOptions options = {}) {
     router_.Add("GET", "/hello/{name}", [](Request& r) {
-      return Response::Text(200, "hello " + std::string(r.PathParam("name")) + " " +
-                                     r.QueryParam("q").value_or("-"));
+      return Response::Text(
+          200, "hello " + std::string(r.PathParam("name")) + " " + r.QueryParam("q").value_or("-"));
     });
     router_.Add("POST", "/echo", [](Request& r) { return Response::Text(200, r.body); });
     router_.Add("GET", "/slow", [](Request&) {

@@ -75,7 +75,8 @@ TEST_F(WebhookDeliveryTest, RetriesUntilTheReceiverAcceptsAndSignsEveryAttempt) 
   options.base_delay = 20ms;
   options.max_attempts = 5;
   emulator::WebhookDispatcher dispatcher(client_, *signer_, clock_, random_, options);
-  boost::json::object payload{{"webhook_type", "ITEM"}, {"webhook_code", "LOGIN_REPAIRED"}, {"item_id", "it_1"}};
+  boost::json::object payload{
+      {"webhook_type", "ITEM"}, {"webhook_code", "LOGIN_REPAIRED"}, {"item_id", "it_1"}};
   dispatcher.Enqueue(server_->url() + "/hook", "it_1", payload);
   auto records = WaitFor(dispatcher, [](auto& r) { return !r.empty() && r[0].delivered; });
   ASSERT_EQ(records.size(), 1u);
@@ -98,7 +99,8 @@ TEST_F(WebhookDeliveryTest, GivesUpAfterTheLastAttempt) {
   options.base_delay = 5ms;
   options.max_attempts = 3;
   emulator::WebhookDispatcher dispatcher(client_, *signer_, clock_, random_, options);
-  dispatcher.Enqueue(server_->url() + "/hook", "it_1", {{"webhook_type", "ITEM"}, {"webhook_code", "ERROR"}});
+  dispatcher.Enqueue(server_->url() + "/hook", "it_1",
+                     {{"webhook_type", "ITEM"}, {"webhook_code", "ERROR"}});
   auto records = WaitFor(dispatcher, [](auto& r) { return !r.empty() && r[0].gave_up; });
   ASSERT_EQ(records.size(), 1u);
   EXPECT_TRUE(records[0].gave_up);
@@ -111,7 +113,8 @@ TEST_F(WebhookDeliveryTest, UnreachableReceiverRecordsTheTransportError) {
   options.base_delay = 5ms;
   options.max_attempts = 2;
   emulator::WebhookDispatcher dispatcher(client_, *signer_, clock_, random_, options);
-  dispatcher.Enqueue("http://127.0.0.1:1/hook", "it_1", {{"webhook_type", "ITEM"}, {"webhook_code", "ERROR"}});
+  dispatcher.Enqueue("http://127.0.0.1:1/hook", "it_1",
+                     {{"webhook_type", "ITEM"}, {"webhook_code", "ERROR"}});
   auto records = WaitFor(dispatcher, [](auto& r) { return !r.empty() && r[0].gave_up; });
   ASSERT_EQ(records.size(), 1u);
   ASSERT_EQ(records[0].attempts.size(), 2u);

@@ -28,5 +28,5 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["PLAID-CLIENT-ID"] = "linkhub-demo-client"
 wrk.headers["PLAID-SECRET"] = "linkhub-demo-secret"
 LUA
-echo "wrk -t2 -c$connections -d${duration}s --latency -s accounts_get.lua $url/accounts/get"
-wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$lua" "$url/accounts/get"
+echo "wrk -t${WRK_THREADS:-1} -c$connections -d${duration}s --latency -s accounts_get.lua $url/accounts/get"
+wrk -t"${WRK_THREADS:-1}" -c"$connections" -d"${duration}s" --latency -s "$lua" "$url/accounts/get"

@@ -217,6 +217,11 @@ Emulator::Outcome Emulator::LinkStart(const boost::json::object& b, const std::s
       out["error"] = ToJson(e, rid);
       return out;
     }
+    if (s.step != Step::kOAuth) {
+      return PlaidErrorFor("INVALID_FIELD",
+                           "this oauth_state_id was already used; start Link again");
+    }
+    oauth_states_.erase(st);  // an OAuth state is good for one return, as Plaid's are
     if (s.item_id.empty()) {
       s.item_id = token.update_item_id.empty() ? NewBase62(random_, 37) : token.update_item_id;
     }
@@ -362,6 +367,10 @@ Emulator::Outcome Emulator::LinkOAuth(const boost::json::object& b, const std::s
   const InstitutionFixture* inst = fixtures_.FindInstitution(*GetString(b, "institution_id"));
   if (inst == nullptr) return PlaidErrorFor("INVALID_INSTITUTION");
   if (!inst->oauth) return PlaidErrorFor("INVALID_FIELD", "this institution does not use OAuth");
+  if (s.oauth_denied) {
+    return PlaidErrorFor("INVALID_FIELD",
+                         "the user denied access at the institution; this Link session has ended");
+  }
   if (!s_lt.update_item_id.empty() && inst->id != s.institution_id) {
     return PlaidErrorFor("INVALID_FIELD", "update mode must log in to the Item's own institution");
   }
@@ -414,6 +423,10 @@ Emulator::Outcome Emulator::LinkOAuthApprove(const boost::json::object& b, const
   if (lt == link_tokens_.end() || Now() >= lt->second.expires_at) {
     return PlaidErrorFor("INVALID_LINK_TOKEN", "the link_token expired; create a new one");
   }
+  if (s.oauth_denied) {
+    return PlaidErrorFor("INVALID_FIELD",
+                         "the user denied access at the institution; this Link session has ended");
+  }
   if (GetBool(b, "denied").value_or(false)) {
     s.oauth_denied = true;
     PlaidError e = PlaidErrorFor("OAUTH_USER_DENIED", "the user denied access at the institution");
@@ -421,6 +434,10 @@ Emulator::Outcome Emulator::LinkOAuthApprove(const boost::json::object& b, const
     e.display_message = "You did not give permission to share your account information.";
     return boost::json::object{{"denied", true}, {"error", ToJson(e, rid)}};
   }
+  if (s.step != Step::kOAuth) {
+    return PlaidErrorFor("INVALID_FIELD", "this oauth_state_id was already used; start Link again");
+  }
+  oauth_states_.erase(st);  // an OAuth state is good for one approval, as at a real bank
   const InstitutionFixture* inst = fixtures_.FindInstitution(s.institution_id);
   if (s.item_id.empty()) {
     s.item_id =

@@ -682,19 +682,32 @@ Emulator::Outcome Emulator::WebhookKeyGet(Call& c) {
 std::optional<PlaidError> Emulator::CredentialsOutcome(const std::string& username,
                                                        const std::string& password,
                                                        bool* needs_mfa) const {
+  // Plaid's sandbox personas take any password; user_good takes the documented test passwords.
+  static const std::set<std::string> kPersonas = {"user_transactions_dynamic",
+                                                  "user_ewa_user",
+                                                  "user_yuppie",
+                                                  "user_small_business",
+                                                  "user_bank_income",
+                                                  "user_credit_bonus",
+                                                  "user_credit_joint_account",
+                                                  "user_credit_profile_excellent",
+                                                  "user_credit_profile_good",
+                                                  "user_credit_profile_poor"};
   *needs_mfa = false;
-  if (password.starts_with("error_")) {
-    std::string code = password.substr(6);
-    return PlaidErrorFor(code);
+  if (password.starts_with("error_") && password.size() > 6) {
+    return PlaidErrorFor(password.substr(6));
   }
-  if (username != "user_good" && !username.starts_with("user_")) {
+  if (kPersonas.contains(username)) {
+    return std::nullopt;
+  }
+  if (username != "user_good") {
     return PlaidErrorFor("INVALID_CREDENTIALS");
   }
   if (password == "mfa_device") {
     *needs_mfa = true;
     return std::nullopt;
   }
-  if (username == "user_good" && password != "pass_good") {
+  if (password != "pass_good") {
     return PlaidErrorFor("INVALID_CREDENTIALS");
   }
   return std::nullopt;

@@ -37,10 +37,18 @@ export async function startEmulator(args = []) {
     child.once('exit', (code) =>
       reject(new Error(`plaid-emulator exited with ${code} before listening:\n${stderr}`)));
   });
+  // Stops the emulator with SIGTERM and requires a clean exit: a crash, a sanitizer report or a
+  // shutdown that does not finish fails the test that started it.
   async function stop() {
-    if (child.exitCode !== null) return child.exitCode;
-    child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
+    let code = child.exitCode;
+    let signal = child.signalCode;
+    if (code === null && signal === null) {
+      child.kill('SIGTERM');
+      [code, signal] = await once(child, 'exit');
+    }
+    if (code !== 0) {
+      throw new Error(`plaid-emulator exited with ${code ?? signal} on SIGTERM:\n${stderr.slice(-4000)}`);
+    }
     return code;
   }
   async function control(method, p, body) {

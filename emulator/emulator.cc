@@ -429,12 +429,14 @@ http::Response Emulator::HandlePlaid(http::Request& req, const std::string& path
   if (auto invalid = Validate(*body, spec)) {
     return ToResponse(*invalid, rid);
   }
-  Outcome outcome;
-  {
+  unsigned char arena[8192];
+  boost::json::monotonic_resource resource(arena, sizeof(arena));
+  // Initialised in place: assigning would copy the response out of the arena.
+  Outcome outcome = [&] {
     std::lock_guard lock(mu_);
-    Call call{*body, rid, path};
-    outcome = (this->*h)(call);
-  }
+    Call call{*body, rid, path, boost::json::storage_ptr(&resource)};
+    return (this->*h)(call);
+  }();
   http::Response r;
   if (auto* err = std::get_if<PlaidError>(&outcome)) {
     r = ToResponse(*err, rid);
@@ -447,20 +449,29 @@ http::Response Emulator::HandlePlaid(http::Request& req, const std::string& path
   return r;
 }
 
+std::optional<PlaidError> Emulator::CheckTokenFormat(std::string_view token,
+                                                     const std::string& kind,
+                                                     const std::string& error_code) const {
+  std::string prefix = kind + "-" + config_.env + "-";
+  if (!token.starts_with(kind + "-") || token.size() <= prefix.size() ||
+      std::count(token.begin(), token.end(), '-') < 2) {
+    return PlaidErrorFor(error_code, "provided " + kind +
+                                         " token is in an invalid format. expected format: " +
+                                         kind + "-<environment>-<identifier>");
+  }
+  if (!token.starts_with(prefix)) {
+    return PlaidErrorFor(error_code, "provided " + kind +
+                                         " token is for a different API environment; this is the " +
+                                         config_.env + " environment");
+  }
+  return std::nullopt;
+}
+
 std::variant<Emulator::Item*, PlaidError> Emulator::ResolveItemLocked(
     const boost::json::object& body, bool require_healthy) {
   std::string_view token = GetString(body, "access_token").value_or("");
-  std::string prefix = "access-" + config_.env + "-";
-  if (!token.starts_with("access-") || token.size() <= prefix.size() + 1 ||
-      std::count(token.begin(), token.end(), '-') < 2) {
-    return PlaidErrorFor("INVALID_ACCESS_TOKEN",
-                         "provided access token is in an invalid format. expected format: "
-                         "access-<environment>-<identifier>");
-  }
-  if (!token.starts_with(prefix)) {
-    return PlaidErrorFor("INVALID_ACCESS_TOKEN",
-                         "provided access token is for a different API environment; this is the " +
-                             config_.env + " environment");
+  if (auto bad = CheckTokenFormat(token, "access", "INVALID_ACCESS_TOKEN")) {
+    return *bad;
   }
   auto it = access_tokens_.find(token);
   if (it == access_tokens_.end()) {
@@ -559,9 +570,10 @@ std::variant<std::vector<const Emulator::Account*>, PlaidError> Emulator::Select
   return out;
 }
 
-boost::json::object Emulator::AccountJson(const Item& item, const Account& account) const {
+boost::json::object Emulator::AccountJson(const Item& item, const Account& account,
+                                          boost::json::storage_ptr sp) const {
   (void)item;
-  boost::json::object o = account.tmpl->base;
+  boost::json::object o(account.tmpl->base, std::move(sp));
   o["account_id"] = account.account_id;
   return o;
 }
@@ -577,9 +589,10 @@ boost::json::object Emulator::InstitutionJson(const InstitutionFixture& inst,
   return o;
 }
 
-boost::json::object Emulator::ItemJson(const Item& item, bool consent_fields) const {
-  boost::json::object o;
-  boost::json::array available, billed, products, consented;
+boost::json::object Emulator::ItemJson(const Item& item, bool consent_fields,
+                                       boost::json::storage_ptr sp) const {
+  boost::json::object o(sp);
+  boost::json::array available(sp), billed(sp), products(sp), consented(sp);
   for (const auto& p : item.institution->products) {
     if (!Contains(item.billed, p) && p != "assets") {
       available.emplace_back(p);

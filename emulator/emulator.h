@@ -148,6 +148,9 @@ class Emulator {
     const boost::json::object& body;
     const std::string& request_id;
     const std::string& endpoint;
+    // Per-request arena for the response: hot handlers build into it so that allocating and
+    // freeing the response costs next to nothing.
+    boost::json::storage_ptr sp;
   };
   using PlaidHandler = Outcome (Emulator::*)(Call&);
 
@@ -209,8 +212,10 @@ class Emulator {
   std::optional<PlaidError> GateProductLocked(Item& item, const std::string& product);
   std::variant<std::vector<const Account*>, PlaidError> SelectAccountsLocked(
       const Item& item, const boost::json::object& body);
-  boost::json::object AccountJson(const Item& item, const Account& account) const;
-  boost::json::object ItemJson(const Item& item, bool consent_fields) const;
+  boost::json::object AccountJson(const Item& item, const Account& account,
+                                  boost::json::storage_ptr sp = {}) const;
+  boost::json::object ItemJson(const Item& item, bool consent_fields,
+                               boost::json::storage_ptr sp = {}) const;
   boost::json::object InstitutionJson(const InstitutionFixture& inst, bool optional_metadata) const;
   Item& CreateItemLocked(const InstitutionFixture& inst, std::vector<std::string> products,
                          std::vector<std::string> consented, std::optional<std::string> webhook,
@@ -221,6 +226,13 @@ class Emulator {
   std::optional<PlaidError> CredentialsOutcome(const std::string& username,
                                                const std::string& password, bool* needs_mfa) const;
   std::string NewToken(const char* kind);
+  // Plaid's format errors for a `kind` ("access", "public") token: malformed, or minted for another
+  // environment.
+  std::optional<PlaidError> CheckTokenFormat(std::string_view token, const std::string& kind,
+                                             const std::string& error_code) const;
+  // The "pick your accounts" step of a Link session that has logged in to `inst`.
+  boost::json::object SelectAccountsStep(const LinkSession& s,
+                                         const InstitutionFixture& inst) const;
   TimePoint Now() { return clock_.Now(); }
 
   EmulatorConfig config_;

@@ -170,6 +170,14 @@ boost::json::array AccountChoices(const std::vector<AccountTemplate>& templates,
 
 }  // namespace
 
+boost::json::object Emulator::SelectAccountsStep(const LinkSession& s,
+                                                 const InstitutionFixture& inst) const {
+  return boost::json::object{
+      {"step", "select_accounts"},
+      {"accounts", AccountChoices(fixtures_.Profile(inst.profile),
+                                  AccountIdsFor(s.item_id, inst, fixtures_, config_.seed))}};
+}
+
 Emulator::Outcome Emulator::LinkStart(const boost::json::object& b, const std::string& rid) {
   (void)rid;
   auto lt = link_tokens_.find(*GetString(b, "link_token"));
@@ -337,10 +345,7 @@ Emulator::Outcome Emulator::LinkCredentials(const boost::json::object& b, const 
                      "Enter the code sent to your phone ending in 1234 (sandbox code: 1234)."}}}};
   }
   s.step = Step::kSelectAccounts;
-  return boost::json::object{
-      {"step", "select_accounts"},
-      {"accounts", AccountChoices(fixtures_.Profile(inst->profile),
-                                  AccountIdsFor(s.item_id, *inst, fixtures_, config_.seed))}};
+  return SelectAccountsStep(s, *inst);
 }
 
 Emulator::Outcome Emulator::LinkMfa(const boost::json::object& b, const std::string&) {
@@ -356,10 +361,7 @@ Emulator::Outcome Emulator::LinkMfa(const boost::json::object& b, const std::str
   }
   const InstitutionFixture* inst = fixtures_.FindInstitution(s.institution_id);
   s.step = Step::kSelectAccounts;
-  return boost::json::object{
-      {"step", "select_accounts"},
-      {"accounts", AccountChoices(fixtures_.Profile(inst->profile),
-                                  AccountIdsFor(s.item_id, *inst, fixtures_, config_.seed))}};
+  return SelectAccountsStep(s, *inst);
 }
 
 Emulator::Outcome Emulator::LinkOAuth(const boost::json::object& b, const std::string&) {
@@ -444,10 +446,7 @@ Emulator::Outcome Emulator::LinkOAuthApprove(const boost::json::object& b, const
         lt->second.update_item_id.empty() ? NewBase62(random_, 37) : lt->second.update_item_id;
   }
   s.step = Step::kSelectAccounts;
-  return boost::json::object{
-      {"step", "select_accounts"},
-      {"accounts", AccountChoices(fixtures_.Profile(inst->profile),
-                                  AccountIdsFor(s.item_id, *inst, fixtures_, config_.seed))}};
+  return SelectAccountsStep(s, *inst);
 }
 
 Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std::string&) {

@@ -198,17 +198,7 @@ Emulator::Outcome Emulator::LinkTokenGet(Call& c) {
 
 Emulator::Outcome Emulator::PublicTokenExchange(Call& c) {
   std::string_view token = *GetString(c.body, "public_token");
-  std::string prefix = "public-" + config_.env + "-";
-  if (!token.starts_with("public-") || std::count(token.begin(), token.end(), '-') < 2) {
-    return PlaidErrorFor("INVALID_PUBLIC_TOKEN",
-                         "provided public token is in an invalid format. expected format: "
-                         "public-<environment>-<identifier>");
-  }
-  if (!token.starts_with(prefix)) {
-    return PlaidErrorFor("INVALID_PUBLIC_TOKEN",
-                         "provided public token is for a different API environment; this is the " +
-                             config_.env + " environment");
-  }
+  EMU_TRY(CheckTokenFormat(token, "public", "INVALID_PUBLIC_TOKEN"));
   auto it = public_tokens_.find(token);
   if (it == public_tokens_.end() || it->second.used || Now() >= it->second.expires_at) {
     return PlaidErrorFor("INVALID_PUBLIC_TOKEN");
@@ -228,9 +218,14 @@ Emulator::Outcome Emulator::AccountsGet(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, &item));
   auto sel = SelectAccountsLocked(item, c.body);
   if (auto* e = std::get_if<PlaidError>(&sel)) return *e;
-  boost::json::array accounts;
-  for (const Account* a : std::get<0>(sel)) accounts.push_back(AccountJson(item, *a));
-  return boost::json::object{{"accounts", std::move(accounts)}, {"item", ItemJson(item, false)}};
+  boost::json::array accounts(c.sp);
+  for (const Account* a : std::get<0>(sel)) {
+    accounts.push_back(AccountJson(item, *a, c.sp));
+  }
+  boost::json::object out(c.sp);
+  out["accounts"] = std::move(accounts);
+  out["item"] = ItemJson(item, false, c.sp);
+  return out;
 }
 
 Emulator::Outcome Emulator::BalanceGet(Call& c) {

@@ -1,6 +1,7 @@
 #include "core/json.h"
 
 #include <boost/json/src.hpp>
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -37,10 +38,18 @@ void AppendString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   // Copy runs of characters that need no escaping in one go: most strings are a single run.
+  static constexpr auto kEscape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[static_cast<size_t>(c)] = true;
+    t['"'] = t['\\'] = true;
+    return t;
+  }();
+  const auto* data = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
   size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') {
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = data[i];
+    if (!kEscape[c]) {
       continue;
     }
     out.append(s.data() + run, i - run);

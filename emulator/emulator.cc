@@ -694,9 +694,30 @@ void Emulator::FireWebhookLocked(Item& item, boost::json::object payload) {
   webhooks_.Enqueue(*item.webhook, item.item_id, payload);
 }
 
+void Emulator::PurgeExpiredLocked(TimePoint now) {
+  // Tokens and Link sessions are forgotten once nobody can use them any more (link_tokens stay
+  // readable through /link/token/get for 6 hours after they expire), so memory stays bounded.
+  std::erase_if(public_tokens_, [&](const auto& kv) { return now >= kv.second.expires_at; });
+  for (auto it = link_tokens_.begin(); it != link_tokens_.end();) {
+    if (now < it->second.expires_at + std::chrono::hours(6)) {
+      ++it;
+      continue;
+    }
+    for (const auto& sid : it->second.sessions) {
+      auto session = link_sessions_.find(sid);
+      if (session != link_sessions_.end()) {
+        oauth_states_.erase(session->second.oauth_state_id);
+        link_sessions_.erase(session);
+      }
+    }
+    it = link_tokens_.erase(it);
+  }
+}
+
 void Emulator::Tick() {
   std::lock_guard lock(mu_);
   TimePoint now = Now();
+  PurgeExpiredLocked(now);
   for (auto& [id, item] : items_) {
     if (item.removed || !item.has_transactions || !item.webhook || !item.exchanged) {
       continue;

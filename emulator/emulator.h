@@ -226,6 +226,7 @@ class Emulator {
   std::optional<PlaidError> CredentialsOutcome(const std::string& username,
                                                const std::string& password, bool* needs_mfa) const;
   std::string NewToken(const char* kind);
+  void PurgeExpiredLocked(TimePoint now);
   // Plaid's format errors for a `kind` ("access", "public") token: malformed, or minted for another
   // environment.
   std::optional<PlaidError> CheckTokenFormat(std::string_view token, const std::string& kind,

@@ -64,6 +64,12 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     if (!(seconds > 0) || seconds > 10.0 * 365 * 86400) {
       return BadControl(req, "seconds must be > 0 and at most ten years");
     }
+    // Bounded in total too: far-future times overflow clocks and make every pull costlier.
+    auto total =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.offset()).count() + seconds;
+    if (total > 20.0 * 365 * 86400) {
+      return BadControl(req, "the clock may move at most twenty years ahead in total");
+    }
     clock_.Advance(std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::duration<double>(seconds)));
     Tick();  // webhooks that became due fire now, not at the next background tick
@@ -109,6 +115,9 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     f.drop_connection = GetBool(*body, "drop_connection").value_or(false);
     auto code = GetString(*body, "error_code");
     auto status = GetInt(*body, "http_status");
+    if (status && (*status < 400 || *status > 599)) {
+      return BadControl(req, "http_status must be 4xx or 5xx");
+    }
     if (code) {
       f.error = PlaidErrorFor(*code);
       if (f.error->type == "RATE_LIMIT_EXCEEDED" || code->ends_with("_LIMIT")) {
@@ -116,7 +125,6 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
         f.error->code = std::string(*code);
       }
     } else if (status) {
-      if (*status < 400 || *status > 599) return BadControl(req, "http_status must be 4xx or 5xx");
       f.error = PlaidErrorFor(*status == 429   ? "RATE_LIMIT"
                               : *status >= 500 ? "INTERNAL_SERVER_ERROR"
                                                : "INVALID_FIELD");
@@ -216,10 +224,11 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     if (!body) return BadControl(req, "body must be a JSON object");
     std::lock_guard lock(mu_);
     if (auto enabled = GetBool(*body, "enabled")) config_.rate_limits = *enabled;
-    if (auto n = GetInt(*body, "item_per_minute"))
-      config_.item_rate_limit = static_cast<int>(std::max<int64_t>(0, *n));
-    if (auto n = GetInt(*body, "client_per_minute"))
-      config_.client_rate_limit = static_cast<int>(std::max<int64_t>(0, *n));
+    auto clamp = [](int64_t n) {
+      return static_cast<int>(std::clamp<int64_t>(n, 0, 1'000'000'000));
+    };
+    if (auto n = GetInt(*body, "item_per_minute")) config_.item_rate_limit = clamp(*n);
+    if (auto n = GetInt(*body, "client_per_minute")) config_.client_rate_limit = clamp(*n);
     rate_windows_.clear();
     return JsonOk(boost::json::object{{"enabled", config_.rate_limits},
                                       {"item_per_minute", config_.item_rate_limit},

@@ -21,6 +21,9 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// Each open() is a Link session; a link_token that opens more than this is being abused.
+constexpr size_t kMaxSessionsPerLinkToken = 100;
+
 constexpr std::string_view kPageCsp =
     "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
     "frame-ancestors *; base-uri 'none'; form-action 'self'";
@@ -240,6 +243,10 @@ Emulator::Outcome Emulator::LinkStart(const boost::json::object& b, const std::s
     return out;
   }
 
+  if (token.sessions.size() >= kMaxSessionsPerLinkToken) {
+    return PlaidErrorFor("INVALID_LINK_TOKEN",
+                         "this link_token has opened too many Link sessions; create a new one");
+  }
   LinkSession s;
   s.id = NewUuid(random_);
   s.link_token = token.token;
@@ -335,6 +342,7 @@ Emulator::Outcome Emulator::LinkCredentials(const boost::json::object& b, const 
   if (s.item_id.empty()) {
     s.item_id = s_lt.update_item_id.empty() ? NewBase62(random_, 37) : s_lt.update_item_id;
   }
+  s.mfa_failures = 0;  // a fresh login gets fresh MFA attempts
   if (mfa) {
     s.step = Step::kMfa;
     return boost::json::object{
@@ -378,6 +386,7 @@ Emulator::Outcome Emulator::LinkOAuth(const boost::json::object& b, const std::s
   }
   s.institution_id = inst->id;
   s.step = Step::kOAuth;
+  oauth_states_.erase(s.oauth_state_id);  // only the newest hand-off to the bank is valid
   s.oauth_state_id = NewUuid(random_);
   oauth_states_[s.oauth_state_id] = s.id;
   std::string url =
@@ -492,9 +501,33 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
       if (Contains(chosen, offered[i]))
         item->accounts.push_back(Account{offered[i], &templates[i]});
     }
-    item->tx.accounts.clear();
-    for (const auto& a : item->accounts)
-      item->tx.accounts.push_back(TxAccount{a.account_id, a.tmpl});
+    if (!update) {
+      item->tx.accounts.clear();
+      for (const auto& a : item->accounts)
+        item->tx.accounts.push_back(TxAccount{a.account_id, a.tmpl});
+    } else {
+      // Accounts that come or go change the data from now on only, through a new pull, so cursors
+      // handed out earlier stay exact.
+      TimePoint now = Now();
+      bool changed = false;
+      for (auto& t : item->tx.accounts) {
+        if (t.removed_at == TimePoint::max() && !Contains(chosen, t.account_id)) {
+          t.removed_at = now;
+          changed = true;
+        }
+      }
+      for (const auto& a : item->accounts) {
+        bool active = std::any_of(
+            item->tx.accounts.begin(), item->tx.accounts.end(), [&](const TxAccount& t) {
+              return t.account_id == a.account_id && t.removed_at == TimePoint::max();
+            });
+        if (!active) {
+          item->tx.accounts.push_back(TxAccount{a.account_id, a.tmpl, now});
+          changed = true;
+        }
+      }
+      if (changed && item->has_transactions) item->tx.refreshes.push_back(now);
+    }
   }
   boost::json::array accounts;
   for (const auto& a : item->accounts) {

@@ -432,6 +432,7 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
   auto latest = static_cast<uint32_t>(extractions.size());
   UpdateStatus status = StatusAt(item.tx, now);
   std::string cursor_text(GetString(c.body, "cursor").value_or(""));
+  const uint32_t filter = CursorFilter(account_filter);
 
   SyncCursor cur;
   if (cursor_text == "now") {
@@ -441,7 +442,7 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
         {"removed", boost::json::array()},
         {"accounts", boost::json::array()},
         {"has_more", false},
-        {"next_cursor", EncodeCursor(item.item_id, SyncCursor{latest, latest, 0})},
+        {"next_cursor", EncodeCursor(item.item_id, SyncCursor{latest, latest, 0, filter})},
         {"transactions_update_status", UpdateStatusName(status)}};
     return out;
   }
@@ -451,6 +452,12 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
       return PlaidErrorFor("INVALID_FIELD", "cursor is not valid for this item");
     }
     cur = *decoded;
+    if (cur.filter != filter) {
+      // Plaid's cursors belong to one options.account_id; mixing them would skip updates.
+      return PlaidErrorFor("INVALID_FIELD",
+                           "cursor was issued for a different options.account_id; keep one cursor "
+                           "per account filter");
+    }
     if (cur.offset > 0 && latest > cur.to) {
       // New data arrived while the caller was paging through an update.
       return PlaidErrorFor("TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION");
@@ -460,7 +467,7 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
       cur.to = latest;
     }
   } else {
-    cur = SyncCursor{0, latest, 0};
+    cur = SyncCursor{0, latest, 0, filter};
   }
   if (latest == 0) {
     // The first pull is not ready: nothing yet, and an empty cursor to say so.
@@ -506,8 +513,8 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
     if (account_ids.contains(a.account_id)) accounts.push_back(AccountJson(item, a));
   }
   bool has_more = end < updates.size();
-  SyncCursor next = has_more ? SyncCursor{cur.from, cur.to, static_cast<uint32_t>(end)}
-                             : SyncCursor{cur.to, cur.to, 0};
+  SyncCursor next = has_more ? SyncCursor{cur.from, cur.to, static_cast<uint32_t>(end), filter}
+                             : SyncCursor{cur.to, cur.to, 0, filter};
   return boost::json::object{{"added", std::move(added)},
                              {"modified", std::move(modified)},
                              {"removed", std::move(removed)},

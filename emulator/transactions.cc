@@ -1,6 +1,7 @@
 #include "emulator/transactions.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <map>
 
@@ -134,11 +135,16 @@ std::vector<Txn> StateAt(const TxParams& p, const Fixtures& fixtures, TimePoint 
     if (!a.transactions) {
       continue;
     }
+    // The first deposit and credit accounts carry everyday spending. Decided before the
+    // activity check so that an account joining or leaving never moves spending elsewhere.
     bool primary = false;
     if (a.type == "depository" && !seen_depository) {
       primary = seen_depository = true;
     } else if (a.type == "credit" && !seen_credit) {
       primary = seen_credit = true;
+    }
+    if (e < acc.added_at || e >= acc.removed_at) {
+      continue;
     }
     uint64_t acc_hash = Fnv(a.key, item_hash);
     for (size_t mi = 0; mi < merchants.size(); ++mi) {
@@ -290,10 +296,14 @@ boost::json::object TransactionJson(const Txn& t, const Fixtures& fixtures,
   return o;
 }
 
+uint32_t CursorFilter(std::string_view account_id) {
+  return account_id.empty() ? 0 : static_cast<uint32_t>(Fnv(account_id) % 4294967291ULL) | 1;
+}
+
 std::string EncodeCursor(const std::string& item_id, const SyncCursor& c) {
   std::string raw = "v1:" + std::to_string(Fnv(item_id) % 1000000007ULL) + ":" +
                     std::to_string(c.from) + ":" + std::to_string(c.to) + ":" +
-                    std::to_string(c.offset);
+                    std::to_string(c.offset) + ":" + std::to_string(c.filter);
   return Base64Encode(raw);
 }
 
@@ -302,28 +312,26 @@ std::optional<SyncCursor> DecodeCursor(const std::string& item_id, std::string_v
   if (!raw) {
     return std::nullopt;
   }
-  std::vector<std::string> parts;
-  size_t start = 0;
+  std::vector<std::string_view> parts;
+  std::string_view rest(*raw);
   while (true) {
-    size_t colon = raw->find(':', start);
-    parts.push_back(
-        raw->substr(start, colon == std::string::npos ? std::string::npos : colon - start));
-    if (colon == std::string::npos) break;
-    start = colon + 1;
+    size_t colon = rest.find(':');
+    parts.push_back(rest.substr(0, colon));
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
   }
-  if (parts.size() != 5 || parts[0] != "v1" ||
+  if (parts.size() != 6 || parts[0] != "v1" ||
       parts[1] != std::to_string(Fnv(item_id) % 1000000007ULL)) {
     return std::nullopt;
   }
+  // Strict digits only: a forged "-1" or "+5" must not become a huge offset.
+  auto number = [](std::string_view f, uint32_t& out) {
+    auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), out);
+    return !f.empty() && ec == std::errc() && p == f.data() + f.size();
+  };
   SyncCursor c;
-  try {
-    c.from = static_cast<uint32_t>(std::stoul(parts[2]));
-    c.to = static_cast<uint32_t>(std::stoul(parts[3]));
-    c.offset = static_cast<uint32_t>(std::stoul(parts[4]));
-  } catch (...) {
-    return std::nullopt;
-  }
-  if (c.from > c.to) {
+  if (!number(parts[2], c.from) || !number(parts[3], c.to) || !number(parts[4], c.offset) ||
+      !number(parts[5], c.filter) || c.from > c.to) {
     return std::nullopt;
   }
   return c;

@@ -20,6 +20,10 @@ namespace linkhub::emulator {
 struct TxAccount {
   std::string account_id;
   const AccountTemplate* account = nullptr;
+  // When the Item gained and lost this account (update mode with account selection): a pull
+  // sees the account only between the two, so past pulls never change after the fact.
+  TimePoint added_at = TimePoint::min();
+  TimePoint removed_at = TimePoint::max();
 };
 
 struct TxParams {
@@ -76,7 +80,10 @@ struct SyncCursor {
   uint32_t from = 0;
   uint32_t to = 0;
   uint32_t offset = 0;
+  uint32_t filter = 0;  // a hash of the options.account_id the cursor was made for (0: none)
 };
+// The cursor `filter` value for an options.account_id (0 for none).
+uint32_t CursorFilter(std::string_view account_id);
 std::string EncodeCursor(const std::string& item_id, const SyncCursor& c);
 // nullopt when malformed or minted for another Item.
 std::optional<SyncCursor> DecodeCursor(const std::string& item_id, std::string_view text);

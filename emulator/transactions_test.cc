@@ -97,16 +97,32 @@ TEST_F(TransactionsTest, ExtractionsIncludeScheduledPullsAndRefreshes) {
 }
 
 TEST_F(TransactionsTest, CursorsRoundTripAndAreBoundToTheirItem) {
-  SyncCursor c{3, 7, 200};
+  SyncCursor c{3, 7, 200, CursorFilter("acct1")};
   std::string text = EncodeCursor("item_abc", c);
   auto back = DecodeCursor("item_abc", text);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->from, 3u);
   EXPECT_EQ(back->to, 7u);
   EXPECT_EQ(back->offset, 200u);
+  EXPECT_EQ(back->filter, CursorFilter("acct1"));
+  EXPECT_NE(CursorFilter("acct1"), CursorFilter("acct2"));
+  EXPECT_EQ(CursorFilter(""), 0u);
   EXPECT_FALSE(DecodeCursor("item_other", text));
   EXPECT_FALSE(DecodeCursor("item_abc", "garbage!"));
   EXPECT_LE(text.size(), 256u);
+}
+
+TEST_F(TransactionsTest, AccountsAddedLaterOnlyAppearInLaterPulls) {
+  auto t0 = p_.created_at + days(2);
+  auto before = StateAt(p_, *fixtures_, t0);
+  p_.accounts[0].added_at = t0 + 1h;  // checking joins the Item after t0
+  auto past = StateAt(p_, *fixtures_, t0);
+  auto later = StateAt(p_, *fixtures_, t0 + 2h);
+  EXPECT_LT(past.size(), before.size());  // the past pull no longer saw checking
+  EXPECT_EQ(later.size(), before.size());
+  for (const auto& t : past) {
+    EXPECT_NE(t.account_id, "acct0");
+  }
 }
 
 TEST_F(TransactionsTest, TransactionJsonHasPlaidRequiredFields) {

@@ -1,6 +1,7 @@
 #include "emulator/validation.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/time_format.h"
 
@@ -105,8 +106,9 @@ std::optional<PlaidError> CheckFields(const boost::json::object& o, const Object
           n = v.get_uint64() > static_cast<uint64_t>(INT64_MAX)
                   ? INT64_MAX
                   : static_cast<int64_t>(v.get_uint64());
-        } else if (v.is_double() &&
-                   v.get_double() == static_cast<double>(static_cast<int64_t>(v.get_double()))) {
+        } else if (v.is_double() && std::abs(v.get_double()) < 9.2e18 &&
+                   v.get_double() == std::trunc(v.get_double())) {
+          // An integral double (50.0) is an integer; check the range before converting.
           n = static_cast<int64_t>(v.get_double());
         } else {
           return Invalid(name, "must be an integer");

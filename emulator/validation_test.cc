@@ -59,6 +59,10 @@ TEST(ValidationTest, InvalidFieldsNameTheField) {
   e = Check(R"({"access_token":"x","codes":["US"],"secret":5})");
   ASSERT_TRUE(e);
   EXPECT_NE(e->message.find("secret"), std::string::npos);
+  e = Check(R"({"access_token":"x","codes":["US"],"options":{"count":1e300}})");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message, "options.count must be an integer");
+  EXPECT_FALSE(Check(R"({"access_token":"x","codes":["US"],"options":{"count":50.0}})"));
   e = Check(R"({"access_token":null,"codes":["US"]})");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->message, "access_token must not be null");

@@ -1,7 +1,7 @@
 #include "core/json.h"
 
-#include <boost/json/src.hpp>
 #include <array>
+#include <boost/json/src.hpp>
 #include <charconv>
 #include <cmath>
 
@@ -55,13 +55,27 @@ void AppendString(std::string& out, std::string_view s) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         out += "\\u00";
         out.push_back(kHex[c >> 4]);
@@ -181,6 +195,10 @@ std::optional<int64_t> GetInt(const boost::json::object& o, std::string_view key
   }
   if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
     return static_cast<int64_t>(v->get_uint64());
+  }
+  if (v->is_double() && std::abs(v->get_double()) < 9.2e18 &&
+      v->get_double() == std::trunc(v->get_double())) {
+    return static_cast<int64_t>(v->get_double());  // 50.0 is the integer 50
   }
   return std::nullopt;
 }

@@ -26,10 +26,15 @@ TEST(CurlHttpClientTest, ConnectionRefusedIsUnavailable) {
 TEST(CurlHttpClientTest, ErrorMessagesNeverCarryTheQueryString) {
   CurlHttpClient client;
   ClientRequest req;
-  req.url = "http://127.0.0.1:1/x?secret=hunter2";
-  auto r = client.Send(req);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message.find("hunter2"), std::string::npos) << r.error().message;
+  for (const char* url :
+       {"http://127.0.0.1:1/x?secret=hunter2", "http://user:hunter2@127.0.0.1:1/x",
+        "http://127.0.0.1:1/hooks/hunter2"}) {
+    req.url = url;
+    auto r = client.Send(req);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message.find("hunter2"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("http://127.0.0.1:1"), std::string::npos) << r.error().message;
+  }
 }
 
 }  // namespace

@@ -53,6 +53,19 @@ std::string NewRequestId() {
   return NewBase62(generator, 15);
 }
 
+// The path as it may appear in a log line: control characters and non-ASCII bytes (which a
+// client can smuggle in with percent-encoding) become '?', so one request is one line.
+std::string LogSafe(std::string_view in) {
+  std::string out(in.substr(0, 512));
+  for (char& c : out) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) {
+      c = '?';
+    }
+  }
+  return out;
+}
+
 std::string PercentDecodePath(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -76,9 +89,10 @@ struct Server::Impl {
         router(r),
         error_responder(std::move(e)),
         ioc(std::max(1, options.io_threads)),
-        acceptor(ioc),
-        signals(ioc),
-        grace_timer(ioc) {
+        control(asio::make_strand(ioc)),
+        acceptor(control),
+        signals(control),
+        grace_timer(control) {
     if (options.handler_threads > 0) {
       pool = std::make_unique<asio::thread_pool>(options.handler_threads);
     }
@@ -88,6 +102,9 @@ struct Server::Impl {
   const Router& router;
   ErrorResponder error_responder;
   asio::io_context ioc;
+  // Accepting, stopping and signals run on this strand, so closing the acceptor never races an
+  // accept in flight on another I/O thread.
+  asio::strand<asio::io_context::executor_type> control;
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer grace_timer;
@@ -140,7 +157,7 @@ Status Server::Start() {
                                     std::to_string(impl_->options.port) + ": " + ec.message()));
   }
   impl_->bound_port = acc.local_endpoint().port();
-  asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
+  asio::co_spawn(impl_->control, impl_->Accept(), asio::detached);
   return OkStatus();
 }
 
@@ -166,7 +183,7 @@ void Server::Run() {
 }
 
 void Server::Stop() {
-  asio::post(impl_->ioc, [impl = impl_.get()] { impl->BeginStop(); });
+  asio::post(impl_->control, [impl = impl_.get()] { impl->BeginStop(); });
 }
 
 void Server::StopOnSignals() {
@@ -216,7 +233,7 @@ void Server::Impl::BeginStop() {
   });
   // When every connection is gone, cancel the grace timer so that run() returns at once.
   asio::co_spawn(
-      ioc,
+      control,
       [this]() -> asio::awaitable<void> {
         asio::steady_timer t(co_await asio::this_coro::executor);
         while (true) {
@@ -245,7 +262,10 @@ asio::awaitable<void> Server::Impl::Accept() {
       if (ec == asio::error::operation_aborted || stopping.load()) {
         break;
       }
+      // Out of descriptors and the like: back off instead of spinning on the same error.
       spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(control, std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTupleAwaitable);
       continue;
     }
     boost::system::error_code rec;
@@ -279,9 +299,17 @@ asio::awaitable<Response> Server::Impl::RunOnPool(Request& req, const Handler& h
   // Runs the handler on the pool and resumes this coroutine on its own executor afterwards.
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
       [this, &req, &handler](auto completion) {
-        asio::post(*pool, [this, &req, &handler, completion = std::move(completion)]() mutable {
-          Response r = CallHandler(req, handler);
-          auto ex = asio::get_associated_executor(completion);
+        // The work guard keeps the I/O side alive while the handler runs on the pool.
+        auto guard = asio::make_work_guard(asio::get_associated_executor(completion));
+        asio::post(*pool, [this, &req, &handler, guard = std::move(guard),
+                           completion = std::move(completion)]() mutable {
+          Response r;
+          try {
+            r = CallHandler(req, handler);
+          } catch (...) {
+            r.status = 500;  // the error responder itself failed (e.g. out of memory)
+          }
+          auto ex = guard.get_executor();
           asio::dispatch(ex, [completion = std::move(completion), r = std::move(r)]() mutable {
             std::move(completion)(std::move(r));
           });
@@ -314,7 +342,7 @@ asio::awaitable<Response> Server::Impl::Dispatch(Request& req) {
 asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std::string remote) {
   beast::flat_buffer buffer;
   auto& stream = conn->stream;
-  while (true) {
+  while (!stopping.load()) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
@@ -403,7 +431,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
     auto elapsed =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
     if (res.drop_connection) {
-      spdlog::info("{} {} dropped {:.1f}ms rid={}", req.method, req.path, elapsed.count(),
+      spdlog::info("{} {} dropped {:.1f}ms rid={}", req.method, LogSafe(req.path), elapsed.count(),
                    req.request_id);
       break;
     }
@@ -432,7 +460,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
     stream.expires_after(options.read_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, out, kTupleAwaitable);
     spdlog::info("{} {} {} {}B {:.1f}ms rid={}", req.method.empty() ? "-" : req.method,
-                 req.path.empty() ? "-" : req.path, res.status, bytes, elapsed.count(),
+                 req.path.empty() ? "-" : LogSafe(req.path), res.status, bytes, elapsed.count(),
                  req.request_id);
     conn->busy = false;
     if (wec || !keep_alive) {

@@ -1,5 +1,7 @@
 #include "core/clock.h"
 
+#include <algorithm>
+
 namespace linkhub {
 
 std::chrono::system_clock::time_point SystemClock::Now() {
@@ -31,7 +33,10 @@ void FakeClock::SetNow(std::chrono::system_clock::time_point t) {
 std::chrono::system_clock::time_point OffsetClock::Now() {
   auto base = base_.Now();
   std::lock_guard lock(mu_);
-  return base + std::chrono::duration_cast<std::chrono::system_clock::duration>(offset_);
+  // Never earlier than a time already handed out, even if the wall clock is stepped back.
+  last_ = std::max(last_,
+                   base + std::chrono::duration_cast<std::chrono::system_clock::duration>(offset_));
+  return last_;
 }
 std::chrono::steady_clock::time_point OffsetClock::MonotonicNow() {
   auto base = base_.MonotonicNow();

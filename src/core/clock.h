@@ -40,7 +40,8 @@ class FakeClock final : public Clock {
 };
 
 // Real time plus an offset that only grows: the emulator's clock, which tests push forward to
-// expire tokens and to make transactions appear without waiting. Thread-safe.
+// expire tokens and to make transactions appear without waiting. Now() never goes backwards, even
+// when the wall clock is stepped back. Thread-safe.
 class OffsetClock final : public Clock {
  public:
   explicit OffsetClock(Clock& base) : base_(base) {}
@@ -54,6 +55,7 @@ class OffsetClock final : public Clock {
   Clock& base_;
   std::mutex mu_;
   std::chrono::nanoseconds offset_{0};
+  std::chrono::system_clock::time_point last_{};
 };
 
 }  // namespace linkhub

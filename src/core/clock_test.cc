@@ -29,5 +29,15 @@ TEST(OffsetClockTest, AddsOffsetToBaseAndNeverGoesBack) {
   EXPECT_EQ(clock.Now() - base.Now(), 30min);
 }
 
+TEST(OffsetClockTest, NeverGoesBackwardsWhenTheWallClockDoes) {
+  FakeClock base;
+  OffsetClock clock(base);
+  auto t0 = clock.Now();
+  base.SetNow(base.Now() - 1h);
+  EXPECT_EQ(clock.Now(), t0);
+  base.SetNow(base.Now() + 2h);
+  EXPECT_EQ(clock.Now() - t0, 1h);
+}
+
 }  // namespace
 }  // namespace linkhub

@@ -385,10 +385,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
           early_status = 413;
           early_message =
               "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
-        } else if (bec == beast::error::timeout) {
-          early_status = 408;
-          early_message = "request body not received in time";
         } else if (bec) {
+          // Includes timeouts: tcp_stream has closed the socket, so there is no one to answer.
           break;
         }
       }

@@ -230,3 +230,50 @@ TEST(ServerStopTest, StopReturnsFromRunWithIdleKeepAliveConnections) {
 
 }  // namespace
 }  // namespace linkhub::http
+
+namespace linkhub::http {
+namespace {
+
+TEST(ServerStopTest, InFlightRequestFinishesAndNewConnectionsAreRefused) {
+  Router router;
+  std::atomic<bool> entered{false};
+  router.Add("GET", "/slow", [&entered](Request&) {
+    entered = true;
+    Response r = Response::Text(200, "finished");
+    r.delay = std::chrono::milliseconds(300);  // the server holds the answer this long
+    return r;
+  });
+  Server server(ServerOptions{}, router, PlainError);
+  ASSERT_TRUE(server.Start());
+  std::string url = server.url();
+  std::thread t([&] { server.Run(); });
+  Result<ClientResponse> slow = Unexpected(MakeError(ErrorCode::kInternal, "not run"));
+  std::thread client([&] {
+    CurlHttpClient c;
+    ClientRequest req;
+    req.method = "GET";
+    req.url = url + "/slow";
+    slow = c.Send(req);
+  });
+  for (int i = 0; i < 2000 && !entered; ++i) {  // wait (bounded) until the request is in flight
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(entered);
+  server.Stop();
+  client.join();
+  t.join();
+  ASSERT_TRUE(slow) << slow.error().message;
+  EXPECT_EQ(slow->status, 200);
+  EXPECT_EQ(slow->body, "finished");
+  EXPECT_EQ(*slow->headers.Get("Connection"), "close");
+  CurlHttpClient after;
+  ClientRequest req;
+  req.method = "GET";
+  req.url = url + "/slow";
+  auto refused = after.Send(req);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace linkhub::http

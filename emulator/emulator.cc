@@ -407,18 +407,24 @@ http::Response Emulator::HandlePlaid(http::Request& req, const std::string& path
   }
   // Credentials: in the body or in the headers; the body wins when both are present.
   std::optional<std::string> client_id, secret;
-  if (auto v = GetString(*body, "client_id"))
+  if (auto v = GetString(*body, "client_id")) {
     client_id = std::string(*v);
-  else if (auto hv = req.headers.Get("PLAID-CLIENT-ID"))
+  } else if (auto hv = req.headers.Get("PLAID-CLIENT-ID")) {
     client_id = std::string(*hv);
-  if (auto v = GetString(*body, "secret"))
+  }
+  if (auto v = GetString(*body, "secret")) {
     secret = std::string(*v);
-  else if (auto hv = req.headers.Get("PLAID-SECRET"))
+  } else if (auto hv = req.headers.Get("PLAID-SECRET")) {
     secret = std::string(*hv);
+  }
   if (!client_id || !secret || client_id->empty() || secret->empty()) {
     std::string missing;
-    if (!client_id || client_id->empty()) missing = "client_id";
-    if (!secret || secret->empty()) missing += std::string(missing.empty() ? "" : ", ") + "secret";
+    if (!client_id || client_id->empty()) {
+      missing = "client_id";
+    }
+    if (!secret || secret->empty()) {
+      missing += std::string(missing.empty() ? "" : ", ") + "secret";
+    }
     return ToResponse(
         PlaidErrorFor("MISSING_FIELDS", "the following required fields are missing: " + missing),
         rid);
@@ -498,17 +504,25 @@ std::optional<PlaidError> Emulator::CheckRateLocked(const std::string& endpoint,
       per_client = l.per_client;
     }
   }
-  if (config_.item_rate_limit > 0 && item != nullptr) per_item = config_.item_rate_limit;
-  if (config_.client_rate_limit > 0) per_client = config_.client_rate_limit;
+  if (config_.item_rate_limit > 0 && item != nullptr) {
+    per_item = config_.item_rate_limit;
+  }
+  if (config_.client_rate_limit > 0) {
+    per_client = config_.client_rate_limit;
+  }
   TimePoint now = Now();
   auto hit = [&](const std::string& key, int limit) {
-    if (limit <= 0) return false;
+    if (limit <= 0) {
+      return false;
+    }
     RateWindow& w = rate_windows_[key];
     if (w.count == 0 || now - w.start >= std::chrono::minutes(1)) {
       w.start = now;
       w.count = 0;
     }
-    if (w.count >= limit) return true;
+    if (w.count >= limit) {
+      return true;
+    }
     ++w.count;
     return false;
   };
@@ -554,7 +568,9 @@ std::variant<std::vector<const Emulator::Account*>, PlaidError> Emulator::Select
     ids = GetArray(*options, "account_ids");
   }
   if (ids == nullptr) {
-    for (const auto& a : item.accounts) out.push_back(&a);
+    for (const auto& a : item.accounts) {
+      out.push_back(&a);
+    }
     return out;
   }
   for (const auto& v : *ids) {
@@ -602,7 +618,9 @@ boost::json::object Emulator::ItemJson(const Item& item, bool consent_fields,
     billed.emplace_back(p);
     products.emplace_back(p);
   }
-  for (const auto& p : item.consented) consented.emplace_back(p);
+  for (const auto& p : item.consented) {
+    consented.emplace_back(p);
+  }
   o["item_id"] = item.item_id;
   o["institution_id"] = item.institution->id;
   o["institution_name"] = item.institution->name;
@@ -638,10 +656,14 @@ Emulator::Item& Emulator::CreateItemLocked(const InstitutionFixture& inst,
   item.institution = &inst;
   item.created_at = Now();
   for (auto& p : products) {
-    if (!Contains(item.billed, p) && p != "balance") item.billed.push_back(p);
+    if (!Contains(item.billed, p) && p != "balance") {
+      item.billed.push_back(p);
+    }
   }
   for (auto& p : products) {
-    if (!Contains(consented, p)) consented.push_back(p);
+    if (!Contains(consented, p)) {
+      consented.push_back(p);
+    }
   }
   item.consented = std::move(consented);
   item.webhook = std::move(webhook);
@@ -767,7 +789,9 @@ void Emulator::Tick() {
     }
     if (!diff.removed.empty()) {
       boost::json::array removed;
-      for (const Txn* t : diff.removed) removed.emplace_back(t->transaction_id);
+      for (const Txn* t : diff.removed) {
+        removed.emplace_back(t->transaction_id);
+      }
       FireWebhookLocked(item, {{"webhook_type", "TRANSACTIONS"},
                                {"webhook_code", "TRANSACTIONS_REMOVED"},
                                {"error", nullptr},

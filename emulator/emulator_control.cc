@@ -17,15 +17,21 @@ http::Response BadControl(const http::Request& req, std::string message) {
 }
 
 std::optional<boost::json::object> BodyObject(const http::Request& req) {
-  if (req.body.empty()) return boost::json::object();
+  if (req.body.empty()) {
+    return boost::json::object();
+  }
   auto v = ParseJson(req.body);
-  if (!v || !v->is_object()) return std::nullopt;
+  if (!v || !v->is_object()) {
+    return std::nullopt;
+  }
   return v->get_object();
 }
 
 boost::json::array Strings(const std::vector<std::string>& v) {
   boost::json::array a;
-  for (const auto& s : v) a.emplace_back(s);
+  for (const auto& s : v) {
+    a.emplace_back(s);
+  }
   return a;
 }
 
@@ -57,9 +63,13 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
 
   router.Add("POST", "/emulator/clock/advance", [this](http::Request& req) {
     auto body = BodyObject(req);
-    if (!body) return BadControl(req, "body must be a JSON object");
+    if (!body) {
+      return BadControl(req, "body must be a JSON object");
+    }
     const auto* v = Find(*body, "seconds");
-    if (v == nullptr || !v->is_number()) return BadControl(req, "seconds must be a number");
+    if (v == nullptr || !v->is_number()) {
+      return BadControl(req, "seconds must be a number");
+    }
     double seconds = v->to_number<double>();
     if (!(seconds > 0) || seconds > 10.0 * 365 * 86400) {
       return BadControl(req, "seconds must be > 0 and at most ten years");
@@ -97,7 +107,9 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
 
   router.Add("POST", "/emulator/faults", [this](http::Request& req) {
     auto body = BodyObject(req);
-    if (!body) return BadControl(req, "body must be a JSON object");
+    if (!body) {
+      return BadControl(req, "body must be a JSON object");
+    }
     Fault f;
     auto endpoint = GetString(*body, "endpoint");
     if (!endpoint || endpoint->empty() || (*endpoint != "*" && !endpoint->starts_with("/"))) {
@@ -106,11 +118,14 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     f.endpoint = std::string(*endpoint);
     f.item_id = std::string(GetString(*body, "item_id").value_or(""));
     auto count = GetInt(*body, "count").value_or(1);
-    if (count < 1 || count > 1000000) return BadControl(req, "count must be between 1 and 1000000");
+    if (count < 1 || count > 1000000) {
+      return BadControl(req, "count must be between 1 and 1000000");
+    }
     f.remaining = static_cast<int>(count);
     auto delay = GetInt(*body, "delay_ms").value_or(0);
-    if (delay < 0 || delay > 120000)
+    if (delay < 0 || delay > 120000) {
       return BadControl(req, "delay_ms must be between 0 and 120000");
+    }
     f.delay = std::chrono::milliseconds(delay);
     f.drop_connection = GetBool(*body, "drop_connection").value_or(false);
     auto code = GetString(*body, "error_code");
@@ -130,9 +145,15 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
                                                : "INVALID_FIELD");
     }
     if (f.error) {
-      if (auto type = GetString(*body, "error_type")) f.error->type = std::string(*type);
-      if (status) f.error->status = static_cast<int>(*status);
-      if (auto msg = GetString(*body, "error_message")) f.error->message = std::string(*msg);
+      if (auto type = GetString(*body, "error_type")) {
+        f.error->type = std::string(*type);
+      }
+      if (status) {
+        f.error->status = static_cast<int>(*status);
+      }
+      if (auto msg = GetString(*body, "error_message")) {
+        f.error->message = std::string(*msg);
+      }
     }
     if (!f.error && f.delay.count() == 0 && !f.drop_connection) {
       return BadControl(req, "a fault needs error_code, http_status, delay_ms or drop_connection");
@@ -221,14 +242,22 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
 
   router.Add("POST", "/emulator/rate_limits", [this](http::Request& req) {
     auto body = BodyObject(req);
-    if (!body) return BadControl(req, "body must be a JSON object");
+    if (!body) {
+      return BadControl(req, "body must be a JSON object");
+    }
     std::lock_guard lock(mu_);
-    if (auto enabled = GetBool(*body, "enabled")) config_.rate_limits = *enabled;
+    if (auto enabled = GetBool(*body, "enabled")) {
+      config_.rate_limits = *enabled;
+    }
     auto clamp = [](int64_t n) {
       return static_cast<int>(std::clamp<int64_t>(n, 0, 1'000'000'000));
     };
-    if (auto n = GetInt(*body, "item_per_minute")) config_.item_rate_limit = clamp(*n);
-    if (auto n = GetInt(*body, "client_per_minute")) config_.client_rate_limit = clamp(*n);
+    if (auto n = GetInt(*body, "item_per_minute")) {
+      config_.item_rate_limit = clamp(*n);
+    }
+    if (auto n = GetInt(*body, "client_per_minute")) {
+      config_.client_rate_limit = clamp(*n);
+    }
     rate_windows_.clear();
     return JsonOk(boost::json::object{{"enabled", config_.rate_limits},
                                       {"item_per_minute", config_.item_rate_limit},

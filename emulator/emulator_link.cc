@@ -30,11 +30,15 @@ constexpr std::string_view kPageCsp =
 
 std::string QueryValue(std::string_view uri, std::string_view key) {
   auto q = uri.find('?');
-  if (q == std::string_view::npos) return "";
+  if (q == std::string_view::npos) {
+    return "";
+  }
   http::Request r;
   r.query = std::string(uri.substr(q + 1));
   auto hash = r.query.find('#');
-  if (hash != std::string::npos) r.query.resize(hash);
+  if (hash != std::string::npos) {
+    r.query.resize(hash);
+  }
   return r.QueryParam(key).value_or("");
 }
 
@@ -197,8 +201,12 @@ Emulator::Outcome Emulator::LinkStart(const boost::json::object& b, const std::s
       {"redirect_uri",
        token.redirect_uri ? boost::json::value(*token.redirect_uri) : boost::json::value(nullptr)}};
   boost::json::array countries, products;
-  for (const auto& c : token.country_codes) countries.emplace_back(c);
-  for (const auto& p : token.products) products.emplace_back(p);
+  for (const auto& c : token.country_codes) {
+    countries.emplace_back(c);
+  }
+  for (const auto& p : token.products) {
+    products.emplace_back(p);
+  }
   out["country_codes"] = std::move(countries);
   out["products"] = std::move(products);
   out["accounts"] = boost::json::array();
@@ -303,13 +311,17 @@ Emulator::Outcome Emulator::LinkSearch(const boost::json::object& b, const std::
     std::string name = inst.name;
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return std::tolower(c); });
-    if (!query.empty() && name.find(query) == std::string::npos && inst.id != query) continue;
+    if (!query.empty() && name.find(query) == std::string::npos && inst.id != query) {
+      continue;
+    }
     if (std::none_of(s_lt.country_codes.begin(), s_lt.country_codes.end(),
-                     [&](const auto& cc) { return Contains(inst.country_codes, cc); }))
+                     [&](const auto& cc) { return Contains(inst.country_codes, cc); })) {
       continue;
+    }
     if (!std::all_of(s_lt.products.begin(), s_lt.products.end(),
-                     [&](const auto& p) { return Contains(inst.products, p); }))
+                     [&](const auto& p) { return Contains(inst.products, p); })) {
       continue;
+    }
     out.push_back(InstitutionBrief(inst));
   }
   return boost::json::object{{"institutions", std::move(out)}};
@@ -318,7 +330,9 @@ Emulator::Outcome Emulator::LinkSearch(const boost::json::object& b, const std::
 Emulator::Outcome Emulator::LinkCredentials(const boost::json::object& b, const std::string&) {
   EMU_SESSION(s);
   const InstitutionFixture* inst = fixtures_.FindInstitution(*GetString(b, "institution_id"));
-  if (inst == nullptr) return PlaidErrorFor("INVALID_INSTITUTION");
+  if (inst == nullptr) {
+    return PlaidErrorFor("INVALID_INSTITUTION");
+  }
   if (inst->oauth) {
     return PlaidErrorFor("INVALID_FIELD",
                          "this institution uses OAuth; use /link/v2/session/oauth");
@@ -358,8 +372,9 @@ Emulator::Outcome Emulator::LinkCredentials(const boost::json::object& b, const 
 
 Emulator::Outcome Emulator::LinkMfa(const boost::json::object& b, const std::string&) {
   EMU_SESSION(s);
-  if (s.step != Step::kMfa)
+  if (s.step != Step::kMfa) {
     return PlaidErrorFor("INVALID_FIELD", "this Link session is not waiting for an MFA code");
+  }
   if (*GetString(b, "code") != "1234") {
     if (++s.mfa_failures >= 3) {
       s.step = Step::kCredentials;
@@ -375,8 +390,12 @@ Emulator::Outcome Emulator::LinkMfa(const boost::json::object& b, const std::str
 Emulator::Outcome Emulator::LinkOAuth(const boost::json::object& b, const std::string&) {
   EMU_SESSION(s);
   const InstitutionFixture* inst = fixtures_.FindInstitution(*GetString(b, "institution_id"));
-  if (inst == nullptr) return PlaidErrorFor("INVALID_INSTITUTION");
-  if (!inst->oauth) return PlaidErrorFor("INVALID_FIELD", "this institution does not use OAuth");
+  if (inst == nullptr) {
+    return PlaidErrorFor("INVALID_INSTITUTION");
+  }
+  if (!inst->oauth) {
+    return PlaidErrorFor("INVALID_FIELD", "this institution does not use OAuth");
+  }
   if (s.oauth_denied) {
     return PlaidErrorFor("INVALID_FIELD",
                          "the user denied access at the institution; this Link session has ended");
@@ -411,7 +430,9 @@ Emulator::Outcome Emulator::LinkOAuthInfo(const boost::json::object& b, const st
   boost::json::value redirect = nullptr;
   std::string client;
   if (lt != link_tokens_.end()) {
-    if (lt->second.redirect_uri) redirect = *lt->second.redirect_uri;
+    if (lt->second.redirect_uri) {
+      redirect = *lt->second.redirect_uri;
+    }
     client = lt->second.client_name;
   }
   return boost::json::object{{"institution", inst ? boost::json::value(InstitutionBrief(*inst))
@@ -424,8 +445,9 @@ Emulator::Outcome Emulator::LinkOAuthInfo(const boost::json::object& b, const st
 Emulator::Outcome Emulator::LinkOAuthApprove(const boost::json::object& b, const std::string& rid) {
   auto st = oauth_states_.find(*GetString(b, "oauth_state_id"));
   auto ses = st == oauth_states_.end() ? link_sessions_.end() : link_sessions_.find(st->second);
-  if (ses == link_sessions_.end())
+  if (ses == link_sessions_.end()) {
     return PlaidErrorFor("INVALID_FIELD", "oauth_state_id is unknown");
+  }
   LinkSession& s = ses->second;
   if (s.step == Step::kDone || s.step == Step::kExited) {
     return PlaidErrorFor("INVALID_FIELD", "this Link session has already ended");
@@ -468,9 +490,12 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
   std::vector<std::string> chosen;
   for (const auto& v : *GetArray(b, "account_ids")) {
     std::string id(v.get_string());
-    if (!Contains(offered, id))
+    if (!Contains(offered, id)) {
       return PlaidErrorFor("INVALID_ACCOUNT_ID", "account " + id + " was not offered");
-    if (!Contains(chosen, id)) chosen.push_back(id);
+    }
+    if (!Contains(chosen, id)) {
+      chosen.push_back(id);
+    }
   }
   bool update = !s_lt.update_item_id.empty();
   if (chosen.empty() && (!update || s_lt.account_selection_enabled)) {
@@ -479,17 +504,25 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
   Item* item = nullptr;
   if (update) {
     auto it = items_.find(s_lt.update_item_id);
-    if (it == items_.end() || it->second.removed) return PlaidErrorFor("INVALID_ACCESS_TOKEN");
+    if (it == items_.end() || it->second.removed) {
+      return PlaidErrorFor("INVALID_ACCESS_TOKEN");
+    }
     item = &it->second;
     item->error.reset();  // the user logged in again: the Item is healthy
   } else {
     std::vector<std::string> products = s_lt.products;
     for (const auto& p : s_lt.required_if_supported) {
-      if (Contains(inst->products, p)) products.push_back(p);
+      if (Contains(inst->products, p)) {
+        products.push_back(p);
+      }
     }
     std::vector<std::string> consented = products;
-    for (const auto& p : s_lt.optional_products) consented.push_back(p);
-    for (const auto& p : s_lt.additional_consented) consented.push_back(p);
+    for (const auto& p : s_lt.optional_products) {
+      consented.push_back(p);
+    }
+    for (const auto& p : s_lt.additional_consented) {
+      consented.push_back(p);
+    }
     item = &CreateItemLocked(*inst, products, consented, s_lt.webhook, s_lt.days_requested,
                              s_lt.client_user_id, s.item_id);
   }
@@ -498,13 +531,15 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
     const auto& templates = fixtures_.Profile(inst->profile);
     item->accounts.clear();
     for (size_t i = 0; i < templates.size(); ++i) {
-      if (Contains(chosen, offered[i]))
+      if (Contains(chosen, offered[i])) {
         item->accounts.push_back(Account{offered[i], &templates[i]});
+      }
     }
     if (!update) {
       item->tx.accounts.clear();
-      for (const auto& a : item->accounts)
+      for (const auto& a : item->accounts) {
         item->tx.accounts.push_back(TxAccount{a.account_id, a.tmpl});
+      }
     } else {
       // Accounts that come or go change the data from now on only, through a new pull, so cursors
       // handed out earlier stay exact.
@@ -526,7 +561,9 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
           changed = true;
         }
       }
-      if (changed && item->has_transactions) item->tx.refreshes.push_back(now);
+      if (changed && item->has_transactions) {
+        item->tx.refreshes.push_back(now);
+      }
     }
   }
   boost::json::array accounts;
@@ -553,14 +590,17 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
 
 Emulator::Outcome Emulator::LinkExit(const boost::json::object& b, const std::string&) {
   auto it = FindSession(link_sessions_, b);
-  if (it == link_sessions_.end())
+  if (it == link_sessions_.end()) {
     return PlaidErrorFor("INVALID_FIELD", "link_session_id is unknown");
+  }
   LinkSession& s = it->second;
   if (s.step != Step::kDone) {
     s.step = Step::kExited;
     s.finished_at = Now();
     s.exit_status = std::string(GetString(b, "status").value_or(""));
-    if (const auto* e = GetObject(b, "error")) s.exit_error = *e;
+    if (const auto* e = GetObject(b, "error")) {
+      s.exit_error = *e;
+    }
   }
   return boost::json::object{};
 }

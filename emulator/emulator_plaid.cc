@@ -17,14 +17,18 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 std::vector<std::string> StringList(const boost::json::object& o, std::string_view key) {
   std::vector<std::string> out;
   if (const auto* a = GetArray(o, key)) {
-    for (const auto& v : *a) out.emplace_back(v.get_string());
+    for (const auto& v : *a) {
+      out.emplace_back(v.get_string());
+    }
   }
   return out;
 }
 
 boost::json::array ToArray(const std::vector<std::string>& v) {
   boost::json::array a;
-  for (const auto& s : v) a.emplace_back(s);
+  for (const auto& s : v) {
+    a.emplace_back(s);
+  }
   return a;
 }
 
@@ -66,13 +70,15 @@ Emulator::Outcome Emulator::LinkTokenCreate(Call& c) {
   t.required_if_supported = StringList(b, "required_if_supported_products");
   t.additional_consented = StringList(b, "additional_consented_products");
   if (auto w = GetString(b, "webhook"); w && !w->empty()) {
-    if (!IsHttpUrl(*w))
+    if (!IsHttpUrl(*w)) {
       return PlaidErrorFor("INVALID_FIELD", "webhook must be an http or https URL");
+    }
     t.webhook = std::string(*w);
   }
   if (auto r = GetString(b, "redirect_uri"); r && !r->empty()) {
-    if (!IsHttpUrl(*r))
+    if (!IsHttpUrl(*r)) {
       return PlaidErrorFor("INVALID_FIELD", "redirect_uri must be an absolute http or https URL");
+    }
     if (r->find('?') != std::string_view::npos || r->find('#') != std::string_view::npos) {
       return PlaidErrorFor("INVALID_FIELD",
                            "redirect_uri must not contain query parameters or a fragment");
@@ -148,7 +154,9 @@ Emulator::Outcome Emulator::LinkTokenGet(Call& c) {
   boost::json::array sessions;
   for (const auto& sid : t.sessions) {
     auto s = link_sessions_.find(sid);
-    if (s == link_sessions_.end()) continue;
+    if (s == link_sessions_.end()) {
+      continue;
+    }
     const LinkSession& ls = s->second;
     boost::json::object o{
         {"link_session_id", ls.id},
@@ -217,7 +225,9 @@ Emulator::Outcome Emulator::AccountsGet(Call& c) {
   EMU_RESOLVE(item, true);
   EMU_TRY(CheckRateLocked(c.endpoint, &item));
   auto sel = SelectAccountsLocked(item, c.body);
-  if (auto* e = std::get_if<PlaidError>(&sel)) return *e;
+  if (auto* e = std::get_if<PlaidError>(&sel)) {
+    return *e;
+  }
   boost::json::array accounts(c.sp);
   for (const Account* a : std::get<0>(sel)) {
     accounts.push_back(AccountJson(item, *a, c.sp));
@@ -233,7 +243,9 @@ Emulator::Outcome Emulator::BalanceGet(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, &item));
   EMU_TRY(GateProductLocked(item, "balance"));
   auto sel = SelectAccountsLocked(item, c.body);
-  if (auto* e = std::get_if<PlaidError>(&sel)) return *e;
+  if (auto* e = std::get_if<PlaidError>(&sel)) {
+    return *e;
+  }
   boost::json::array accounts;
   std::string now = FormatRfc3339(Now());
   for (const Account* a : std::get<0>(sel)) {
@@ -252,17 +264,25 @@ Emulator::Outcome Emulator::AuthGet(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, &item));
   EMU_TRY(GateProductLocked(item, "auth"));
   auto sel = SelectAccountsLocked(item, c.body);
-  if (auto* e = std::get_if<PlaidError>(&sel)) return *e;
+  if (auto* e = std::get_if<PlaidError>(&sel)) {
+    return *e;
+  }
   boost::json::array accounts, ach, eft, international, bacs;
   for (const Account* a : std::get<0>(sel)) {
-    if (a->tmpl->numbers.empty()) continue;
+    if (a->tmpl->numbers.empty()) {
+      continue;
+    }
     accounts.push_back(AccountJson(item, *a));
     for (const auto& kv : a->tmpl->numbers) {
-      if (!kv.value().is_object()) continue;
+      if (!kv.value().is_object()) {
+        continue;
+      }
       boost::json::object n = kv.value().get_object();
       n["account_id"] = a->account_id;
       if (kv.key() == "ach") {
-        if (!n.contains("is_tokenized_account_number")) n["is_tokenized_account_number"] = false;
+        if (!n.contains("is_tokenized_account_number")) {
+          n["is_tokenized_account_number"] = false;
+        }
         ach.push_back(std::move(n));
       } else if (kv.key() == "eft") {
         eft.push_back(std::move(n));
@@ -273,7 +293,9 @@ Emulator::Outcome Emulator::AuthGet(Call& c) {
       }
     }
   }
-  if (accounts.empty()) return PlaidErrorFor("NO_AUTH_ACCOUNTS");
+  if (accounts.empty()) {
+    return PlaidErrorFor("NO_AUTH_ACCOUNTS");
+  }
   return boost::json::object{
       {"accounts", std::move(accounts)},
       {"numbers", boost::json::object{{"ach", std::move(ach)},
@@ -288,7 +310,9 @@ Emulator::Outcome Emulator::IdentityGet(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, &item));
   EMU_TRY(GateProductLocked(item, "identity"));
   auto sel = SelectAccountsLocked(item, c.body);
-  if (auto* e = std::get_if<PlaidError>(&sel)) return *e;
+  if (auto* e = std::get_if<PlaidError>(&sel)) {
+    return *e;
+  }
   boost::json::array accounts;
   for (const Account* a : std::get<0>(sel)) {
     auto o = AccountJson(item, *a);
@@ -303,23 +327,33 @@ Emulator::Outcome Emulator::HoldingsGet(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, &item));
   EMU_TRY(GateProductLocked(item, "investments"));
   auto sel = SelectAccountsLocked(item, c.body);
-  if (auto* e = std::get_if<PlaidError>(&sel)) return *e;
+  if (auto* e = std::get_if<PlaidError>(&sel)) {
+    return *e;
+  }
   boost::json::array accounts, holdings, securities;
   std::set<std::string> security_ids;
   TimePoint now = Now();
   for (const Account* a : std::get<0>(sel)) {
-    if (a->tmpl->type != "investment") continue;
+    if (a->tmpl->type != "investment") {
+      continue;
+    }
     accounts.push_back(WithMarginLoan(AccountJson(item, *a)));
     for (const auto& h : a->tmpl->holdings) {
       boost::json::object o = ResolveDates(h, now).as_object();
       o["account_id"] = a->account_id;
-      if (auto sid = GetString(o, "security_id")) security_ids.emplace(*sid);
+      if (auto sid = GetString(o, "security_id")) {
+        security_ids.emplace(*sid);
+      }
       holdings.push_back(std::move(o));
     }
   }
-  if (accounts.empty()) return PlaidErrorFor("NO_INVESTMENT_ACCOUNTS");
+  if (accounts.empty()) {
+    return PlaidErrorFor("NO_INVESTMENT_ACCOUNTS");
+  }
   for (const auto& sid : security_ids) {
-    if (const auto* s = fixtures_.FindSecurity(sid)) securities.push_back(ResolveDates(*s, now));
+    if (const auto* s = fixtures_.FindSecurity(sid)) {
+      securities.push_back(ResolveDates(*s, now));
+    }
   }
   return boost::json::object{{"accounts", std::move(accounts)},
                              {"holdings", std::move(holdings)},
@@ -334,46 +368,59 @@ Emulator::Outcome Emulator::InvestmentTransactionsGet(Call& c) {
   EMU_TRY(GateProductLocked(item, "investments"));
   auto start = *ParseDate(*GetString(c.body, "start_date"));
   auto end = *ParseDate(*GetString(c.body, "end_date"));
-  if (end < start) return PlaidErrorFor("INVALID_FIELD", "end_date must not be before start_date");
+  if (end < start) {
+    return PlaidErrorFor("INVALID_FIELD", "end_date must not be before start_date");
+  }
   int64_t count = 100, offset = 0;
   if (const auto* o = GetObject(c.body, "options")) {
     count = GetInt(*o, "count").value_or(100);
     offset = GetInt(*o, "offset").value_or(0);
   }
   auto sel = SelectAccountsLocked(item, c.body);
-  if (auto* e = std::get_if<PlaidError>(&sel)) return *e;
+  if (auto* e = std::get_if<PlaidError>(&sel)) {
+    return *e;
+  }
   TimePoint now = Now();
   boost::json::array accounts;
   std::vector<boost::json::object> all;
   for (const Account* a : std::get<0>(sel)) {
-    if (a->tmpl->type != "investment") continue;
+    if (a->tmpl->type != "investment") {
+      continue;
+    }
     accounts.push_back(WithMarginLoan(AccountJson(item, *a)));
     int n = 0;
     for (const auto& t : a->tmpl->investment_transactions) {
       boost::json::object o = ResolveDates(t, now).as_object();
       auto date = ParseDate(GetString(o, "date").value_or(""));
       ++n;
-      if (!date || *date < start || *date > end) continue;
+      if (!date || *date < start || *date > end) {
+        continue;
+      }
       o["account_id"] = a->account_id;
       SeededRandom r(std::hash<std::string>{}(item.item_id + a->account_id + std::to_string(n)));
       o["investment_transaction_id"] = NewBase62(r, 37);
       all.push_back(std::move(o));
     }
   }
-  if (accounts.empty()) return PlaidErrorFor("NO_INVESTMENT_ACCOUNTS");
+  if (accounts.empty()) {
+    return PlaidErrorFor("NO_INVESTMENT_ACCOUNTS");
+  }
   std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
     return GetString(x, "date").value_or("") > GetString(y, "date").value_or("");
   });
   boost::json::array page;
   std::set<std::string> security_ids;
   for (int64_t i = offset; i < static_cast<int64_t>(all.size()) && i < offset + count; ++i) {
-    if (auto sid = GetString(all[static_cast<size_t>(i)], "security_id"))
+    if (auto sid = GetString(all[static_cast<size_t>(i)], "security_id")) {
       security_ids.emplace(*sid);
+    }
     page.push_back(all[static_cast<size_t>(i)]);
   }
   boost::json::array securities;
   for (const auto& sid : security_ids) {
-    if (const auto* s = fixtures_.FindSecurity(sid)) securities.push_back(ResolveDates(*s, now));
+    if (const auto* s = fixtures_.FindSecurity(sid)) {
+      securities.push_back(ResolveDates(*s, now));
+    }
   }
   return boost::json::object{{"item", ItemJson(item, false)},
                              {"accounts", std::move(accounts)},
@@ -388,23 +435,30 @@ Emulator::Outcome Emulator::LiabilitiesGet(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, &item));
   EMU_TRY(GateProductLocked(item, "liabilities"));
   auto sel = SelectAccountsLocked(item, c.body);
-  if (auto* e = std::get_if<PlaidError>(&sel)) return *e;
+  if (auto* e = std::get_if<PlaidError>(&sel)) {
+    return *e;
+  }
   TimePoint now = Now();
   boost::json::array accounts, credit, mortgage, student;
   for (const Account* a : std::get<0>(sel)) {
     const auto& kind = a->tmpl->liability_kind;
-    if (kind.empty()) continue;
+    if (kind.empty()) {
+      continue;
+    }
     accounts.push_back(AccountJson(item, *a));
     boost::json::object o = ResolveDates(a->tmpl->liability, now).as_object();
     o["account_id"] = a->account_id;
-    if (kind == "credit")
+    if (kind == "credit") {
       credit.push_back(std::move(o));
-    else if (kind == "mortgage")
+    } else if (kind == "mortgage") {
       mortgage.push_back(std::move(o));
-    else if (kind == "student")
+    } else if (kind == "student") {
       student.push_back(std::move(o));
+    }
   }
-  if (accounts.empty()) return PlaidErrorFor("NO_LIABILITY_ACCOUNTS");
+  if (accounts.empty()) {
+    return PlaidErrorFor("NO_LIABILITY_ACCOUNTS");
+  }
   auto list = [](boost::json::array a) {
     return a.empty() ? boost::json::value(nullptr) : boost::json::value(std::move(a));
   };
@@ -433,6 +487,12 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
   UpdateStatus status = StatusAt(item.tx, now);
   std::string cursor_text(GetString(c.body, "cursor").value_or(""));
   const uint32_t filter = CursorFilter(account_filter);
+  if (!account_filter.empty() &&
+      std::none_of(item.accounts.begin(), item.accounts.end(),
+                   [&](const Account& a) { return a.account_id == account_filter; })) {
+    return PlaidErrorFor("INVALID_ACCOUNT_ID",
+                         "options.account_id " + account_filter + " does not belong to this item");
+  }
 
   SyncCursor cur;
   if (cursor_text == "now") {
@@ -495,10 +555,19 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
   }
   TxDiff diff = Diff(before, after);
   std::vector<std::pair<int, const Txn*>> updates;  // 0 added, 1 modified, 2 removed
-  for (const Txn* t : diff.added) updates.emplace_back(0, t);
-  for (const Txn* t : diff.modified) updates.emplace_back(1, t);
-  for (const Txn* t : diff.removed) updates.emplace_back(2, t);
-  size_t begin = std::min<size_t>(cur.offset, updates.size());
+  for (const Txn* t : diff.added) {
+    updates.emplace_back(0, t);
+  }
+  for (const Txn* t : diff.modified) {
+    updates.emplace_back(1, t);
+  }
+  for (const Txn* t : diff.removed) {
+    updates.emplace_back(2, t);
+  }
+  if (cur.offset > updates.size()) {
+    return PlaidErrorFor("INVALID_FIELD", "cursor is not valid for this item");
+  }
+  size_t begin = cur.offset;
   size_t end = std::min<size_t>(begin + static_cast<size_t>(count), updates.size());
   boost::json::array added, modified, removed;
   std::set<std::string> account_ids;
@@ -514,7 +583,9 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
   }
   boost::json::array accounts;
   for (const auto& a : item.accounts) {
-    if (account_ids.contains(a.account_id)) accounts.push_back(AccountJson(item, a));
+    if (account_ids.contains(a.account_id)) {
+      accounts.push_back(AccountJson(item, a));
+    }
   }
   bool has_more = end < updates.size();
   SyncCursor next = has_more ? SyncCursor{cur.from, cur.to, static_cast<uint32_t>(end), filter}
@@ -534,7 +605,9 @@ Emulator::Outcome Emulator::TransactionsGet(Call& c) {
   EMU_TRY(GateProductLocked(item, "transactions"));
   auto start = *ParseDate(*GetString(c.body, "start_date"));
   auto end = *ParseDate(*GetString(c.body, "end_date"));
-  if (end < start) return PlaidErrorFor("INVALID_FIELD", "end_date must not be before start_date");
+  if (end < start) {
+    return PlaidErrorFor("INVALID_FIELD", "end_date must not be before start_date");
+  }
   int64_t count = 100, offset = 0;
   bool original = false;
   std::vector<std::string> account_ids;
@@ -545,14 +618,22 @@ Emulator::Outcome Emulator::TransactionsGet(Call& c) {
     account_ids = StringList(*o, "account_ids");
   }
   auto sel = SelectAccountsLocked(item, c.body);
-  if (auto* e = std::get_if<PlaidError>(&sel)) return *e;
+  if (auto* e = std::get_if<PlaidError>(&sel)) {
+    return *e;
+  }
   auto extractions = Extractions(item.tx, Now());
-  if (extractions.empty()) return PlaidErrorFor("PRODUCT_NOT_READY");
+  if (extractions.empty()) {
+    return PlaidErrorFor("PRODUCT_NOT_READY");
+  }
   auto state = StateAt(item.tx, fixtures_, extractions.back());
   std::vector<const Txn*> matched;
   for (auto it = state.rbegin(); it != state.rend(); ++it) {  // newest first
-    if (it->date < start || it->date > end) continue;
-    if (!account_ids.empty() && !Contains(account_ids, it->account_id)) continue;
+    if (it->date < start || it->date > end) {
+      continue;
+    }
+    if (!account_ids.empty() && !Contains(account_ids, it->account_id)) {
+      continue;
+    }
     matched.push_back(&*it);
   }
   boost::json::array transactions;
@@ -560,7 +641,9 @@ Emulator::Outcome Emulator::TransactionsGet(Call& c) {
     transactions.push_back(TransactionJson(*matched[static_cast<size_t>(i)], fixtures_, original));
   }
   boost::json::array accounts;
-  for (const Account* a : std::get<0>(sel)) accounts.push_back(AccountJson(item, *a));
+  for (const Account* a : std::get<0>(sel)) {
+    accounts.push_back(AccountJson(item, *a));
+  }
   return boost::json::object{{"accounts", std::move(accounts)},
                              {"transactions", std::move(transactions)},
                              {"total_transactions", static_cast<int64_t>(matched.size())},
@@ -614,8 +697,9 @@ Emulator::Outcome Emulator::ItemWebhookUpdate(Call& c) {
   EMU_RESOLVE(item, false);
   const auto* w = c.body.if_contains("webhook");
   if (w != nullptr && w->is_string() && !w->get_string().empty()) {
-    if (!IsHttpUrl(w->get_string()))
+    if (!IsHttpUrl(w->get_string())) {
       return PlaidErrorFor("INVALID_FIELD", "webhook must be an http or https URL");
+    }
     item.webhook = std::string(w->get_string());
     FireWebhookLocked(item, {{"webhook_type", "ITEM"},
                              {"webhook_code", "WEBHOOK_UPDATE_ACKNOWLEDGED"},
@@ -669,14 +753,20 @@ Emulator::Outcome Emulator::InstitutionsSearch(Call& c) {
     std::string name = inst.name;
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char ch) { return std::tolower(ch); });
-    if (name.find(query) == std::string::npos && inst.id != query) continue;
+    if (name.find(query) == std::string::npos && inst.id != query) {
+      continue;
+    }
     if (std::none_of(countries.begin(), countries.end(),
-                     [&](const auto& cc) { return Contains(inst.country_codes, cc); }))
+                     [&](const auto& cc) { return Contains(inst.country_codes, cc); })) {
       continue;
+    }
     if (!std::all_of(products.begin(), products.end(),
-                     [&](const auto& p) { return Contains(inst.products, p); }))
+                     [&](const auto& p) { return Contains(inst.products, p); })) {
       continue;
-    if (oauth && inst.oauth != *oauth) continue;
+    }
+    if (oauth && inst.oauth != *oauth) {
+      continue;
+    }
     out.push_back(InstitutionJson(inst, optional));
   }
   return boost::json::object{{"institutions", std::move(out)}};
@@ -726,7 +816,9 @@ std::optional<PlaidError> Emulator::CredentialsOutcome(const std::string& userna
 
 Emulator::Outcome Emulator::SandboxPublicTokenCreate(Call& c) {
   const InstitutionFixture* inst = fixtures_.FindInstitution(*GetString(c.body, "institution_id"));
-  if (inst == nullptr) return PlaidErrorFor("INVALID_INSTITUTION");
+  if (inst == nullptr) {
+    return PlaidErrorFor("INVALID_INSTITUTION");
+  }
   auto products = StringList(c.body, "initial_products");
   for (const auto& p : products) {
     if (!Contains(inst->products, p)) {
@@ -739,12 +831,17 @@ Emulator::Outcome Emulator::SandboxPublicTokenCreate(Call& c) {
   int days = 90;
   if (const auto* o = GetObject(c.body, "options")) {
     if (auto w = GetString(*o, "webhook"); w && !w->empty()) {
-      if (!IsHttpUrl(*w))
+      if (!IsHttpUrl(*w)) {
         return PlaidErrorFor("INVALID_FIELD", "options.webhook must be an http or https URL");
+      }
       webhook = std::string(*w);
     }
-    if (auto u = GetString(*o, "override_username")) username = std::string(*u);
-    if (auto p = GetString(*o, "override_password")) password = std::string(*p);
+    if (auto u = GetString(*o, "override_username")) {
+      username = std::string(*u);
+    }
+    if (auto p = GetString(*o, "override_password")) {
+      password = std::string(*p);
+    }
     if (const auto* t = GetObject(*o, "transactions")) {
       days = static_cast<int>(GetInt(*t, "days_requested").value_or(90));
       auto s = ParseDate(GetString(*t, "start_date").value_or(""));
@@ -829,7 +926,9 @@ Emulator::Outcome Emulator::SandboxFireWebhook(Call& c) {
       payload["new_transactions"] = 1;
     } else if (code == "RECURRING_TRANSACTIONS_UPDATE") {
       boost::json::array ids;
-      for (const auto& a : item.accounts) ids.emplace_back(a.account_id);
+      for (const auto& a : item.accounts) {
+        ids.emplace_back(a.account_id);
+      }
       payload["account_ids"] = std::move(ids);
     } else {
       return unsupported();

@@ -27,10 +27,18 @@ std::vector<std::string> Strings(const boost::json::object& o, std::string_view 
 }
 
 double Number(const boost::json::value* v) {
-  if (v == nullptr) return 0;
-  if (v->is_double()) return v->get_double();
-  if (v->is_int64()) return static_cast<double>(v->get_int64());
-  if (v->is_uint64()) return static_cast<double>(v->get_uint64());
+  if (v == nullptr) {
+    return 0;
+  }
+  if (v->is_double()) {
+    return v->get_double();
+  }
+  if (v->is_int64()) {
+    return static_cast<double>(v->get_int64());
+  }
+  if (v->is_uint64()) {
+    return static_cast<double>(v->get_uint64());
+  }
   return 0;
 }
 
@@ -90,9 +98,13 @@ Result<Fixtures> Fixtures::Load(std::string_view institutions, std::string_view 
                                 std::string_view merchants) {
   Fixtures f;
   LINKHUB_ASSIGN_OR_RETURN(auto inst, ParseJson(institutions));
-  if (!inst.is_array()) return Unexpected(Bad("institutions.json is not an array"));
+  if (!inst.is_array()) {
+    return Unexpected(Bad("institutions.json is not an array"));
+  }
   for (auto& v : inst.get_array()) {
-    if (!v.is_object()) return Unexpected(Bad("institution is not an object"));
+    if (!v.is_object()) {
+      return Unexpected(Bad("institution is not an object"));
+    }
     InstitutionFixture i;
     i.json = v.get_object();
     i.id = std::string(GetString(i.json, "institution_id").value_or(""));
@@ -110,12 +122,18 @@ Result<Fixtures> Fixtures::Load(std::string_view institutions, std::string_view 
 
   LINKHUB_ASSIGN_OR_RETURN(auto acc, ParseJson(accounts));
   const auto* profiles = acc.is_object() ? GetObject(acc.get_object(), "profiles") : nullptr;
-  if (profiles == nullptr) return Unexpected(Bad("accounts.json has no profiles"));
+  if (profiles == nullptr) {
+    return Unexpected(Bad("accounts.json has no profiles"));
+  }
   for (const auto& kv : *profiles) {
-    if (!kv.value().is_array()) return Unexpected(Bad("profile is not an array"));
+    if (!kv.value().is_array()) {
+      return Unexpected(Bad("profile is not an array"));
+    }
     std::vector<AccountTemplate> list;
     for (const auto& v : kv.value().get_array()) {
-      if (!v.is_object()) return Unexpected(Bad("account template is not an object"));
+      if (!v.is_object()) {
+        return Unexpected(Bad("account template is not an object"));
+      }
       const auto& o = v.get_object();
       AccountTemplate t;
       t.key = std::string(GetString(o, "key").value_or(""));
@@ -131,15 +149,24 @@ Result<Fixtures> Fixtures::Load(std::string_view institutions, std::string_view 
       if (const auto* b = GetObject(o, "balances")) {
         t.currency = std::string(GetString(*b, "iso_currency_code").value_or("USD"));
       }
-      if (const auto* n = GetObject(o, "numbers")) t.numbers = *n;
+      if (const auto* n = GetObject(o, "numbers")) {
+        t.numbers = *n;
+      }
       if (const auto* l = GetObject(o, "liability")) {
         t.liability_kind = std::string(GetString(*l, "kind").value_or(""));
-        if (const auto* d = GetObject(*l, "data")) t.liability = *d;
+        if (const auto* d = GetObject(*l, "data")) {
+          t.liability = *d;
+        }
       }
-      if (const auto* h = GetArray(o, "holdings")) t.holdings = *h;
-      if (const auto* it = GetArray(o, "investment_transactions")) t.investment_transactions = *it;
-      if (t.key.empty() || t.type.empty())
+      if (const auto* h = GetArray(o, "holdings")) {
+        t.holdings = *h;
+      }
+      if (const auto* it = GetArray(o, "investment_transactions")) {
+        t.investment_transactions = *it;
+      }
+      if (t.key.empty() || t.type.empty()) {
         return Unexpected(Bad("account template without key or type"));
+      }
       list.push_back(std::move(t));
     }
     f.profiles_.emplace(std::string(kv.key()), std::move(list));
@@ -152,29 +179,43 @@ Result<Fixtures> Fixtures::Load(std::string_view institutions, std::string_view 
 
   LINKHUB_ASSIGN_OR_RETURN(auto id, ParseJson(identity));
   const auto* owners = id.is_object() ? GetArray(id.get_object(), "owners") : nullptr;
-  if (owners == nullptr) return Unexpected(Bad("identity.json has no owners"));
+  if (owners == nullptr) {
+    return Unexpected(Bad("identity.json has no owners"));
+  }
   f.owners_ = *owners;
 
   LINKHUB_ASSIGN_OR_RETURN(auto sec, ParseJson(securities));
-  if (!sec.is_array()) return Unexpected(Bad("securities.json is not an array"));
+  if (!sec.is_array()) {
+    return Unexpected(Bad("securities.json is not an array"));
+  }
   for (const auto& v : sec.get_array()) {
-    if (!v.is_object()) return Unexpected(Bad("security is not an object"));
+    if (!v.is_object()) {
+      return Unexpected(Bad("security is not an object"));
+    }
     auto sid = GetString(v.get_object(), "security_id");
-    if (!sid) return Unexpected(Bad("security without security_id"));
+    if (!sid) {
+      return Unexpected(Bad("security without security_id"));
+    }
     f.securities_.emplace(std::string(*sid), v.get_object());
   }
 
   LINKHUB_ASSIGN_OR_RETURN(auto mer, ParseJson(merchants));
-  if (!mer.is_array()) return Unexpected(Bad("merchants.json is not an array"));
+  if (!mer.is_array()) {
+    return Unexpected(Bad("merchants.json is not an array"));
+  }
   for (const auto& v : mer.get_array()) {
-    if (!v.is_object()) return Unexpected(Bad("merchant is not an object"));
+    if (!v.is_object()) {
+      return Unexpected(Bad("merchant is not an object"));
+    }
     MerchantTemplate m;
     m.json = v.get_object();
     m.amount_min = Number(Find(m.json, "amount_min"));
     m.amount_max = Number(Find(m.json, "amount_max"));
     m.account_types = Strings(m.json, "account_types");
     m.every_days = static_cast<int>(GetInt(m.json, "every_days").value_or(7));
-    if (m.every_days < 1) m.every_days = 1;
+    if (m.every_days < 1) {
+      m.every_days = 1;
+    }
     f.merchants_.push_back(std::move(m));
   }
   return f;

@@ -21,14 +21,19 @@ namespace {
 
 bool SplitHostPort(const std::string& s, std::string& host, uint16_t& port) {
   auto colon = s.rfind(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos) {
+    return false;
+  }
   host = s.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
+  }
   try {
     size_t used = 0;
     unsigned long p = std::stoul(s.substr(colon + 1), &used);
-    if (used != s.size() - colon - 1 || p > 65535) return false;
+    if (used != s.size() - colon - 1 || p > 65535) {
+      return false;
+    }
     port = static_cast<uint16_t>(p);
   } catch (...) {
     return false;

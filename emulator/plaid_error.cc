@@ -148,15 +148,33 @@ const Entry* Lookup(std::string_view code) {
 }
 
 std::string DocPage(std::string_view type) {
-  if (type == "INVALID_REQUEST") return "invalid-request";
-  if (type == "INVALID_INPUT") return "invalid-input";
-  if (type == "ITEM_ERROR") return "item";
-  if (type == "INSTITUTION_ERROR") return "institution";
-  if (type == "TRANSACTIONS_ERROR") return "transactions";
-  if (type == "RATE_LIMIT_EXCEEDED") return "rate-limit-exceeded";
-  if (type == "API_ERROR") return "api";
-  if (type == "SANDBOX_ERROR") return "sandbox";
-  if (type == "OAUTH_ERROR") return "oauth";
+  if (type == "INVALID_REQUEST") {
+    return "invalid-request";
+  }
+  if (type == "INVALID_INPUT") {
+    return "invalid-input";
+  }
+  if (type == "ITEM_ERROR") {
+    return "item";
+  }
+  if (type == "INSTITUTION_ERROR") {
+    return "institution";
+  }
+  if (type == "TRANSACTIONS_ERROR") {
+    return "transactions";
+  }
+  if (type == "RATE_LIMIT_EXCEEDED") {
+    return "rate-limit-exceeded";
+  }
+  if (type == "API_ERROR") {
+    return "api";
+  }
+  if (type == "SANDBOX_ERROR") {
+    return "sandbox";
+  }
+  if (type == "OAUTH_ERROR") {
+    return "oauth";
+  }
   return "";
 }
 

@@ -317,7 +317,9 @@ std::optional<SyncCursor> DecodeCursor(const std::string& item_id, std::string_v
   while (true) {
     size_t colon = rest.find(':');
     parts.push_back(rest.substr(0, colon));
-    if (colon == std::string_view::npos) break;
+    if (colon == std::string_view::npos) {
+      break;
+    }
     rest.remove_prefix(colon + 1);
   }
   if (parts.size() != 6 || parts[0] != "v1" ||

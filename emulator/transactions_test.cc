@@ -83,7 +83,9 @@ TEST_F(TransactionsTest, TimePassingAddsPostsRevisesAndRemoves) {
   EXPECT_GT(modified, 0u);
   size_t posted_from_pending = 0;
   for (const Txn* t : d.added) {
-    if (!t->pending_transaction_id.empty()) ++posted_from_pending;
+    if (!t->pending_transaction_id.empty()) {
+      ++posted_from_pending;
+    }
   }
   EXPECT_GT(posted_from_pending, 0u);
   EXPECT_EQ(Diff(day10, day10).size(), 0u);

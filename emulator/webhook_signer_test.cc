@@ -20,7 +20,9 @@ bool VerifyWithJwk(const std::string& jws, const boost::json::object& jwk) {
   auto sig = Base64UrlDecode(jws.substr(dot2 + 1));
   auto x = Base64UrlDecode(jwk.at("x").as_string());
   auto y = Base64UrlDecode(jwk.at("y").as_string());
-  if (dot1 == dot2 || !sig || sig->size() != 64 || !x || !y) return false;
+  if (dot1 == dot2 || !sig || sig->size() != 64 || !x || !y) {
+    return false;
+  }
   std::string point = "\x04" + *x + *y;
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);

@@ -40,7 +40,9 @@ void AppendString(std::string& out, std::string_view s) {
   // Copy runs of characters that need no escaping in one go: most strings are a single run.
   static constexpr auto kEscape = [] {
     std::array<bool, 256> t{};
-    for (int c = 0; c < 0x20; ++c) t[static_cast<size_t>(c)] = true;
+    for (int c = 0; c < 0x20; ++c) {
+      t[static_cast<size_t>(c)] = true;
+    }
     t['"'] = t['\\'] = true;
     return t;
   }();
@@ -103,7 +105,9 @@ void Append(std::string& out, const boost::json::value& v, int indent, int depth
       out.push_back('{');
       bool first = true;
       for (const auto& kv : o) {
-        if (!first) out.push_back(',');
+        if (!first) {
+          out.push_back(',');
+        }
         first = false;
         newline(depth + 1);
         AppendString(out, kv.key());
@@ -122,7 +126,9 @@ void Append(std::string& out, const boost::json::value& v, int indent, int depth
       }
       out.push_back('[');
       for (size_t i = 0; i < a.size(); ++i) {
-        if (i > 0) out.push_back(',');
+        if (i > 0) {
+          out.push_back(',');
+        }
         newline(depth + 1);
         Append(out, a[i], indent, depth + 1);
       }

@@ -49,9 +49,12 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     auto trim = [](std::string_view s) {
-      while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-      while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' '))
+      while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+      }
+      while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ')) {
         s.remove_suffix(1);
+      }
       return s;
     };
     t->headers.Add(std::string(trim(line.substr(0, colon))),

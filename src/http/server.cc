@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
@@ -288,9 +289,9 @@ Response Server::Impl::CallHandler(Request& req, const Handler& handler) {
   try {
     return handler(req);
   } catch (const std::exception& e) {
-    spdlog::error("handler for {} {} threw: {}", req.method, req.path, e.what());
+    spdlog::error("handler for {} {} threw: {}", req.method, LogSafe(req.path), e.what());
   } catch (...) {
-    spdlog::error("handler for {} {} threw a non-exception", req.method, req.path);
+    spdlog::error("handler for {} {} threw a non-exception", req.method, LogSafe(req.path));
   }
   return error_responder(req, 500, "internal error");
 }
@@ -342,6 +343,7 @@ asio::awaitable<Response> Server::Impl::Dispatch(Request& req) {
 asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std::string remote) {
   beast::flat_buffer buffer;
   auto& stream = conn->stream;
+  bool linger = false;
   while (!stopping.load()) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
@@ -395,7 +397,9 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
     Request req;
     req.remote_address = remote;
     bool keep_alive = false;
-    if (parser.is_header_done()) {
+    // A body that is too large is refused as soon as the header is parsed, before Beast calls
+    // the header done; the header fields are there all the same, for the log line.
+    if (parser.is_header_done() || early_status == 413) {
       auto& msg = parser.get();
       req.method = std::string(msg.method_string());
       req.target = std::string(msg.target());
@@ -417,6 +421,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
     if (early_status != 0) {
       res = error_responder(req, early_status, early_message);
       keep_alive = false;  // the rest of the stream cannot be trusted
+      linger = true;
     } else {
       res = co_await Dispatch(req);
     }
@@ -467,6 +472,21 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (linger) {
+    // After refusing a request early (body too large, bad header) the client may still be
+    // sending. Closing at once would reset the connection and could destroy our answer before
+    // the client read it; drain what it sends for a bounded time and size first (RFC 9112 §9.6).
+    std::array<char, 16384> scratch;
+    size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < (16u << 20)) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(scratch), kTupleAwaitable);
+      if (rec) {
+        break;
+      }
+      drained += n;
+    }
+  }
   stream.socket().close(ignored);
 }
 

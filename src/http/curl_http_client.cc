@@ -148,6 +148,9 @@ Result<ClientResponse> CurlHttpClient::Send(const ClientRequest& request) {
     curl_easy_setopt(c, CURLOPT_CAINFO, impl_->options.ca_file.c_str());
   }
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  if (request.fresh_connection) {
+    curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+  }
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));

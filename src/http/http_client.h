@@ -15,6 +15,10 @@ struct ClientRequest {
   std::string body;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{30'000};  // the whole exchange
+  // Use a new connection. A pooled connection that the server closes before answering is
+  // re-sent once on a new one (libcurl does this); for a call that must never reach the server
+  // twice (a single-use token exchange), set this so that no such silent retry can happen.
+  bool fresh_connection = false;
 };
 
 struct ClientResponse {

@@ -277,3 +277,38 @@ TEST(ServerStopTest, InFlightRequestFinishesAndNewConnectionsAreRefused) {
 
 }  // namespace
 }  // namespace linkhub::http
+
+namespace linkhub::http {
+namespace {
+
+TEST(CurlReuseTest, FreshConnectionIsNeverSilentlyResent) {
+  Router router;
+  std::atomic<int> calls{0};
+  router.Add("POST", "/once", [&calls](Request&) {
+    Response r;
+    r.drop_connection = ++calls <= 1;  // the first call dies without an answer
+    if (!r.drop_connection) {
+      r = Response::Text(200, "ok");
+    }
+    return r;
+  });
+  Server server(ServerOptions{}, router, PlainError);
+  ASSERT_TRUE(server.Start());
+  std::thread t([&] { server.Run(); });
+  CurlHttpClient client;
+  ClientRequest warm;
+  warm.method = "GET";
+  warm.url = server.url() + "/missing";  // opens a pooled connection
+  ASSERT_TRUE(client.Send(warm));
+  ClientRequest req;
+  req.url = server.url() + "/once";
+  req.fresh_connection = true;
+  auto r = client.Send(req);
+  EXPECT_FALSE(r);  // the drop is reported, not retried behind the caller's back
+  EXPECT_EQ(calls.load(), 1);
+  server.Stop();
+  t.join();
+}
+
+}  // namespace
+}  // namespace linkhub::http

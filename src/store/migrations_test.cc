@@ -1,0 +1,67 @@
+#include "store/migrations.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace linkhub::store {
+namespace {
+
+TEST(MigrationsTest, AppliesOnceAndRecordsTheVersion) {
+  auto db = SqliteDb::Open(":memory:");
+  ASSERT_TRUE(db);
+  auto v = Migrate(**db, SqliteMigrations());
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(*v, SqliteMigrations().back().version);
+  auto again = Migrate(**db, SqliteMigrations());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *v);
+}
+
+TEST(MigrationsTest, AFailingMigrationLeavesNothingBehind) {
+  auto db = SqliteDb::Open(":memory:");
+  ASSERT_TRUE(db);
+  std::vector<Migration> bad = {
+      {1, "ok", "CREATE TABLE a(x INTEGER);"},
+      {2, "broken", "CREATE TABLE b(y INTEGER); INSERT INTO nowhere VALUES (1);"}};
+  auto v = Migrate(**db, bad);
+  ASSERT_FALSE(v);
+  auto lock = (*db)->Lock();
+  auto q = (*db)->Prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'");
+  ASSERT_TRUE(q);
+  ASSERT_TRUE(*q->Step());
+  EXPECT_EQ(q->ColumnInt(0), 0);  // migration 2 rolled back as a whole
+  auto version = (*db)->Prepare("SELECT MAX(version) FROM schema_migrations");
+  ASSERT_TRUE(version);
+  ASSERT_TRUE(*version->Step());
+  EXPECT_EQ(version->ColumnInt(0), 1);
+}
+
+TEST(MigrationsTest, RefusesADatabaseFromANewerLinkhub) {
+  auto db = SqliteDb::Open(":memory:");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(Migrate(**db, SqliteMigrations()));
+  std::vector<Migration> older(SqliteMigrations().begin(), SqliteMigrations().end() - 1);
+  auto v = Migrate(**db, older);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST(MigrationsTest, FileDatabasesUseWal) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("linkhub-store-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    auto db = SqliteDb::Open((dir / "linkhub.db").string());
+    ASSERT_TRUE(db);
+    auto lock = (*db)->Lock();
+    auto q = (*db)->Prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(q);
+    ASSERT_TRUE(*q->Step());
+    EXPECT_EQ(q->ColumnText(0), "wal");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace linkhub::store

@@ -1,0 +1,170 @@
+#include "store/sqlite_db.h"
+
+#include <sqlite3.h>
+
+namespace linkhub::store {
+
+namespace {
+
+Error SqlError(sqlite3* db, std::string_view what) {
+  int code = sqlite3_extended_errcode(db);
+  ErrorCode ec = ErrorCode::kInternal;
+  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    ec = ErrorCode::kAlreadyExists;
+  } else if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+    ec = ErrorCode::kUnavailable;
+  }
+  return MakeError(ec, std::string("sqlite: ") + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+}  // namespace
+
+Statement::Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+Statement::Statement(Statement&& o) noexcept
+    : db_(o.db_), stmt_(o.stmt_), bind_error_(std::move(o.bind_error_)) {
+  o.stmt_ = nullptr;
+}
+Statement& Statement::operator=(Statement&& o) noexcept {
+  if (this != &o) {
+    sqlite3_finalize(stmt_);
+    db_ = o.db_;
+    stmt_ = o.stmt_;
+    bind_error_ = std::move(o.bind_error_);
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                        SQLITE_TRANSIENT) != SQLITE_OK) {
+    bind_error_ = "bind " + std::to_string(index);
+  }
+  return *this;
+}
+Statement& Statement::Bind(int index, int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) {
+    bind_error_ = "bind " + std::to_string(index);
+  }
+  return *this;
+}
+Statement& Statement::BindNull(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) {
+    bind_error_ = "bind " + std::to_string(index);
+  }
+  return *this;
+}
+Statement& Statement::BindOptional(int index, const std::optional<std::string>& text) {
+  return text ? Bind(index, std::string_view(*text)) : BindNull(index);
+}
+
+Result<bool> Statement::Step() {
+  if (!bind_error_.empty()) {
+    return Unexpected(MakeError(ErrorCode::kInternal, "sqlite: " + bind_error_));
+  }
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  return Unexpected(SqlError(db_, "step"));
+}
+
+Status Statement::Run() {
+  LINKHUB_ASSIGN_OR_RETURN(bool row, Step());
+  (void)row;
+  return OkStatus();
+}
+
+std::string Statement::ColumnText(int column) const {
+  const auto* p = sqlite3_column_text(stmt_, column);
+  int n = sqlite3_column_bytes(stmt_, column);
+  return p == nullptr ? std::string()
+                      : std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+}
+std::optional<std::string> Statement::ColumnOptionalText(int column) const {
+  if (ColumnIsNull(column)) {
+    return std::nullopt;
+  }
+  return ColumnText(column);
+}
+int64_t Statement::ColumnInt(int column) const { return sqlite3_column_int64(stmt_, column); }
+bool Statement::ColumnIsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
+    return Unexpected(
+        MakeError(ErrorCode::kUnavailable, "cannot open database " + path + ": " + msg));
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  auto lock = db->Lock();
+  // WAL lets readers run beside the writer; NORMAL sync is durable at every checkpoint and
+  // loses no committed transaction on a process crash.
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+    LINKHUB_RETURN_IF_ERROR(db->Exec(pragma));
+  }
+  return db;
+}
+
+SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+
+Status SqliteDb::Exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Unexpected(MakeError(ErrorCode::kInternal, "sqlite: exec: " + msg));
+  }
+  return OkStatus();
+}
+
+Result<Statement> SqliteDb::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+      SQLITE_OK) {
+    return Unexpected(SqlError(db_, "prepare"));
+  }
+  return Statement(db_, stmt);
+}
+
+int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
+
+Transaction::Transaction(SqliteDb& db, std::unique_lock<std::recursive_mutex> lock)
+    : db_(&db), lock_(std::move(lock)) {}
+Transaction::Transaction(Transaction&& o) noexcept
+    : db_(o.db_), lock_(std::move(o.lock_)), open_(o.open_) {
+  o.open_ = false;
+}
+
+Result<Transaction> Transaction::Begin(SqliteDb& db) {
+  auto lock = db.Lock();
+  LINKHUB_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  return Transaction(db, std::move(lock));
+}
+
+Status Transaction::Commit() {
+  LINKHUB_RETURN_IF_ERROR(db_->Exec("COMMIT"));
+  open_ = false;
+  return OkStatus();
+}
+
+Transaction::~Transaction() {
+  if (open_ && db_ != nullptr) {
+    (void)db_->Exec("ROLLBACK");
+  }
+}
+
+}  // namespace linkhub::store

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace linkhub::store {
+
+// One prepared statement. Bind parameters by 1-based index, then Step() through the rows.
+// Not thread-safe: use it under the connection's lock (see SqliteDb::Lock).
+class Statement {
+ public:
+  Statement(Statement&&) noexcept;
+  Statement& operator=(Statement&&) noexcept;
+  ~Statement();
+
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, int64_t value);
+  Statement& BindNull(int index);
+  Statement& BindOptional(int index, const std::optional<std::string>& text);
+  // true: a row is ready; false: done. kInternal (kAlreadyExists for a UNIQUE violation) on error.
+  Result<bool> Step();
+  // Runs a statement that returns no rows.
+  Status Run();
+
+  std::string ColumnText(int column) const;
+  std::optional<std::string> ColumnOptionalText(int column) const;
+  int64_t ColumnInt(int column) const;
+  bool ColumnIsNull(int column) const;
+
+ private:
+  friend class SqliteDb;
+  Statement(sqlite3* db, sqlite3_stmt* stmt);
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  std::string bind_error_;
+};
+
+// A SQLite connection: WAL journal, foreign keys on, a busy timeout so that concurrent processes
+// wait instead of failing. The connection is shared by all threads behind one mutex: take Lock()
+// for a statement or a transaction. Errors never include bound values (they may be secrets).
+class SqliteDb {
+ public:
+  // Opens (creating) `path`; ":memory:" for tests. kUnavailable if it cannot be opened.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+  ~SqliteDb();
+
+  std::unique_lock<std::recursive_mutex> Lock() { return std::unique_lock(mu_); }
+  // REQUIRES: Lock() held.
+  Status Exec(std::string_view sql);
+  Result<Statement> Prepare(std::string_view sql);
+  int64_t Changes() const;
+
+ private:
+  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::recursive_mutex mu_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back unless Commit() succeeds. Holds the connection's lock
+// for its lifetime, so a transaction is all-or-nothing for every thread of the process too.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(SqliteDb& db);
+  Transaction(Transaction&&) noexcept;
+  ~Transaction();
+  Status Commit();
+
+ private:
+  Transaction(SqliteDb& db, std::unique_lock<std::recursive_mutex> lock);
+  SqliteDb* db_;
+  std::unique_lock<std::recursive_mutex> lock_;
+  bool open_ = true;
+};
+
+}  // namespace linkhub::store

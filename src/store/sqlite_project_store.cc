@@ -1,0 +1,162 @@
+#include "store/sqlite_project_store.h"
+
+namespace linkhub::store {
+
+namespace {
+
+int64_t Seconds(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+TimePoint FromSeconds(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
+std::optional<TimePoint> OptionalTime(const Statement& s, int column) {
+  if (s.ColumnIsNull(column)) {
+    return std::nullopt;
+  }
+  return FromSeconds(s.ColumnInt(column));
+}
+
+Project ReadProject(const Statement& s) {
+  return Project{s.ColumnText(0), s.ColumnInt(1), s.ColumnText(2), FromSeconds(s.ColumnInt(3))};
+}
+
+ApiKey ReadApiKey(const Statement& s) {
+  return ApiKey{s.ColumnText(0),   s.ColumnText(1), s.ColumnText(2),
+                s.ColumnText(3),   s.ColumnText(4), FromSeconds(s.ColumnInt(5)),
+                OptionalTime(s, 6)};
+}
+
+constexpr std::string_view kApiKeyColumns =
+    "id, project_id, key_hash, prefix, label, created_at, revoked_at";
+
+}  // namespace
+
+Result<Project> SqliteProjectStore::CreateProject(const std::string& id, const std::string& name,
+                                                  TimePoint now) {
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement ins,
+      db_.Prepare("INSERT INTO projects(id, numeric_id, name, created_at) "
+                  "VALUES (?, (SELECT COALESCE(MAX(numeric_id), 0) + 1 FROM projects), ?, ?)"));
+  LINKHUB_RETURN_IF_ERROR(ins.Bind(1, id).Bind(2, name).Bind(3, Seconds(now)).Run());
+  LINKHUB_ASSIGN_OR_RETURN(Project p, GetProject(id));
+  LINKHUB_RETURN_IF_ERROR(tx.Commit());
+  return p;
+}
+
+Result<Project> SqliteProjectStore::GetProject(const std::string& id) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement q,
+      db_.Prepare("SELECT id, numeric_id, name, created_at FROM projects WHERE id = ?"));
+  q.Bind(1, id);
+  LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, "project " + id + " not found"));
+  }
+  return ReadProject(q);
+}
+
+Result<std::vector<Project>> SqliteProjectStore::ListProjects() {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement q,
+      db_.Prepare("SELECT id, numeric_id, name, created_at FROM projects ORDER BY numeric_id"));
+  std::vector<Project> out;
+  while (true) {
+    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      break;
+    }
+    out.push_back(ReadProject(q));
+  }
+  return out;
+}
+
+Status SqliteProjectStore::AddApiKey(const ApiKey& key) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement ins,
+      db_.Prepare("INSERT INTO api_keys(id, project_id, key_hash, prefix, label, created_at, "
+                  "revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)"));
+  return ins.Bind(1, key.id)
+      .Bind(2, key.project_id)
+      .Bind(3, key.key_hash)
+      .Bind(4, key.prefix)
+      .Bind(5, key.label)
+      .Bind(6, Seconds(key.created_at))
+      .Run();
+}
+
+Result<ApiKey> SqliteProjectStore::FindActiveApiKey(const std::string& key_hash) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Statement q,
+                           db_.Prepare("SELECT " + std::string(kApiKeyColumns) +
+                                       " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL"));
+  q.Bind(1, key_hash);
+  LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, "no active API key matches"));
+  }
+  return ReadApiKey(q);
+}
+
+Result<std::vector<ApiKey>> SqliteProjectStore::ListApiKeys(const std::string& project_id) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare("SELECT " + std::string(kApiKeyColumns) +
+                               " FROM api_keys WHERE project_id = ? ORDER BY created_at, id"));
+  q.Bind(1, project_id);
+  std::vector<ApiKey> out;
+  while (true) {
+    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      break;
+    }
+    out.push_back(ReadApiKey(q));
+  }
+  return out;
+}
+
+Status SqliteProjectStore::RevokeApiKey(const std::string& project_id, const std::string& key_id,
+                                        TimePoint now) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Statement upd,
+                           db_.Prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND "
+                                       "project_id = ? AND revoked_at IS NULL"));
+  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, Seconds(now)).Bind(2, key_id).Bind(3, project_id).Run());
+  if (db_.Changes() == 0) {
+    return Unexpected(
+        MakeError(ErrorCode::kNotFound, "API key " + key_id + " not found in this project"));
+  }
+  return OkStatus();
+}
+
+Status SqliteProjectStore::AddActiveDataKey(const StoredDataKey& key) {
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  LINKHUB_RETURN_IF_ERROR(db_.Exec("UPDATE data_keys SET active = 0 WHERE active = 1"));
+  LINKHUB_ASSIGN_OR_RETURN(Statement ins,
+                           db_.Prepare("INSERT INTO data_keys(key_id, wrapped, active, created_at, "
+                                       "retired_at) VALUES (?, ?, 1, ?, NULL)"));
+  LINKHUB_RETURN_IF_ERROR(
+      ins.Bind(1, key.key_id).Bind(2, key.wrapped).Bind(3, Seconds(key.created_at)).Run());
+  return tx.Commit();
+}
+
+Result<std::vector<StoredDataKey>> SqliteProjectStore::ListDataKeys() {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Statement q,
+                           db_.Prepare("SELECT key_id, wrapped, active, created_at, retired_at "
+                                       "FROM data_keys ORDER BY created_at, key_id"));
+  std::vector<StoredDataKey> out;
+  while (true) {
+    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      break;
+    }
+    out.push_back(StoredDataKey{q.ColumnText(0), q.ColumnText(1), q.ColumnInt(2) != 0,
+                                FromSeconds(q.ColumnInt(3)), OptionalTime(q, 4)});
+  }
+  return out;
+}
+
+}  // namespace linkhub::store

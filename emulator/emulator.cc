@@ -12,10 +12,6 @@ namespace linkhub::emulator {
 
 namespace {
 
-bool Contains(const std::vector<std::string>& v, std::string_view s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
-
 // Plaid's published per-Item and per-client limits (per minute) for the endpoints it limits.
 struct Limit {
   std::string_view endpoint;
@@ -443,16 +439,18 @@ http::Response Emulator::HandlePlaid(http::Request& req, const std::string& path
     Call call{*body, rid, path, boost::json::storage_ptr(&resource)};
     return (this->*h)(call);
   }();
-  http::Response r;
-  if (auto* err = std::get_if<PlaidError>(&outcome)) {
-    r = ToResponse(*err, rid);
-  } else {
-    auto& o = std::get<boost::json::object>(outcome);
-    o["request_id"] = rid;
-    r = http::Response::Json(200, linkhub::ToJson(o));
-  }
+  http::Response r = Answer(outcome, rid);
   r.delay = delay;
   return r;
+}
+
+http::Response Emulator::Answer(Outcome& outcome, const std::string& request_id) {
+  if (auto* err = std::get_if<PlaidError>(&outcome)) {
+    return ToResponse(*err, request_id);
+  }
+  auto& o = std::get<boost::json::object>(outcome);
+  o["request_id"] = request_id;
+  return http::Response::Json(200, linkhub::ToJson(o));
 }
 
 std::optional<PlaidError> Emulator::CheckTokenFormat(std::string_view token,
@@ -586,9 +584,8 @@ std::variant<std::vector<const Emulator::Account*>, PlaidError> Emulator::Select
   return out;
 }
 
-boost::json::object Emulator::AccountJson(const Item& item, const Account& account,
+boost::json::object Emulator::AccountJson(const Account& account,
                                           boost::json::storage_ptr sp) const {
-  (void)item;
   boost::json::object o(account.tmpl->base, std::move(sp));
   o["account_id"] = account.account_id;
   return o;

@@ -154,6 +154,8 @@ class Emulator {
   };
   using PlaidHandler = Outcome (Emulator::*)(Call&);
 
+  // The HTTP answer for a handler's outcome: Plaid's error envelope, or the object plus request_id.
+  static http::Response Answer(Outcome& outcome, const std::string& request_id);
   void AddPlaid(http::Router& router, const std::string& path, const ObjectSpec& spec,
                 PlaidHandler h);
   http::Response HandlePlaid(http::Request& req, const std::string& path, const ObjectSpec& spec,
@@ -212,8 +214,7 @@ class Emulator {
   std::optional<PlaidError> GateProductLocked(Item& item, const std::string& product);
   std::variant<std::vector<const Account*>, PlaidError> SelectAccountsLocked(
       const Item& item, const boost::json::object& body);
-  boost::json::object AccountJson(const Item& item, const Account& account,
-                                  boost::json::storage_ptr sp = {}) const;
+  boost::json::object AccountJson(const Account& account, boost::json::storage_ptr sp = {}) const;
   boost::json::object ItemJson(const Item& item, bool consent_fields,
                                boost::json::storage_ptr sp = {}) const;
   boost::json::object InstitutionJson(const InstitutionFixture& inst, bool optional_metadata) const;

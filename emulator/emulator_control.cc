@@ -27,14 +27,6 @@ std::optional<boost::json::object> BodyObject(const http::Request& req) {
   return v->get_object();
 }
 
-boost::json::array Strings(const std::vector<std::string>& v) {
-  boost::json::array a;
-  for (const auto& s : v) {
-    a.emplace_back(s);
-  }
-  return a;
-}
-
 }  // namespace
 
 void Emulator::RegisterControlRoutes(http::Router& router) {
@@ -185,9 +177,9 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
       out.push_back(boost::json::object{
           {"item_id", item.item_id},
           {"institution_id", item.institution->id},
-          {"products", Strings(item.billed)},
-          {"billed_products", Strings(item.billed)},
-          {"consented_products", Strings(item.consented)},
+          {"products", ToJsonArray(item.billed)},
+          {"billed_products", ToJsonArray(item.billed)},
+          {"consented_products", ToJsonArray(item.consented)},
           {"webhook",
            item.webhook ? boost::json::value(*item.webhook) : boost::json::value(nullptr)},
           {"error", item.error ? boost::json::value(ToWebhookJson(*item.error))

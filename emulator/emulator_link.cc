@@ -17,10 +17,6 @@ std::string_view Find(std::string_view name);  // generated from emulator/web/*
 
 namespace {
 
-bool Contains(const std::vector<std::string>& v, std::string_view s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
-
 // Each open() is a Link session; a link_token that opens more than this is being abused.
 constexpr size_t kMaxSessionsPerLinkToken = 100;
 
@@ -148,12 +144,7 @@ http::Response Emulator::HandleLinkUi(http::Request& req, const ObjectSpec& spec
     std::lock_guard lock(mu_);
     outcome = (this->*h)(parsed->get_object(), req.request_id);
   }
-  if (auto* err = std::get_if<PlaidError>(&outcome)) {
-    return ToResponse(*err, req.request_id);
-  }
-  auto& o = std::get<boost::json::object>(outcome);
-  o["request_id"] = req.request_id;
-  http::Response r = http::Response::Json(200, linkhub::ToJson(o));
+  http::Response r = Answer(outcome, req.request_id);
   r.headers.Set("Cache-Control", "no-store");
   return r;
 }
@@ -303,26 +294,10 @@ auto FindSession(Map& sessions, const boost::json::object& b) {
 
 Emulator::Outcome Emulator::LinkSearch(const boost::json::object& b, const std::string&) {
   EMU_SESSION(s);
-  std::string query(GetString(b, "query").value_or(""));
-  std::transform(query.begin(), query.end(), query.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
   boost::json::array out;
-  for (const auto& inst : fixtures_.institutions()) {
-    std::string name = inst.name;
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    if (!query.empty() && name.find(query) == std::string::npos && inst.id != query) {
-      continue;
-    }
-    if (std::none_of(s_lt.country_codes.begin(), s_lt.country_codes.end(),
-                     [&](const auto& cc) { return Contains(inst.country_codes, cc); })) {
-      continue;
-    }
-    if (!std::all_of(s_lt.products.begin(), s_lt.products.end(),
-                     [&](const auto& p) { return Contains(inst.products, p); })) {
-      continue;
-    }
-    out.push_back(InstitutionBrief(inst));
+  for (const InstitutionFixture* inst :
+       fixtures_.Search(GetString(b, "query").value_or(""), s_lt.country_codes, s_lt.products)) {
+    out.push_back(InstitutionBrief(*inst));
   }
   return boost::json::object{{"institutions", std::move(out)}};
 }

@@ -10,28 +10,6 @@ namespace linkhub::emulator {
 
 namespace {
 
-bool Contains(const std::vector<std::string>& v, std::string_view s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-std::vector<std::string> StringList(const boost::json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  if (const auto* a = GetArray(o, key)) {
-    for (const auto& v : *a) {
-      out.emplace_back(v.get_string());
-    }
-  }
-  return out;
-}
-
-boost::json::array ToArray(const std::vector<std::string>& v) {
-  boost::json::array a;
-  for (const auto& s : v) {
-    a.emplace_back(s);
-  }
-  return a;
-}
-
 bool IsHttpUrl(std::string_view s) {
   return (s.starts_with("https://") && s.size() > 8) || (s.starts_with("http://") && s.size() > 7);
 }
@@ -63,12 +41,12 @@ Emulator::Outcome Emulator::LinkTokenCreate(Call& c) {
   LinkToken t;
   t.client_name = std::string(*GetString(b, "client_name"));
   t.language = std::string(*GetString(b, "language"));
-  t.country_codes = StringList(b, "country_codes");
+  t.country_codes = GetStringList(b, "country_codes");
   t.client_user_id = std::string(*GetString(*GetObject(b, "user"), "client_user_id"));
-  t.products = StringList(b, "products");
-  t.optional_products = StringList(b, "optional_products");
-  t.required_if_supported = StringList(b, "required_if_supported_products");
-  t.additional_consented = StringList(b, "additional_consented_products");
+  t.products = GetStringList(b, "products");
+  t.optional_products = GetStringList(b, "optional_products");
+  t.required_if_supported = GetStringList(b, "required_if_supported_products");
+  t.additional_consented = GetStringList(b, "additional_consented_products");
   if (auto w = GetString(b, "webhook"); w && !w->empty()) {
     if (!IsHttpUrl(*w)) {
       return PlaidErrorFor("INVALID_FIELD", "webhook must be an http or https URL");
@@ -144,9 +122,9 @@ Emulator::Outcome Emulator::LinkTokenGet(Call& c) {
   }
   const LinkToken& t = it->second;
   boost::json::object metadata{
-      {"initial_products", ToArray(t.products)},
+      {"initial_products", ToJsonArray(t.products)},
       {"webhook", t.webhook ? boost::json::value(*t.webhook) : boost::json::value(nullptr)},
-      {"country_codes", ToArray(t.country_codes)},
+      {"country_codes", ToJsonArray(t.country_codes)},
       {"language", t.language},
       {"redirect_uri",
        t.redirect_uri ? boost::json::value(*t.redirect_uri) : boost::json::value(nullptr)},
@@ -230,7 +208,7 @@ Emulator::Outcome Emulator::AccountsGet(Call& c) {
   }
   boost::json::array accounts(c.sp);
   for (const Account* a : std::get<0>(sel)) {
-    accounts.push_back(AccountJson(item, *a, c.sp));
+    accounts.push_back(AccountJson(*a, c.sp));
   }
   boost::json::object out(c.sp);
   out["accounts"] = std::move(accounts);
@@ -249,7 +227,7 @@ Emulator::Outcome Emulator::BalanceGet(Call& c) {
   boost::json::array accounts;
   std::string now = FormatRfc3339(Now());
   for (const Account* a : std::get<0>(sel)) {
-    auto o = AccountJson(item, *a);
+    auto o = AccountJson(*a);
     // Real-time balances carry when they were read.
     if (auto* balances = o["balances"].if_object()) {
       (*balances)["last_updated_datetime"] = now;
@@ -272,7 +250,7 @@ Emulator::Outcome Emulator::AuthGet(Call& c) {
     if (a->tmpl->numbers.empty()) {
       continue;
     }
-    accounts.push_back(AccountJson(item, *a));
+    accounts.push_back(AccountJson(*a));
     for (const auto& kv : a->tmpl->numbers) {
       if (!kv.value().is_object()) {
         continue;
@@ -315,7 +293,7 @@ Emulator::Outcome Emulator::IdentityGet(Call& c) {
   }
   boost::json::array accounts;
   for (const Account* a : std::get<0>(sel)) {
-    auto o = AccountJson(item, *a);
+    auto o = AccountJson(*a);
     o["owners"] = fixtures_.owners();
     accounts.push_back(std::move(o));
   }
@@ -337,7 +315,7 @@ Emulator::Outcome Emulator::HoldingsGet(Call& c) {
     if (a->tmpl->type != "investment") {
       continue;
     }
-    accounts.push_back(WithMarginLoan(AccountJson(item, *a)));
+    accounts.push_back(WithMarginLoan(AccountJson(*a)));
     for (const auto& h : a->tmpl->holdings) {
       boost::json::object o = ResolveDates(h, now).as_object();
       o["account_id"] = a->account_id;
@@ -387,7 +365,7 @@ Emulator::Outcome Emulator::InvestmentTransactionsGet(Call& c) {
     if (a->tmpl->type != "investment") {
       continue;
     }
-    accounts.push_back(WithMarginLoan(AccountJson(item, *a)));
+    accounts.push_back(WithMarginLoan(AccountJson(*a)));
     int n = 0;
     for (const auto& t : a->tmpl->investment_transactions) {
       boost::json::object o = ResolveDates(t, now).as_object();
@@ -445,7 +423,7 @@ Emulator::Outcome Emulator::LiabilitiesGet(Call& c) {
     if (kind.empty()) {
       continue;
     }
-    accounts.push_back(AccountJson(item, *a));
+    accounts.push_back(AccountJson(*a));
     boost::json::object o = ResolveDates(a->tmpl->liability, now).as_object();
     o["account_id"] = a->account_id;
     if (kind == "credit") {
@@ -584,7 +562,7 @@ Emulator::Outcome Emulator::TransactionsSync(Call& c) {
   boost::json::array accounts;
   for (const auto& a : item.accounts) {
     if (account_ids.contains(a.account_id)) {
-      accounts.push_back(AccountJson(item, a));
+      accounts.push_back(AccountJson(a));
     }
   }
   bool has_more = end < updates.size();
@@ -615,7 +593,7 @@ Emulator::Outcome Emulator::TransactionsGet(Call& c) {
     count = GetInt(*o, "count").value_or(100);
     offset = GetInt(*o, "offset").value_or(0);
     original = GetBool(*o, "include_original_description").value_or(false);
-    account_ids = StringList(*o, "account_ids");
+    account_ids = GetStringList(*o, "account_ids");
   }
   auto sel = SelectAccountsLocked(item, c.body);
   if (auto* e = std::get_if<PlaidError>(&sel)) {
@@ -642,7 +620,7 @@ Emulator::Outcome Emulator::TransactionsGet(Call& c) {
   }
   boost::json::array accounts;
   for (const Account* a : std::get<0>(sel)) {
-    accounts.push_back(AccountJson(item, *a));
+    accounts.push_back(AccountJson(*a));
   }
   return boost::json::object{{"accounts", std::move(accounts)},
                              {"transactions", std::move(transactions)},
@@ -722,7 +700,7 @@ Emulator::Outcome Emulator::AccessTokenInvalidate(Call& c) {
 Emulator::Outcome Emulator::InstitutionsGetById(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, nullptr));
   const InstitutionFixture* inst = fixtures_.FindInstitution(*GetString(c.body, "institution_id"));
-  auto countries = StringList(c.body, "country_codes");
+  auto countries = GetStringList(c.body, "country_codes");
   if (inst == nullptr ||
       std::none_of(countries.begin(), countries.end(),
                    [&](const std::string& cc) { return Contains(inst->country_codes, cc); })) {
@@ -738,10 +716,8 @@ Emulator::Outcome Emulator::InstitutionsGetById(Call& c) {
 Emulator::Outcome Emulator::InstitutionsSearch(Call& c) {
   EMU_TRY(CheckRateLocked(c.endpoint, nullptr));
   std::string query(*GetString(c.body, "query"));
-  std::transform(query.begin(), query.end(), query.begin(),
-                 [](unsigned char ch) { return std::tolower(ch); });
-  auto countries = StringList(c.body, "country_codes");
-  auto products = StringList(c.body, "products");
+  auto countries = GetStringList(c.body, "country_codes");
+  auto products = GetStringList(c.body, "products");
   bool optional = false;
   std::optional<bool> oauth;
   if (const auto* o = GetObject(c.body, "options")) {
@@ -749,25 +725,11 @@ Emulator::Outcome Emulator::InstitutionsSearch(Call& c) {
     oauth = GetBool(*o, "oauth");
   }
   boost::json::array out;
-  for (const auto& inst : fixtures_.institutions()) {
-    std::string name = inst.name;
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char ch) { return std::tolower(ch); });
-    if (name.find(query) == std::string::npos && inst.id != query) {
+  for (const InstitutionFixture* inst : fixtures_.Search(query, countries, products)) {
+    if (oauth && inst->oauth != *oauth) {
       continue;
     }
-    if (std::none_of(countries.begin(), countries.end(),
-                     [&](const auto& cc) { return Contains(inst.country_codes, cc); })) {
-      continue;
-    }
-    if (!std::all_of(products.begin(), products.end(),
-                     [&](const auto& p) { return Contains(inst.products, p); })) {
-      continue;
-    }
-    if (oauth && inst.oauth != *oauth) {
-      continue;
-    }
-    out.push_back(InstitutionJson(inst, optional));
+    out.push_back(InstitutionJson(*inst, optional));
   }
   return boost::json::object{{"institutions", std::move(out)}};
 }
@@ -819,7 +781,7 @@ Emulator::Outcome Emulator::SandboxPublicTokenCreate(Call& c) {
   if (inst == nullptr) {
     return PlaidErrorFor("INVALID_INSTITUTION");
   }
-  auto products = StringList(c.body, "initial_products");
+  auto products = GetStringList(c.body, "initial_products");
   for (const auto& p : products) {
     if (!Contains(inst->products, p)) {
       return PlaidErrorFor("PRODUCTS_NOT_SUPPORTED",

@@ -14,18 +14,6 @@ namespace {
 
 Error Bad(std::string what) { return MakeError(ErrorCode::kInternal, "fixtures: " + what); }
 
-std::vector<std::string> Strings(const boost::json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  if (const auto* a = GetArray(o, key)) {
-    for (const auto& v : *a) {
-      if (v.is_string()) {
-        out.emplace_back(v.get_string());
-      }
-    }
-  }
-  return out;
-}
-
 double Number(const boost::json::value* v) {
   if (v == nullptr) {
     return 0;
@@ -111,8 +99,8 @@ Result<Fixtures> Fixtures::Load(std::string_view institutions, std::string_view 
     i.name = std::string(GetString(i.json, "name").value_or(""));
     i.profile = std::string(GetString(i.json, "x_profile").value_or(""));
     i.oauth = GetBool(i.json, "oauth").value_or(false);
-    i.products = Strings(i.json, "products");
-    i.country_codes = Strings(i.json, "country_codes");
+    i.products = GetStringList(i.json, "products");
+    i.country_codes = GetStringList(i.json, "country_codes");
     i.json.erase("x_profile");
     if (i.id.empty() || i.name.empty() || i.profile.empty()) {
       return Unexpected(Bad("institution without id, name or x_profile"));
@@ -211,7 +199,7 @@ Result<Fixtures> Fixtures::Load(std::string_view institutions, std::string_view 
     m.json = v.get_object();
     m.amount_min = Number(Find(m.json, "amount_min"));
     m.amount_max = Number(Find(m.json, "amount_max"));
-    m.account_types = Strings(m.json, "account_types");
+    m.account_types = GetStringList(m.json, "account_types");
     m.every_days = static_cast<int>(GetInt(m.json, "every_days").value_or(7));
     if (m.every_days < 1) {
       m.every_days = 1;
@@ -228,6 +216,34 @@ const InstitutionFixture* Fixtures::FindInstitution(std::string_view id) const {
     }
   }
   return nullptr;
+}
+
+std::vector<const InstitutionFixture*> Fixtures::Search(
+    std::string_view query, const std::vector<std::string>& country_codes,
+    const std::vector<std::string>& products) const {
+  auto lower = [](std::string_view in) {
+    std::string out(in);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    return out;
+  };
+  std::string q = lower(query);
+  std::vector<const InstitutionFixture*> out;
+  for (const auto& inst : institutions_) {
+    if (!q.empty() && lower(inst.name).find(q) == std::string::npos && inst.id != query) {
+      continue;
+    }
+    if (std::none_of(country_codes.begin(), country_codes.end(),
+                     [&](const auto& cc) { return Contains(inst.country_codes, cc); })) {
+      continue;
+    }
+    if (!std::all_of(products.begin(), products.end(),
+                     [&](const auto& p) { return Contains(inst.products, p); })) {
+      continue;
+    }
+    out.push_back(&inst);
+  }
+  return out;
 }
 
 const std::vector<AccountTemplate>& Fixtures::Profile(const std::string& profile) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <optional>
@@ -56,6 +57,12 @@ class Fixtures {
 
   const std::vector<InstitutionFixture>& institutions() const { return institutions_; }
   const InstitutionFixture* FindInstitution(std::string_view id) const;
+  // Institutions whose name contains `query` (case-insensitive) or whose id is `query` (an empty
+  // query matches all), available in one of `country_codes` and supporting every one of
+  // `products`, in fixture order.
+  std::vector<const InstitutionFixture*> Search(std::string_view query,
+                                                const std::vector<std::string>& country_codes,
+                                                const std::vector<std::string>& products) const;
   // The account templates of `profile`; empty when unknown.
   const std::vector<AccountTemplate>& Profile(const std::string& profile) const;
   const boost::json::array& owners() const { return owners_; }
@@ -69,6 +76,10 @@ class Fixtures {
   std::map<std::string, boost::json::object, std::less<>> securities_;
   std::vector<MerchantTemplate> merchants_;
 };
+
+inline bool Contains(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 // Returns a copy of `v` in which every string "$date(N)" becomes the date N days from `now`
 // ("YYYY-MM-DD") and "$datetime(N)" the RFC 3339 time N days from `now`.

@@ -8,8 +8,6 @@
 
 namespace linkhub::emulator {
 
-std::string PrettyJson(const boost::json::value& v) { return ToPrettyJson(v); }
-
 WebhookDispatcher::WebhookDispatcher(http::HttpClient& http, WebhookSigner& signer, Clock& clock,
                                      Random& random, WebhookOptions options)
     : http_(http), signer_(signer), clock_(clock), random_(random), options_(options) {
@@ -41,7 +39,9 @@ int64_t WebhookDispatcher::Enqueue(const std::string& url, const std::string& it
   r.item_id = item_id;
   r.webhook_type = std::string(GetString(payload, "webhook_type").value_or(""));
   r.webhook_code = std::string(GetString(payload, "webhook_code").value_or(""));
-  r.body = PrettyJson(payload);
+  // Pretty-printed, as Plaid sends them: receivers must hash the bytes they got, not a
+  // re-serialisation, and this makes that mistake show.
+  r.body = ToPrettyJson(payload);
   r.fired_at = clock_.Now();
   std::lock_guard lock(mu_);
   r.id = next_id_++;

@@ -86,8 +86,4 @@ class WebhookDispatcher {
   std::vector<std::thread> workers_;
 };
 
-// Plaid sends webhook bodies pretty-printed with two-space indentation; receivers must hash the
-// bytes they got, not a re-serialisation, and this makes that mistake show.
-std::string PrettyJson(const boost::json::value& v);
-
 }  // namespace linkhub::emulator

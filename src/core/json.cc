@@ -227,4 +227,25 @@ const boost::json::array* GetArray(const boost::json::object& o, std::string_vie
   return v != nullptr && v->is_array() ? &v->get_array() : nullptr;
 }
 
+std::vector<std::string> GetStringList(const boost::json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  if (const auto* a = GetArray(o, key)) {
+    for (const auto& v : *a) {
+      if (v.is_string()) {
+        out.emplace_back(v.get_string());
+      }
+    }
+  }
+  return out;
+}
+
+boost::json::array ToJsonArray(const std::vector<std::string>& strings) {
+  boost::json::array a;
+  a.reserve(strings.size());
+  for (const auto& s : strings) {
+    a.emplace_back(s);
+  }
+  return a;
+}
+
 }  // namespace linkhub

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -29,5 +30,8 @@ std::optional<int64_t> GetInt(const boost::json::object& o, std::string_view key
 std::optional<bool> GetBool(const boost::json::object& o, std::string_view key);
 const boost::json::object* GetObject(const boost::json::object& o, std::string_view key);
 const boost::json::array* GetArray(const boost::json::object& o, std::string_view key);
+// The strings of array `key` (other elements skipped); empty when absent.
+std::vector<std::string> GetStringList(const boost::json::object& o, std::string_view key);
+boost::json::array ToJsonArray(const std::vector<std::string>& strings);
 
 }  // namespace linkhub

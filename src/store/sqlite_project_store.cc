@@ -25,6 +25,24 @@ ApiKey ReadApiKey(const Statement& s) {
                 OptionalTime(s, 6)};
 }
 
+// Steps `q` to the end and returns read(q) for every row.
+template <class Read>
+auto CollectRows(Statement& q, Read read) -> Result<std::vector<decltype(read(q))>> {
+  std::vector<decltype(read(q))> out;
+  while (true) {
+    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(read(q));
+  }
+}
+
+StoredDataKey ReadDataKey(const Statement& s) {
+  return StoredDataKey{s.ColumnText(0), s.ColumnText(1), s.ColumnInt(2) != 0,
+                       FromSeconds(s.ColumnInt(3)), OptionalTime(s, 4)};
+}
+
 constexpr std::string_view kApiKeyColumns =
     "id, project_id, key_hash, prefix, label, created_at, revoked_at";
 
@@ -61,15 +79,7 @@ Result<std::vector<Project>> SqliteProjectStore::ListProjects() {
   LINKHUB_ASSIGN_OR_RETURN(
       Statement q,
       db_.Prepare("SELECT id, numeric_id, name, created_at FROM projects ORDER BY numeric_id"));
-  std::vector<Project> out;
-  while (true) {
-    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) {
-      break;
-    }
-    out.push_back(ReadProject(q));
-  }
-  return out;
+  return CollectRows(q, ReadProject);
 }
 
 Status SqliteProjectStore::AddApiKey(const ApiKey& key) {
@@ -106,15 +116,7 @@ Result<std::vector<ApiKey>> SqliteProjectStore::ListApiKeys(const std::string& p
       Statement q, db_.Prepare("SELECT " + std::string(kApiKeyColumns) +
                                " FROM api_keys WHERE project_id = ? ORDER BY created_at, id"));
   q.Bind(1, project_id);
-  std::vector<ApiKey> out;
-  while (true) {
-    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) {
-      break;
-    }
-    out.push_back(ReadApiKey(q));
-  }
-  return out;
+  return CollectRows(q, ReadApiKey);
 }
 
 Status SqliteProjectStore::RevokeApiKey(const std::string& project_id, const std::string& key_id,
@@ -147,16 +149,7 @@ Result<std::vector<StoredDataKey>> SqliteProjectStore::ListDataKeys() {
   LINKHUB_ASSIGN_OR_RETURN(Statement q,
                            db_.Prepare("SELECT key_id, wrapped, active, created_at, retired_at "
                                        "FROM data_keys ORDER BY created_at, key_id"));
-  std::vector<StoredDataKey> out;
-  while (true) {
-    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) {
-      break;
-    }
-    out.push_back(StoredDataKey{q.ColumnText(0), q.ColumnText(1), q.ColumnInt(2) != 0,
-                                FromSeconds(q.ColumnInt(3)), OptionalTime(q, 4)});
-  }
-  return out;
+  return CollectRows(q, ReadDataKey);
 }
 
 }  // namespace linkhub::store

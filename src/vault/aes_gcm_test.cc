@@ -22,11 +22,11 @@ TEST(AesGcmTest, MatchesPublishedVectors) {
 
 TEST(AesGcmTest, RoundTripsAndRejectsAnyChange) {
   std::string key(32, 'k'), nonce(12, 'n');
-  auto sealed = AesGcmSeal(key, nonce, "access-sandbox-secret", "row-1|access_token");
+  auto sealed = AesGcmSeal(key, nonce, "plaintext-credential-value", "row-1|access_token");
   ASSERT_TRUE(sealed);
   auto opened = AesGcmOpen(key, nonce, *sealed, "row-1|access_token");
   ASSERT_TRUE(opened);
-  EXPECT_EQ(*opened, "access-sandbox-secret");
+  EXPECT_EQ(*opened, "plaintext-credential-value");
 
   EXPECT_FALSE(AesGcmOpen(key, nonce, *sealed, "row-2|access_token"));
   std::string flipped = *sealed;
@@ -35,7 +35,7 @@ TEST(AesGcmTest, RoundTripsAndRejectsAnyChange) {
   std::string other_key(32, 'x');
   auto wrong = AesGcmOpen(other_key, nonce, *sealed, "row-1|access_token");
   ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error().message.find("access-sandbox"), std::string::npos);
+  EXPECT_EQ(wrong.error().message.find("plaintext-credential"), std::string::npos);
   EXPECT_FALSE(AesGcmOpen(key, nonce, "short", ""));
 }
 

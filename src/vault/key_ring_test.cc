@@ -30,13 +30,13 @@ TEST_F(KeyRingTest, SealedValuesAreBoundToTheirRowAndNeverRepeat) {
   ASSERT_TRUE(ring);
   ASSERT_TRUE((*ring)->NewDataKey());
   std::string aad = RowAad("proj_1", "acct_1", "access_token");
-  auto a = (*ring)->Seal("access-sandbox-123", aad);
-  auto b = (*ring)->Seal("access-sandbox-123", aad);
+  auto a = (*ring)->Seal("plaintext-credential-123", aad);
+  auto b = (*ring)->Seal("plaintext-credential-123", aad);
   ASSERT_TRUE(a && b);
   EXPECT_NE(*a, *b);  // a fresh nonce every time
-  EXPECT_EQ(a->find("access-sandbox"), std::string::npos);
+  EXPECT_EQ(a->find("plaintext-credential"), std::string::npos);
   EXPECT_TRUE(a->starts_with("lh1:" + (*ring)->active_key_id() + ":"));
-  EXPECT_EQ(*(*ring)->Open(*a, aad), "access-sandbox-123");
+  EXPECT_EQ(*(*ring)->Open(*a, aad), "plaintext-credential-123");
 
   // Copied to another row, another field or another project: refused.
   for (const auto& other :

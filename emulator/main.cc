@@ -14,34 +14,9 @@
 #include "emulator/fixtures.h"
 #include "emulator/webhook_dispatcher.h"
 #include "emulator/webhook_signer.h"
+#include "http/address.h"
 #include "http/curl_http_client.h"
 #include "http/server.h"
-
-namespace {
-
-bool SplitHostPort(const std::string& s, std::string& host, uint16_t& port) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos) {
-    return false;
-  }
-  host = s.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  try {
-    size_t used = 0;
-    unsigned long p = std::stoul(s.substr(colon + 1), &used);
-    if (used != s.size() - colon - 1 || p > 65535) {
-      return false;
-    }
-    port = static_cast<uint16_t>(p);
-  } catch (...) {
-    return false;
-  }
-  return !host.empty();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace linkhub;
@@ -139,7 +114,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   http::ServerOptions server_options;
-  if (!SplitHostPort(listen, server_options.host, server_options.port)) {
+  if (!http::SplitHostPort(listen, server_options.host, server_options.port)) {
     std::cerr << "plaid-emulator: --listen must be HOST:PORT, got '" << listen << "'\n";
     return 2;
   }

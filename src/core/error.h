@@ -2,6 +2,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace linkhub {
 
@@ -37,13 +39,15 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::optional<ProviderError> provider;
+  // Extra string fields for the client, e.g. {"existing_account_id", "acc_..."} on a conflict.
+  std::vector<std::pair<std::string, std::string>> details;
 };
 
 // A short stable name for `code`, e.g. "INVALID_ARGUMENT", for logs.
 const char* ErrorCodeName(ErrorCode code);
 
 inline Error MakeError(ErrorCode code, std::string message) {
-  return Error{code, std::move(message), std::nullopt};
+  return Error{code, std::move(message), std::nullopt, {}};
 }
 
 }  // namespace linkhub

@@ -45,7 +45,7 @@ Error ErrorForPlaid(int http_status, const boost::json::object& body) {
   if (!p.error_message.empty()) {
     message += ": " + p.error_message;
   }
-  return Error{code, std::move(message), std::move(p)};
+  return Error{code, std::move(message), std::move(p), {}};
 }
 
 HttpPlaidClient::HttpPlaidClient(http::HttpClient& http, Clock& clock, PlaidConfig config)
@@ -58,6 +58,9 @@ Result<boost::json::object> HttpPlaidClient::Call(std::string_view endpoint,
   req.url = config_.base_url + std::string(endpoint);
   req.body = ToJson(body);
   req.timeout = config_.timeout;
+  // A public token is single-use: a silent re-send on a stale pooled connection would make the
+  // second attempt fail with INVALID_PUBLIC_TOKEN and hide the Item the first one created.
+  req.fresh_connection = endpoint == "/item/public_token/exchange";
   req.headers.Set("Content-Type", "application/json");
   req.headers.Set("PLAID-CLIENT-ID", config_.client_id);
   req.headers.Set("PLAID-SECRET", config_.secret);

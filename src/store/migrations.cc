@@ -29,6 +29,68 @@ CREATE TABLE data_keys (
   retired_at  INTEGER
 );
 )sql"},
+      {2, "connect sessions, linked accounts and pending exchanges", R"sql(
+CREATE TABLE connect_sessions (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id       TEXT NOT NULL REFERENCES projects(id),
+  token_hash       TEXT NOT NULL UNIQUE,
+  origin_owner_id  TEXT NOT NULL,
+  origin_owner_name TEXT NOT NULL,
+  origin_username  TEXT,
+  provider         TEXT,
+  account_id       TEXT,
+  label            TEXT,
+  categories_json  TEXT NOT NULL,
+  metadata_json    TEXT NOT NULL,
+  multiple         INTEGER NOT NULL,
+  type             TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  expires_at       INTEGER NOT NULL
+);
+CREATE INDEX connect_sessions_project ON connect_sessions(project_id);
+CREATE TABLE accounts (
+  id                  TEXT PRIMARY KEY,
+  project_id          TEXT NOT NULL REFERENCES projects(id),
+  provider            TEXT NOT NULL,
+  origin_owner_id     TEXT NOT NULL,
+  origin_owner_name   TEXT NOT NULL,
+  origin_username     TEXT,
+  label               TEXT,
+  status              TEXT NOT NULL,
+  status_reasons_json TEXT NOT NULL,
+  type                TEXT NOT NULL,
+  environment         TEXT NOT NULL,
+  products_json       TEXT NOT NULL,
+  institution_id      TEXT,
+  institution_name    TEXT,
+  accounts_json       TEXT NOT NULL,
+  details_pending     INTEGER NOT NULL,
+  access_token_sealed TEXT NOT NULL,
+  item_id_sealed      TEXT NOT NULL,
+  item_id_hash        TEXT NOT NULL,
+  connect_session_id  INTEGER,
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  deleted_at          INTEGER
+);
+CREATE INDEX accounts_project_owner ON accounts(project_id, origin_owner_id);
+CREATE INDEX accounts_item ON accounts(item_id_hash);
+CREATE TABLE pending_exchanges (
+  id                TEXT PRIMARY KEY,
+  project_id        TEXT NOT NULL REFERENCES projects(id),
+  session_id        INTEGER NOT NULL,
+  public_token_hash TEXT NOT NULL UNIQUE,
+  account_id        TEXT NOT NULL,
+  origin_owner_id   TEXT NOT NULL,
+  institution_id    TEXT,
+  link_session_id   TEXT,
+  state             TEXT NOT NULL,
+  failure           TEXT,
+  created_at        INTEGER NOT NULL,
+  closed_at         INTEGER
+);
+CREATE INDEX pending_exchanges_state ON pending_exchanges(state, created_at);
+)sql"},
   };
   return kMigrations;
 }

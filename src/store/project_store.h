@@ -61,6 +61,9 @@ class ProjectStore {
   // Stores a new data key and, in the same transaction, makes it the only active one.
   virtual Status AddActiveDataKey(const StoredDataKey& key) = 0;
   virtual Result<std::vector<StoredDataKey>> ListDataKeys() = 0;
+  // Marks an inactive data key retired (no longer loaded). kNotFound unless it exists and is
+  // neither active nor retired.
+  virtual Status RetireDataKey(const std::string& key_id, TimePoint now) = 0;
 };
 
 }  // namespace linkhub::store

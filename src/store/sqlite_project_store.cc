@@ -1,19 +1,10 @@
 #include "store/sqlite_project_store.h"
 
+#include "store/sqlite_rows.h"
+
 namespace linkhub::store {
 
 namespace {
-
-int64_t Seconds(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-TimePoint FromSeconds(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
-std::optional<TimePoint> OptionalTime(const Statement& s, int column) {
-  if (s.ColumnIsNull(column)) {
-    return std::nullopt;
-  }
-  return FromSeconds(s.ColumnInt(column));
-}
 
 Project ReadProject(const Statement& s) {
   return Project{s.ColumnText(0), s.ColumnInt(1), s.ColumnText(2), FromSeconds(s.ColumnInt(3))};
@@ -23,19 +14,6 @@ ApiKey ReadApiKey(const Statement& s) {
   return ApiKey{s.ColumnText(0),   s.ColumnText(1), s.ColumnText(2),
                 s.ColumnText(3),   s.ColumnText(4), FromSeconds(s.ColumnInt(5)),
                 OptionalTime(s, 6)};
-}
-
-// Steps `q` to the end and returns read(q) for every row.
-template <class Read>
-auto CollectRows(Statement& q, Read read) -> Result<std::vector<decltype(read(q))>> {
-  std::vector<decltype(read(q))> out;
-  while (true) {
-    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) {
-      return out;
-    }
-    out.push_back(read(q));
-  }
 }
 
 StoredDataKey ReadDataKey(const Statement& s) {
@@ -150,6 +128,19 @@ Result<std::vector<StoredDataKey>> SqliteProjectStore::ListDataKeys() {
                            db_.Prepare("SELECT key_id, wrapped, active, created_at, retired_at "
                                        "FROM data_keys ORDER BY created_at, key_id"));
   return CollectRows(q, ReadDataKey);
+}
+
+Status SqliteProjectStore::RetireDataKey(const std::string& key_id, TimePoint now) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Statement upd,
+                           db_.Prepare("UPDATE data_keys SET retired_at = ? WHERE key_id = ? AND "
+                                       "active = 0 AND retired_at IS NULL"));
+  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, Seconds(now)).Bind(2, key_id).Run());
+  if (db_.Changes() == 0) {
+    return Unexpected(MakeError(ErrorCode::kNotFound,
+                                "data key " + key_id + " is not an inactive, unretired key"));
+  }
+  return OkStatus();
 }
 
 }  // namespace linkhub::store

@@ -21,6 +21,7 @@ class SqliteProjectStore final : public ProjectStore {
                       TimePoint now) override;
   Status AddActiveDataKey(const StoredDataKey& key) override;
   Result<std::vector<StoredDataKey>> ListDataKeys() override;
+  Status RetireDataKey(const std::string& key_id, TimePoint now) override;
 
  private:
   SqliteDb& db_;

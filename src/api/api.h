@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+
+#include "http/message.h"
+#include "http/router.h"
+#include "hub/hub.h"
+#include "hub/projects.h"
+
+namespace linkhub::api {
+
+// What the HTTP API needs from the rest of the server.
+struct ApiContext {
+  hub::Hub& hub;
+  hub::Projects& projects;
+  std::string public_url;       // where browsers reach linkhub, for auth_link_url; no trailing /
+  std::string link_script_url;  // Plaid Link's script (Plaid's CDN, or the emulator's stand-in)
+};
+
+// Registers the management API (API key as HTTP Basic user name) and the Hub API (connect
+// session token in x-hub-session-token), all answering in StackOne's shapes.
+void RegisterRoutes(http::Router& router, ApiContext& context);
+
+// StackOne's error body for errors the HTTP server answers itself (unknown route, 405, 413...).
+http::Response ServerError(const http::Request& request, int status, const std::string& message);
+
+}  // namespace linkhub::api

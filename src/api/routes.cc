@@ -1,0 +1,486 @@
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+#include <sstream>
+
+#include "api/api.h"
+#include "api/errors.h"
+#include "api/input.h"
+#include "core/encoding.h"
+#include "core/json.h"
+#include "core/time_format.h"
+
+namespace linkhub::api {
+
+namespace {
+
+using boost::json::object;
+using http::Request;
+using http::Response;
+
+Response JsonResponse(int status, const boost::json::value& v) {
+  return Response::Json(status, ToJson(v));
+}
+
+boost::json::value OrNull(const std::optional<std::string>& s) {
+  return s ? boost::json::value(*s) : boost::json::value(nullptr);
+}
+
+boost::json::value ParsedOrNull(const std::string& json) {
+  auto v = ParseJson(json);
+  return v ? std::move(*v) : boost::json::value(nullptr);
+}
+
+// ---------------------------------------------------------------- shapes
+
+object SessionJson(const store::ConnectSession& s, int64_t organization_id) {
+  return object{{"id", s.id},
+                {"organization_id", organization_id},
+                {"project_id", s.project_id},
+                {"origin_owner_id", s.origin_owner_id},
+                {"origin_owner_name", s.origin_owner_name},
+                {"origin_username", OrNull(s.origin_username)},
+                {"provider", OrNull(s.provider)},
+                {"account_id", OrNull(s.account_id)},
+                {"label", OrNull(s.label)},
+                {"categories", ParsedOrNull(s.categories_json)},
+                {"metadata", ParsedOrNull(s.metadata_json)},
+                {"multiple", s.multiple},
+                {"type", s.type},
+                {"created_at", FormatRfc3339(s.created_at)},
+                {"expires_at", FormatRfc3339(s.expires_at)}};
+}
+
+boost::json::object ModelsFor(const std::vector<std::string>& products) {
+  object models;
+  for (const auto& p : products) {
+    models[p] = object{{"plaid_product", p}};
+  }
+  return models;
+}
+
+object AccountJson(hub::Hub& hub, const store::LinkedAccount& a) {
+  boost::json::array reasons;
+  for (const auto& r : a.status_reasons) {
+    reasons.push_back(object{{"code", r.code},
+                             {"description", r.description},
+                             {"timestamp", FormatRfc3339(r.timestamp)}});
+  }
+  auto facts = hub.GetItemFacts(a);
+  object plaid{{"environment", a.environment},
+               {"item_id", facts && !facts->item_id.empty() ? boost::json::value(facts->item_id)
+                                                            : boost::json::value(nullptr)},
+               {"institution_id", OrNull(a.institution_id)},
+               {"institution_name", OrNull(a.institution_name)},
+               {"products", ToJsonArray(a.products)},
+               {"accounts", ParsedOrNull(a.accounts_json)}};
+  return object{{"id", a.id},
+                {"provider", a.provider},
+                {"provider_name", "Plaid"},
+                {"origin_owner_id", a.origin_owner_id},
+                {"origin_owner_name", a.origin_owner_name},
+                {"origin_username", OrNull(a.origin_username)},
+                {"label", OrNull(a.label)},
+                {"status", a.status},
+                {"status_reasons", std::move(reasons)},
+                {"type", a.type},
+                {"created_at", FormatRfc3339(a.created_at)},
+                {"updated_at", FormatRfc3339(a.updated_at)},
+                {"plaid", std::move(plaid)}};
+}
+
+object ConnectorJson(const ApiContext& ctx) {
+  std::vector<std::string> products = ctx.hub.settings().products;
+  for (const auto& p : ctx.hub.settings().optional_products) {
+    if (std::find(products.begin(), products.end(), p) == products.end()) {
+      products.push_back(p);
+    }
+  }
+  return object{{"provider", "plaid"},
+                {"provider_name", "Plaid"},
+                {"category", "banking"},
+                {"active", true},
+                {"models", ModelsFor(products)}};
+}
+
+// ---------------------------------------------------------------- authentication
+
+// The API key from "Authorization: Basic base64(key:)" (StackOne's scheme) or "Bearer key".
+Result<std::string> ApiKeyOf(const Request& r) {
+  auto auth = r.headers.Get("Authorization");
+  const Error missing =
+      MakeError(ErrorCode::kUnauthenticated,
+                "missing API key: send it as the HTTP Basic user name (curl -u \"$API_KEY:\")");
+  if (!auth) {
+    return Unexpected(missing);
+  }
+  std::string_view v = *auth;
+  if (v.size() > 6 && http::EqualsIgnoreCase(v.substr(0, 6), "Basic ")) {
+    auto decoded = Base64Decode(v.substr(6));
+    if (!decoded) {
+      return Unexpected(MakeError(ErrorCode::kUnauthenticated, "malformed Basic credentials"));
+    }
+    return decoded->substr(0, decoded->find(':'));
+  }
+  if (v.size() > 7 && http::EqualsIgnoreCase(v.substr(0, 7), "Bearer ")) {
+    return std::string(v.substr(7));
+  }
+  return Unexpected(missing);
+}
+
+using ManagedHandler = std::function<Result<Response>(Request&, const std::string& project_id)>;
+using HubHandler = std::function<Result<Response>(Request&, const store::ConnectSession&)>;
+
+http::Handler Managed(ApiContext& ctx, ManagedHandler f) {
+  return [&ctx, f = std::move(f)](Request& r) -> Response {
+    Result<Response> res = [&]() -> Result<Response> {
+      LINKHUB_ASSIGN_OR_RETURN(std::string key, ApiKeyOf(r));
+      LINKHUB_ASSIGN_OR_RETURN(std::string project_id, ctx.projects.Authenticate(key));
+      return f(r, project_id);
+    }();
+    return res ? std::move(*res) : ErrorResponse(res.error());
+  };
+}
+
+void AddCors(const Request& r, Response& res) {
+  res.headers.Set("Access-Control-Allow-Origin",
+                  std::string(r.headers.Get("Origin").value_or("*")));
+  res.headers.Set("Vary", "Origin");
+  res.headers.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
+  res.headers.Set("Access-Control-Allow-Headers",
+                  "Content-Type, x-hub-session-token, x-hub-version");
+  res.headers.Set("Access-Control-Max-Age", "600");
+}
+
+http::Handler HubRoute(ApiContext& ctx, HubHandler f) {
+  return [&ctx, f = std::move(f)](Request& r) -> Response {
+    Result<Response> res = [&]() -> Result<Response> {
+      auto token = r.headers.Get("x-hub-session-token");
+      LINKHUB_ASSIGN_OR_RETURN(store::ConnectSession session,
+                               ctx.hub.AuthenticateSession(token.value_or("")));
+      return f(r, session);
+    }();
+    Response out = res ? std::move(*res) : ErrorResponse(res.error());
+    AddCors(r, out);
+    return out;
+  };
+}
+
+http::Handler Preflight() {
+  return [](Request& r) {
+    Response res = Response::Text(204, "");
+    AddCors(r, res);
+    return res;
+  };
+}
+
+// ---------------------------------------------------------------- query parsing
+
+// Values of a list parameter given as key=a&key=b, key[]=a, or key=a,b.
+std::vector<std::string> ListParam(const Request& r, std::initializer_list<std::string_view> keys) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : r.QueryParams()) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+      continue;
+    }
+    std::stringstream ss(v);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      if (!part.empty()) {
+        out.push_back(part);
+      }
+    }
+  }
+  return out;
+}
+
+Result<int64_t> IntParam(const Request& r, std::string_view key, int64_t fallback, int64_t min,
+                         int64_t max) {
+  auto v = r.QueryParam(key);
+  if (!v || v->empty()) {
+    return fallback;
+  }
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || ptr != v->data() + v->size() || n < min || n > max) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                std::string(key) + " must be an integer from " +
+                                    std::to_string(min) + " to " + std::to_string(max)));
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------- management API
+
+Result<Response> CreateSession(ApiContext& ctx, Request& r, const std::string& project_id) {
+  LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
+  hub::CreateSessionInput in;
+  LINKHUB_ASSIGN_OR_RETURN(in.origin_owner_id, RequiredString(body, "origin_owner_id"));
+  LINKHUB_ASSIGN_OR_RETURN(in.origin_owner_name, RequiredString(body, "origin_owner_name"));
+  LINKHUB_ASSIGN_OR_RETURN(in.origin_username, OptionalString(body, "origin_username"));
+  LINKHUB_ASSIGN_OR_RETURN(in.provider, OptionalString(body, "provider"));
+  LINKHUB_ASSIGN_OR_RETURN(in.account_id, OptionalString(body, "account_id"));
+  LINKHUB_ASSIGN_OR_RETURN(in.label, OptionalString(body, "label"));
+  LINKHUB_ASSIGN_OR_RETURN(auto type, OptionalString(body, "type"));
+  in.type = type.value_or("production");
+  LINKHUB_ASSIGN_OR_RETURN(auto multiple, OptionalBool(body, "multiple"));
+  in.multiple = multiple.value_or(false);
+  LINKHUB_ASSIGN_OR_RETURN(auto expires_in, OptionalInt(body, "expires_in"));
+  in.expires_in = std::chrono::seconds(expires_in.value_or(1800));
+  LINKHUB_ASSIGN_OR_RETURN(auto categories, OptionalStringList(body, "categories"));
+  if (categories) {
+    in.categories_json = ToJson(ToJsonArray(*categories));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(const object* metadata, OptionalObject(body, "metadata"));
+  if (metadata != nullptr) {
+    std::string json = ToJson(*metadata);
+    if (json.size() > 8192) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument, "metadata is larger than 8 KiB"));
+    }
+    in.metadata_json = std::move(json);
+  }
+  LINKHUB_ASSIGN_OR_RETURN(hub::NewSession created,
+                           ctx.hub.CreateSession(project_id, std::move(in)));
+  LINKHUB_ASSIGN_OR_RETURN(store::Project project, ctx.projects.Get(project_id));
+  object out = SessionJson(created.session, project.numeric_id);
+  out["token"] = created.token;
+  out["auth_link_url"] = ctx.public_url + "/embedded/integrations?token=" + created.token;
+  return JsonResponse(201, out);
+}
+
+Result<Response> AuthenticateSession(ApiContext& ctx, Request& r, const std::string& project_id) {
+  LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
+  LINKHUB_ASSIGN_OR_RETURN(std::string token, RequiredString(body, "token", 200));
+  auto session = ctx.hub.AuthenticateSession(token);
+  if (!session || session->project_id != project_id) {
+    // Another project's session is indistinguishable from no session at all.
+    bool expired = !session && session.error().message.find("expired") != std::string::npos;
+    return Unexpected(MakeError(ErrorCode::kNotFound, expired && !session
+                                                          ? session.error().message
+                                                          : "connect session not found"));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(store::Project project, ctx.projects.Get(project_id));
+  return JsonResponse(201, SessionJson(*session, project.numeric_id));
+}
+
+Result<Response> ListAccounts(ApiContext& ctx, Request& r, const std::string& project_id) {
+  store::AccountFilter f;
+  f.project_id = project_id;
+  f.providers = ListParam(r, {"providers", "providers[]", "provider"});
+  f.origin_owner_ids = ListParam(r, {"origin_owner_id", "origin_owner_ids", "origin_owner_ids[]"});
+  f.statuses = ListParam(r, {"status", "status[]"});
+  f.account_ids = ListParam(r, {"account_ids", "account_ids[]"});
+  for (const auto& s : f.statuses) {
+    if (s != "active" && s != "inactive" && s != "error") {
+      return Unexpected(
+          MakeError(ErrorCode::kInvalidArgument,
+                    "status must be active, inactive or error, got '" + s.substr(0, 32) + "'"));
+    }
+  }
+  if (f.providers.size() + f.origin_owner_ids.size() + f.statuses.size() + f.account_ids.size() >
+      500) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "too many filter values"));
+  }
+  // page is 1-based; 0 reads as the first page too.
+  LINKHUB_ASSIGN_OR_RETURN(int64_t page, IntParam(r, "page", 1, 0, 1'000'000));
+  LINKHUB_ASSIGN_OR_RETURN(int64_t page_size, IntParam(r, "page_size", 25, 1, 100));
+  f.limit = page_size;
+  f.offset = (std::max<int64_t>(page, 1) - 1) * page_size;
+  LINKHUB_ASSIGN_OR_RETURN(auto accounts, ctx.hub.ListAccounts(f));
+  boost::json::array out;
+  for (const auto& a : accounts) {
+    out.push_back(AccountJson(ctx.hub, a));
+  }
+  return JsonResponse(200, out);
+}
+
+Result<Response> PatchAccount(ApiContext& ctx, Request& r, const std::string& project_id) {
+  LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
+  hub::AccountPatch patch;
+  LINKHUB_ASSIGN_OR_RETURN(patch.origin_owner_id, OptionalString(body, "origin_owner_id"));
+  LINKHUB_ASSIGN_OR_RETURN(patch.origin_owner_name, OptionalString(body, "origin_owner_name"));
+  LINKHUB_ASSIGN_OR_RETURN(patch.origin_username, OptionalString(body, "origin_username"));
+  // StackOne's SDK types `label` as an object and sends {}: only a string changes it.
+  if (const auto* label = Find(body, "label"); label != nullptr && label->is_string()) {
+    LINKHUB_ASSIGN_OR_RETURN(patch.label, OptionalString(body, "label"));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(auto provider, OptionalString(body, "provider"));
+  if (provider && *provider != "plaid") {
+    return Unexpected(
+        MakeError(ErrorCode::kInvalidArgument, "provider of a linked account cannot change"));
+  }
+  for (std::string_view key : {"credentials", "secrets"}) {
+    LINKHUB_ASSIGN_OR_RETURN(const object* o, OptionalObject(body, key));
+    if (o != nullptr && !o->empty()) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                  std::string(key) +
+                                      " of a Plaid account cannot be set: re-link it through a "
+                                      "connect session with account_id instead"));
+    }
+  }
+  LINKHUB_ASSIGN_OR_RETURN(auto account,
+                           ctx.hub.PatchAccount(project_id, std::string(r.PathParam("id")), patch));
+  return JsonResponse(200, AccountJson(ctx.hub, account));
+}
+
+Result<Response> ManagementLinkToken(ApiContext& ctx, Request& r, const std::string& project_id) {
+  LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
+  hub::LinkTokenInput in;
+  LINKHUB_ASSIGN_OR_RETURN(in.origin_owner_id, RequiredString(body, "origin_owner_id"));
+  LINKHUB_ASSIGN_OR_RETURN(auto products, OptionalStringList(body, "products"));
+  in.products = products.value_or(std::vector<std::string>{});
+  LINKHUB_ASSIGN_OR_RETURN(in.redirect_uri, OptionalString(body, "redirect_uri", 2048));
+  LINKHUB_ASSIGN_OR_RETURN(in.account_id, OptionalString(body, "account_id"));
+  LINKHUB_ASSIGN_OR_RETURN(hub::LinkToken token, ctx.hub.CreateLinkToken(project_id, in));
+  return JsonResponse(200,
+                      object{{"link_token", token.link_token}, {"expiration", token.expiration}});
+}
+
+// ---------------------------------------------------------------- Hub API
+
+Result<hub::LinkMetadata> ParseLinkMetadata(const object* md) {
+  hub::LinkMetadata out;
+  if (md == nullptr) {
+    return out;
+  }
+  LINKHUB_ASSIGN_OR_RETURN(out.link_session_id, OptionalString(*md, "link_session_id"));
+  LINKHUB_ASSIGN_OR_RETURN(const object* inst, OptionalObject(*md, "institution"));
+  if (inst != nullptr) {
+    LINKHUB_ASSIGN_OR_RETURN(out.institution_id, OptionalString(*inst, "institution_id"));
+    LINKHUB_ASSIGN_OR_RETURN(out.institution_name, OptionalString(*inst, "name"));
+  }
+  const auto* accounts = Find(*md, "accounts");
+  if (accounts != nullptr && !accounts->is_null()) {
+    if (!accounts->is_array() || accounts->get_array().size() > 100) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                  "metadata.accounts must be an array of at most 100 accounts"));
+    }
+    for (const auto& v : accounts->get_array()) {
+      if (!v.is_object()) {
+        return Unexpected(
+            MakeError(ErrorCode::kInvalidArgument, "metadata.accounts must hold objects"));
+      }
+      const object& a = v.get_object();
+      hub::LinkMetadata::Account acc;
+      LINKHUB_ASSIGN_OR_RETURN(auto id, OptionalString(a, "id"));
+      LINKHUB_ASSIGN_OR_RETURN(auto name, OptionalString(a, "name"));
+      LINKHUB_ASSIGN_OR_RETURN(auto mask, OptionalString(a, "mask"));
+      LINKHUB_ASSIGN_OR_RETURN(auto type, OptionalString(a, "type"));
+      LINKHUB_ASSIGN_OR_RETURN(auto subtype, OptionalString(a, "subtype"));
+      acc.id = id.value_or("");
+      acc.name = name.value_or("");
+      acc.mask = mask.value_or("");
+      acc.type = type.value_or("");
+      acc.subtype = subtype.value_or("");
+      out.accounts.push_back(std::move(acc));
+    }
+  }
+  return out;
+}
+
+Result<Response> HubLinkAccount(ApiContext& ctx, Request& r, const store::ConnectSession& s) {
+  LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
+  LINKHUB_ASSIGN_OR_RETURN(auto integration, OptionalString(body, "integration_id"));
+  if (integration && *integration != "plaid") {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                "integration_id must be 'plaid' (the only integration here)"));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(const object* credentials, OptionalObject(body, "credentials"));
+  std::optional<std::string> public_token;
+  if (credentials != nullptr) {
+    LINKHUB_ASSIGN_OR_RETURN(public_token, OptionalString(*credentials, "public_token", 512));
+  }
+  if (!s.account_id && (!public_token || public_token->empty())) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                "credentials.public_token is required: run Plaid Link and send "
+                                "the public_token its onSuccess returns"));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(const object* md, OptionalObject(body, "metadata"));
+  LINKHUB_ASSIGN_OR_RETURN(hub::LinkMetadata metadata, ParseLinkMetadata(md));
+  LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account,
+                           ctx.hub.LinkAccount(s, public_token.value_or(""), metadata));
+  // The browser sees display fields only: never the access token or the item id.
+  return JsonResponse(201,
+                      object{{"id", account.id},
+                             {"provider", "plaid"},
+                             {"status", account.status},
+                             {"institution", object{{"id", OrNull(account.institution_id)},
+                                                    {"name", OrNull(account.institution_name)}}},
+                             {"accounts", ParsedOrNull(account.accounts_json)}});
+}
+
+}  // namespace
+
+Response ServerError(const Request& request, int status, const std::string& message) {
+  Response res = ErrorResponse(status, message);
+  if (request.path.starts_with("/hub/")) {
+    AddCors(request, res);
+  }
+  return res;
+}
+
+void RegisterRoutes(http::Router& router, ApiContext& ctx) {
+  auto managed = [&](const char* method, std::string_view pattern,
+                     Result<Response> (*fn)(ApiContext&, Request&, const std::string&)) {
+    router.Add(method, pattern, Managed(ctx, [&ctx, fn](Request& r, const std::string& p) {
+                 return fn(ctx, r, p);
+               }));
+  };
+  managed("POST", "/connect_sessions", CreateSession);
+  managed("POST", "/connect_sessions/authenticate", AuthenticateSession);
+  managed("GET", "/accounts", ListAccounts);
+  managed("GET", "/accounts/{id}",
+          [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
+            LINKHUB_ASSIGN_OR_RETURN(auto a, c.hub.GetAccount(p, std::string(r.PathParam("id"))));
+            return JsonResponse(200, AccountJson(c.hub, a));
+          });
+  managed("PATCH", "/accounts/{id}", PatchAccount);
+  managed("DELETE", "/accounts/{id}",
+          [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
+            LINKHUB_ASSIGN_OR_RETURN(auto a,
+                                     c.hub.DeleteAccount(p, std::string(r.PathParam("id"))));
+            return JsonResponse(200, AccountJson(c.hub, a));
+          });
+  managed("GET", "/accounts/{id}/meta",
+          [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
+            LINKHUB_ASSIGN_OR_RETURN(auto a, c.hub.GetAccount(p, std::string(r.PathParam("id"))));
+            return JsonResponse(200, object{{"provider", a.provider},
+                                            {"category", "banking"},
+                                            {"models", ModelsFor(a.products)}});
+          });
+  managed("GET", "/connectors/meta",
+          [](ApiContext& c, Request&, const std::string&) -> Result<Response> {
+            return JsonResponse(200, boost::json::array{ConnectorJson(c)});
+          });
+  managed("GET", "/connectors/meta/{provider}",
+          [](ApiContext& c, Request& r, const std::string&) -> Result<Response> {
+            if (r.PathParam("provider") != "plaid") {
+              return Unexpected(
+                  MakeError(ErrorCode::kNotFound, "connector not found; the only one is plaid"));
+            }
+            return JsonResponse(200, ConnectorJson(c));
+          });
+  managed("POST", "/plaid/link_token", ManagementLinkToken);
+
+  router.Add("POST", "/hub/plaid/link_token",
+             HubRoute(ctx, [&ctx](Request&, const store::ConnectSession& s) -> Result<Response> {
+               hub::LinkTokenInput in;
+               in.origin_owner_id = s.origin_owner_id;
+               in.account_id = s.account_id;
+               LINKHUB_ASSIGN_OR_RETURN(hub::LinkToken token,
+                                        ctx.hub.CreateLinkToken(s.project_id, in));
+               return JsonResponse(200, object{{"link_token", token.link_token},
+                                               {"expiration", token.expiration},
+                                               {"update_mode", s.account_id.has_value()},
+                                               {"link_script_url", ctx.link_script_url}});
+             }));
+  router.Add("POST", "/hub/accounts",
+             HubRoute(ctx, [&ctx](Request& r, const store::ConnectSession& s) {
+               return HubLinkAccount(ctx, r, s);
+             }));
+  for (std::string_view path : {"/hub/plaid/link_token", "/hub/accounts"}) {
+    router.Add("OPTIONS", path, Preflight());
+  }
+}
+
+}  // namespace linkhub::api

@@ -1,0 +1,471 @@
+// The public-token exchange: the one step where a crash or a double click could lose a bank link
+// or leave a billed Item orphaned at Plaid. The order of writes is what makes it safe:
+//
+//   1. refuse duplicates before Plaid is called (same owner, institution and account masks);
+//   2. record a pending exchange (the public token's keyed hash, never the token);
+//   3. call /item/public_token/exchange on a fresh connection (never re-sent silently);
+//   4. in one transaction: store the sealed access token and item id, activate the account,
+//      close the pending record; if that fails, remove the Item at Plaid with the token still
+//      in memory;
+//   5. fetch display fields (institution, accounts, products); failures do not undo the link.
+//
+// A double submit of the same public token waits for the first and gets the same account. After
+// a crash, a pending exchange younger than the public token's 30-minute life is left open: the
+// page's retry with the same token runs the exchange again, which is safe (Plaid answers
+// INVALID_PUBLIC_TOKEN if the first call had landed, and that is logged for a support ticket
+// with the link_session_id). Older ones are closed as failed at start-up.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "core/ids.h"
+#include "core/json.h"
+#include "hub/hub.h"
+
+namespace linkhub::hub {
+
+namespace {
+
+constexpr auto kPublicTokenLifetime = std::chrono::minutes(30);
+constexpr size_t kMaxPublicToken = 256;
+
+const char kRunLinkAgain[] =
+    "This public token has expired or was already used: run Plaid Link again to get a new one.";
+
+bool IsPlaidError(const Error& e, std::string_view code) {
+  return e.provider && e.provider->error_code == code;
+}
+
+// "mask|name" pairs that identify the accounts of a bank login, for the duplicate guard.
+std::set<std::string> AccountKeys(const std::vector<LinkMetadata::Account>& accounts) {
+  std::set<std::string> out;
+  for (const auto& a : accounts) {
+    if (!a.mask.empty()) {
+      out.insert(a.mask + "|" + a.name);
+    }
+  }
+  return out;
+}
+
+std::vector<LinkMetadata::Account> AccountsFromJson(const std::string& text) {
+  std::vector<LinkMetadata::Account> out;
+  auto v = ParseJson(text);
+  if (!v || !v->is_array()) {
+    return out;
+  }
+  for (const auto& e : v->get_array()) {
+    if (!e.is_object()) {
+      continue;
+    }
+    const auto& o = e.get_object();
+    auto s = [&](std::string_view k) { return std::string(GetString(o, k).value_or("")); };
+    out.push_back({s("account_id"), s("name"), s("mask"), s("type"), s("subtype")});
+  }
+  return out;
+}
+
+std::string AccountsToJson(const std::vector<LinkMetadata::Account>& accounts) {
+  boost::json::array out;
+  for (const auto& a : accounts) {
+    auto opt = [](const std::string& s) {
+      return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
+    };
+    out.push_back(boost::json::object{{"account_id", a.id},
+                                      {"name", a.name},
+                                      {"mask", opt(a.mask)},
+                                      {"type", a.type},
+                                      {"subtype", opt(a.subtype)}});
+  }
+  return ToJson(out);
+}
+
+// The account of `existing` that is the same bank login as (institution, keys), if any.
+const store::LinkedAccount* FindDuplicate(const std::vector<store::LinkedAccount>& existing,
+                                          const std::string& institution_id,
+                                          const std::set<std::string>& keys,
+                                          std::string_view except_id = {}) {
+  if (keys.empty()) {
+    return nullptr;
+  }
+  for (const auto& a : existing) {
+    if (a.id == except_id || a.institution_id != institution_id) {
+      continue;
+    }
+    for (const auto& k : AccountKeys(AccountsFromJson(a.accounts_json))) {
+      if (keys.contains(k)) {
+        return &a;
+      }
+    }
+  }
+  return nullptr;
+}
+
+Error Duplicate(const store::LinkedAccount& existing) {
+  Error e =
+      MakeError(ErrorCode::kAlreadyExists,
+                "This bank login is already linked as account " + existing.id +
+                    (existing.institution_name ? " (" + *existing.institution_name + ")" : "") +
+                    "; it was not linked a second time.");
+  e.details.emplace_back("existing_account_id", existing.id);
+  return e;
+}
+
+const std::vector<std::string> kLiveStatuses = {"active", "error"};
+
+}  // namespace
+
+struct Hub::InFlight {
+  bool done = false;
+  std::optional<Result<store::LinkedAccount>> result;
+};
+
+Result<store::LinkedAccount> Hub::LinkAccount(const store::ConnectSession& session,
+                                              std::string_view public_token,
+                                              const LinkMetadata& metadata) {
+  if (session.provider && *session.provider != "plaid") {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "this session is not for Plaid"));
+  }
+  if (session.account_id) {
+    return Relink(session);
+  }
+  if (public_token.size() > kMaxPublicToken || !public_token.starts_with("public-")) {
+    return Unexpected(MakeError(
+        ErrorCode::kInvalidArgument,
+        "That is not a Plaid public token (they look like public-sandbox-… or "
+        "public-production-…): run Plaid Link and use the public_token its onSuccess returns."));
+  }
+  std::string token_hash = keys_.Hash(public_token);
+
+  // One exchange per public token in this process: a second submit waits for the first.
+  std::shared_ptr<InFlight> mine;
+  {
+    std::unique_lock lock(inflight_mu_);
+    if (auto it = inflight_.find(token_hash); it != inflight_.end()) {
+      std::shared_ptr<InFlight> theirs = it->second;
+      inflight_cv_.wait(lock, [&] { return theirs->done; });
+      Result<store::LinkedAccount> r = *theirs->result;
+      if (r && r->project_id != session.project_id) {
+        return Unexpected(MakeError(ErrorCode::kInvalidArgument, kRunLinkAgain));
+      }
+      return r;
+    }
+    mine = std::make_shared<InFlight>();
+    inflight_.emplace(token_hash, mine);
+  }
+  Result<store::LinkedAccount> result = Exchange(session, public_token, metadata, token_hash);
+  {
+    std::lock_guard lock(inflight_mu_);
+    mine->result = result;
+    mine->done = true;
+    inflight_.erase(token_hash);
+  }
+  inflight_cv_.notify_all();
+  return result;
+}
+
+Status Hub::CheckLinkAllowed(const store::ConnectSession& session, const LinkMetadata& metadata) {
+  LINKHUB_ASSIGN_OR_RETURN(
+      auto live, store_.ListOwnerAccounts(session.project_id, session.origin_owner_id, "plaid",
+                                          kLiveStatuses));
+  if (metadata.institution_id) {
+    if (const auto* dup =
+            FindDuplicate(live, *metadata.institution_id, AccountKeys(metadata.accounts))) {
+      return Unexpected(Duplicate(*dup));
+    }
+  }
+  if (!session.multiple && !live.empty()) {
+    Error e = MakeError(ErrorCode::kAlreadyExists,
+                        "This owner already has a linked Plaid account (" + live.front().id +
+                            "). To link another bank, create the connect session with "
+                            "\"multiple\": true; to repair this one, re-link it.");
+    e.details.emplace_back("existing_account_id", live.front().id);
+    return Unexpected(std::move(e));
+  }
+  return OkStatus();
+}
+
+Result<store::LinkedAccount> Hub::Exchange(const store::ConnectSession& session,
+                                           std::string_view public_token,
+                                           const LinkMetadata& metadata,
+                                           const std::string& token_hash) {
+  TimePoint now = clock_.Now();
+  store::PendingExchange pending;
+  bool resumed = false;  // a pending exchange left by a crash is being retried
+  auto existing = store_.FindExchange(token_hash);
+  if (existing) {
+    if (existing->project_id != session.project_id) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument, kRunLinkAgain));
+    }
+    if (existing->state == "linked") {
+      auto account = store_.GetAccount(session.project_id, existing->account_id);
+      if (!account && account.error().code == ErrorCode::kNotFound) {
+        return Unexpected(MakeError(ErrorCode::kInvalidArgument, kRunLinkAgain));
+      }
+      return account;  // a double submit after success: the same account
+    }
+    pending = *existing;
+    if (existing->state == "failed") {
+      LINKHUB_RETURN_IF_ERROR(CheckLinkAllowed(session, metadata));
+      LINKHUB_RETURN_IF_ERROR(store_.ReopenExchange(pending.id, now));
+    } else {
+      resumed = true;
+      spdlog::warn(
+          "exchange {}: resuming a pending exchange left by an earlier process "
+          "(link_session_id {})",
+          pending.id, pending.link_session_id.value_or("-"));
+    }
+  } else if (existing.error().code != ErrorCode::kNotFound) {
+    return Unexpected(std::move(existing).error());
+  } else {
+    LINKHUB_RETURN_IF_ERROR(CheckLinkAllowed(session, metadata));
+    pending.id = "exch_" + NewBase62(random_, 20);
+    pending.project_id = session.project_id;
+    pending.session_id = session.id;
+    pending.public_token_hash = token_hash;
+    pending.account_id = "acc_" + NewBase62(random_, 20);
+    pending.origin_owner_id = session.origin_owner_id;
+    pending.institution_id = metadata.institution_id;
+    pending.link_session_id = metadata.link_session_id;
+    pending.created_at = now;
+    LINKHUB_RETURN_IF_ERROR(store_.BeginExchange(pending));
+  }
+  Fault("exchange.after_pending");
+
+  auto exchanged = plaid_.Call("/item/public_token/exchange",
+                               boost::json::object{{"public_token", public_token}});
+  if (!exchanged) {
+    Error e = std::move(exchanged).error();
+    std::string failure = e.provider ? e.provider->error_code : std::string(ErrorCodeName(e.code));
+    if (IsPlaidError(e, "INVALID_PUBLIC_TOKEN")) {
+      if (resumed) {
+        // The first attempt reached Plaid before the process died: Plaid made an Item whose
+        // access token never came back. Plaid has no way to list Items; this log line (and the
+        // failed record) is what a support ticket needs.
+        failure =
+            "INVALID_PUBLIC_TOKEN after a restart: the first exchange may have created an "
+            "Item that was never stored";
+        spdlog::error("exchange {}: {}; link_session_id {} request_id {}", pending.id, failure,
+                      pending.link_session_id.value_or("-"), e.provider->request_id);
+      }
+      e.message = kRunLinkAgain;
+    } else if (!e.provider) {
+      // No answer from Plaid: the outcome is unknown. A retry with the same token is safe.
+      e.message = "Plaid did not answer the token exchange (" + e.message +
+                  "); try again in a moment with the same public token.";
+    }
+    (void)store_.FailExchange(pending.id, failure, clock_.Now());
+    return Unexpected(std::move(e));
+  }
+  auto access_token = GetString(*exchanged, "access_token");
+  auto item_id = GetString(*exchanged, "item_id");
+  if (!access_token || !item_id || access_token->empty() || item_id->empty()) {
+    if (access_token && !access_token->empty()) {
+      RemoveItem(std::string(*access_token), "the exchange answer had no item_id");
+    }
+    (void)store_.FailExchange(pending.id, "malformed exchange answer", clock_.Now());
+    return Unexpected(MakeError(ErrorCode::kUpstream,
+                                "Plaid's exchange answer lacked the access token or item id"));
+  }
+  std::string token(*access_token);
+  Fault("exchange.after_exchange");
+
+  store::LinkedAccount account;
+  account.id = pending.account_id;
+  account.project_id = session.project_id;
+  account.origin_owner_id = session.origin_owner_id;
+  account.origin_owner_name = session.origin_owner_name;
+  account.origin_username = session.origin_username;
+  account.label = session.label;
+  account.type = session.type;
+  account.environment = settings_.environment;
+  account.products = settings_.products;
+  account.institution_id = metadata.institution_id;
+  account.institution_name = metadata.institution_name;
+  account.accounts_json = AccountsToJson(metadata.accounts);
+  account.connect_session_id = session.id;
+  account.created_at = account.updated_at = clock_.Now();
+  account.item_id_hash = keys_.Hash(*item_id);
+  Status stored = [&]() -> Status {
+    LINKHUB_ASSIGN_OR_RETURN(account.access_token_sealed,
+                             keys_.Seal(account.project_id, account.id, "access_token", token));
+    LINKHUB_ASSIGN_OR_RETURN(account.item_id_sealed,
+                             keys_.Seal(account.project_id, account.id, "item_id", *item_id));
+    return store_.CompleteExchange(pending.id, account, clock_.Now());
+  }();
+  if (!stored) {
+    spdlog::error("exchange {}: storing the account failed ({}); removing item {} at Plaid",
+                  pending.id, stored.error().message, *item_id);
+    bool removed = RemoveItem(token, "the account could not be stored");
+    (void)store_.FailExchange(pending.id,
+                              removed ? "storing failed; the Item was removed at Plaid"
+                                      : "storing failed and the Item could not be removed",
+                              clock_.Now());
+    return Unexpected(MakeError(ErrorCode::kInternal,
+                                "The bank was linked at Plaid but the account could not be saved, "
+                                "so the link was undone. Please run Plaid Link again."));
+  }
+  spdlog::info("exchange {}: account {} linked (project {}, item {})", pending.id, account.id,
+               account.project_id, *item_id);
+  Fault("exchange.after_commit");
+
+  if (auto s = FillDetails(account, token); !s) {
+    spdlog::warn("account {}: display details not fetched yet: {}", account.id, s.error().message);
+  }
+  // A pasted token comes without Link's metadata: the duplicate guard can only run now. Undo
+  // the new link rather than keep a second Item of the same login.
+  if (!metadata.institution_id && account.institution_id) {
+    auto live = store_.ListOwnerAccounts(session.project_id, session.origin_owner_id, "plaid",
+                                         kLiveStatuses);
+    if (live) {
+      if (const auto* dup =
+              FindDuplicate(*live, *account.institution_id,
+                            AccountKeys(AccountsFromJson(account.accounts_json)), account.id)) {
+        Error e = Duplicate(*dup);
+        if (RemoveItem(token, "duplicate of " + dup->id)) {
+          (void)store_.SoftDeleteAccount(account.project_id, account.id, clock_.Now());
+        }
+        return Unexpected(std::move(e));
+      }
+    }
+  }
+  Fault("exchange.after_details");
+  return account;
+}
+
+Result<store::LinkedAccount> Hub::Relink(const store::ConnectSession& session) {
+  LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account,
+                           store_.GetAccount(session.project_id, *session.account_id));
+  LINKHUB_ASSIGN_OR_RETURN(std::string token, AccessToken(account));
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object res,
+                           plaid_.Call("/item/get", boost::json::object{{"access_token", token}}));
+  const auto* item = GetObject(res, "item");
+  const auto* error = item ? GetObject(*item, "error") : nullptr;
+  if (error != nullptr) {
+    std::string code(GetString(*error, "error_code").value_or("ITEM_ERROR"));
+    Error e = MakeError(ErrorCode::kFailedPrecondition,
+                        "Plaid still reports " + code +
+                            " for this bank login: run Plaid Link in update mode again.");
+    e.provider = ProviderError{400, std::string(GetString(*error, "error_type").value_or("")), code,
+                               std::string(GetString(*error, "error_message").value_or("")),
+                               std::string(GetString(res, "request_id").value_or(""))};
+    return Unexpected(std::move(e));
+  }
+  account.status = "active";
+  account.status_reasons.clear();
+  account.updated_at = clock_.Now();
+  LINKHUB_RETURN_IF_ERROR(store_.UpdateAccount(account));
+  spdlog::info("account {} re-linked (update mode)", account.id);
+  if (auto s = FillDetails(account, token); !s) {
+    spdlog::warn("account {}: display details not refreshed: {}", account.id, s.error().message);
+  }
+  return account;
+}
+
+Status Hub::FillDetails(store::LinkedAccount& account, const std::string& access_token) {
+  boost::json::object with_token{{"access_token", access_token}};
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object item_res, plaid_.Call("/item/get", with_token));
+  if (const auto* item = GetObject(item_res, "item")) {
+    if (auto inst = GetString(*item, "institution_id")) {
+      account.institution_id = std::string(*inst);
+    }
+    auto products = GetStringList(*item, "products");
+    for (const auto& p : GetStringList(*item, "consented_products")) {
+      if (std::find(products.begin(), products.end(), p) == products.end()) {
+        products.push_back(p);
+      }
+    }
+    if (!products.empty()) {
+      account.products = std::move(products);
+    }
+  }
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object acc_res, plaid_.Call("/accounts/get", with_token));
+  std::vector<LinkMetadata::Account> accounts;
+  if (const auto* list = GetArray(acc_res, "accounts")) {
+    for (const auto& v : *list) {
+      if (!v.is_object()) {
+        continue;
+      }
+      const auto& o = v.get_object();
+      auto s = [&](std::string_view k) { return std::string(GetString(o, k).value_or("")); };
+      accounts.push_back({s("account_id"), s("name"), s("mask"), s("type"), s("subtype")});
+    }
+  }
+  account.accounts_json = AccountsToJson(accounts);
+  if (account.institution_id) {
+    auto inst =
+        plaid_.Call("/institutions/get_by_id",
+                    boost::json::object{{"institution_id", *account.institution_id},
+                                        {"country_codes", ToJsonArray(settings_.country_codes)}});
+    if (inst) {
+      if (const auto* o = GetObject(*inst, "institution")) {
+        if (auto name = GetString(*o, "name")) {
+          account.institution_name = std::string(*name);
+        }
+      }
+    } else {
+      spdlog::warn("account {}: institution name not fetched: {}", account.id,
+                   inst.error().message);
+    }
+  }
+  account.details_pending = false;
+  account.updated_at = clock_.Now();
+  return store_.UpdateAccount(account);
+}
+
+bool Hub::RemoveItem(const std::string& access_token, std::string_view why) {
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto r = plaid_.Call("/item/remove", boost::json::object{{"access_token", access_token}});
+    if (r || IsPlaidError(r.error(), "ITEM_NOT_FOUND") ||
+        IsPlaidError(r.error(), "INVALID_ACCESS_TOKEN")) {
+      spdlog::info("removed an Item at Plaid: {}", why);
+      return true;
+    }
+    spdlog::warn("removing an Item at Plaid failed (attempt {}): {}", attempt, r.error().message);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+  }
+  spdlog::error("an Item could not be removed at Plaid ({}); it stays billed until removed", why);
+  return false;
+}
+
+Status Hub::ReconcileExchanges() {
+  LINKHUB_ASSIGN_OR_RETURN(auto pending, store_.ListPendingExchanges());
+  TimePoint now = clock_.Now();
+  for (const auto& p : pending) {
+    if (now - p.created_at >= kPublicTokenLifetime) {
+      spdlog::error(
+          "exchange {} (project {}, account {}) never completed and its public token has expired; "
+          "closed as failed. If Plaid created an Item for it, quote link_session_id {} to Plaid "
+          "support.",
+          p.id, p.project_id, p.account_id, p.link_session_id.value_or("-"));
+      (void)store_.FailExchange(
+          p.id, "expired: the process stopped during the exchange and nobody retried it", now);
+    } else {
+      spdlog::warn(
+          "exchange {} (project {}) was interrupted; a retry with the same public token "
+          "completes it safely (link_session_id {})",
+          p.id, p.project_id, p.link_session_id.value_or("-"));
+    }
+  }
+  return OkStatus();
+}
+
+void Hub::FillPendingDetails() {
+  auto accounts = store_.ListAccountsWithPendingDetails();
+  if (!accounts) {
+    spdlog::warn("listing accounts without details failed: {}", accounts.error().message);
+    return;
+  }
+  for (auto& a : *accounts) {
+    auto token = AccessToken(a);
+    if (!token) {
+      continue;
+    }
+    if (auto s = FillDetails(a, *token); !s) {
+      spdlog::warn("account {}: display details still not fetched: {}", a.id, s.error().message);
+    }
+  }
+}
+
+}  // namespace linkhub::hub

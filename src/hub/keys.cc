@@ -1,0 +1,133 @@
+#include "hub/keys.h"
+
+#include <spdlog/spdlog.h>
+
+namespace linkhub::hub {
+
+Keys::Keys(std::unique_ptr<vault::KeyRing> ring, std::string hash_key, std::string user_id_key,
+           store::ProjectStore& projects, Clock& clock)
+    : ring_(std::move(ring)),
+      hasher_(std::move(hash_key)),
+      user_id_key_(std::move(user_id_key)),
+      projects_(projects),
+      clock_(clock) {}
+
+Result<std::unique_ptr<Keys>> Keys::Open(std::string_view master_key, store::ProjectStore& projects,
+                                         Random& random, Clock& clock) {
+  LINKHUB_ASSIGN_OR_RETURN(auto ring, vault::KeyRing::Create(master_key, random));
+  // Separate keys for separate purposes, derived from the master key.
+  std::string hash_key = vault::HmacSha256Hex(master_key, "linkhub/secret-hash/v1");
+  std::string user_id_key = vault::HmacSha256Hex(master_key, "linkhub/client-user-id/v1");
+  std::unique_ptr<Keys> keys(
+      new Keys(std::move(ring), std::move(hash_key), std::move(user_id_key), projects, clock));
+  LINKHUB_ASSIGN_OR_RETURN(auto stored, projects.ListDataKeys());
+  if (stored.empty()) {
+    LINKHUB_ASSIGN_OR_RETURN(auto fresh, keys->ring_->NewDataKey());
+    LINKHUB_RETURN_IF_ERROR(projects.AddActiveDataKey(
+        store::StoredDataKey{fresh.key_id, fresh.wrapped, true, clock.Now(), std::nullopt}));
+    return keys;
+  }
+  for (const auto& k : stored) {
+    if (k.retired_at) {
+      continue;
+    }
+    if (auto s = keys->ring_->LoadDataKey({k.key_id, k.wrapped}, k.active); !s) {
+      return Unexpected(MakeError(ErrorCode::kPermissionDenied,
+                                  "the master key does not open this data directory's keys: it "
+                                  "is not the master key the data was written with"));
+    }
+  }
+  return keys;
+}
+
+std::string Keys::Hash(std::string_view secret) const { return hasher_.Hash(secret); }
+
+std::string Keys::ClientUserId(std::string_view project_id,
+                               std::string_view origin_owner_id) const {
+  std::string data = std::to_string(project_id.size()) + ":" + std::string(project_id) + "|" +
+                     std::string(origin_owner_id);
+  return "lh_" + vault::HmacSha256Hex(user_id_key_, data).substr(0, 32);
+}
+
+Status Keys::Refresh() {
+  std::lock_guard lock(refresh_mu_);
+  LINKHUB_ASSIGN_OR_RETURN(auto stored, projects_.ListDataKeys());
+  for (const auto& k : stored) {
+    if (k.retired_at) {
+      continue;
+    }
+    LINKHUB_RETURN_IF_ERROR(ring_->LoadDataKey({k.key_id, k.wrapped}, k.active));
+  }
+  return OkStatus();
+}
+
+Result<std::string> Keys::Seal(std::string_view project_id, std::string_view account_id,
+                               std::string_view field, std::string_view plaintext) {
+  // Follow a rotation made by another process: seal under the store's active key.
+  LINKHUB_RETURN_IF_ERROR(Refresh());
+  return ring_->Seal(plaintext, vault::RowAad(project_id, account_id, field));
+}
+
+Result<std::string> Keys::Open(std::string_view project_id, std::string_view account_id,
+                               std::string_view field, std::string_view sealed) {
+  std::string aad = vault::RowAad(project_id, account_id, field);
+  auto opened = ring_->Open(sealed, aad);
+  if (!opened && opened.error().code == ErrorCode::kFailedPrecondition) {
+    // Sealed under a key this process has not loaded yet (a rotation elsewhere).
+    LINKHUB_RETURN_IF_ERROR(Refresh());
+    return ring_->Open(sealed, aad);
+  }
+  return opened;
+}
+
+Result<RotationReport> Keys::Rotate(store::HubStore& hub) {
+  {
+    std::lock_guard lock(refresh_mu_);
+    LINKHUB_ASSIGN_OR_RETURN(auto fresh, ring_->NewDataKey());
+    LINKHUB_RETURN_IF_ERROR(projects_.AddActiveDataKey(
+        store::StoredDataKey{fresh.key_id, fresh.wrapped, true, clock_.Now(), std::nullopt}));
+  }
+  RotationReport report;
+  report.active_key_id = ring_->active_key_id();
+  LINKHUB_ASSIGN_OR_RETURN(auto fields, hub.ListSealedFields());
+  for (const auto& f : fields) {
+    LINKHUB_ASSIGN_OR_RETURN(std::string key_id, vault::KeyRing::KeyIdOf(f.sealed));
+    if (key_id == report.active_key_id) {
+      continue;
+    }
+    LINKHUB_ASSIGN_OR_RETURN(std::string plain,
+                             Open(f.project_id, f.account_id, f.field, f.sealed));
+    LINKHUB_ASSIGN_OR_RETURN(
+        std::string resealed,
+        ring_->Seal(plain, vault::RowAad(f.project_id, f.account_id, f.field)));
+    auto replaced = hub.ReplaceSealedField(f, resealed);
+    if (!replaced && replaced.error().code == ErrorCode::kFailedPrecondition) {
+      continue;  // changed or deleted meanwhile; a concurrent write sealed it afresh
+    }
+    LINKHUB_RETURN_IF_ERROR(replaced);
+    ++report.resealed;
+  }
+  spdlog::info("data key rotation: {} is active, {} values re-sealed", report.active_key_id,
+               report.resealed);
+  return report;
+}
+
+Status Keys::Retire(std::string_view key_id, store::HubStore& hub) {
+  LINKHUB_ASSIGN_OR_RETURN(auto fields, hub.ListSealedFields());
+  int in_use = 0;
+  for (const auto& f : fields) {
+    auto id = vault::KeyRing::KeyIdOf(f.sealed);
+    if (id && *id == key_id) {
+      ++in_use;
+    }
+  }
+  if (in_use > 0) {
+    return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                "data key " + std::string(key_id) + " still seals " +
+                                    std::to_string(in_use) +
+                                    " stored values; run `linkhub keys rotate` first"));
+  }
+  return projects_.RetireDataKey(std::string(key_id), clock_.Now());
+}
+
+}  // namespace linkhub::hub

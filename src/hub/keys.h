@@ -1,0 +1,71 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "core/result.h"
+#include "store/hub_store.h"
+#include "store/project_store.h"
+#include "vault/hashing.h"
+#include "vault/key_ring.h"
+
+namespace linkhub::hub {
+
+struct RotationReport {
+  std::string active_key_id;
+  int resealed = 0;  // sealed values moved to the new key
+};
+
+// Everything secret that derives from the master key: sealing of stored secrets (with the data
+// keys kept in the store, so that several processes on one database — the server and an admin
+// command — share them), keyed hashes of API keys and tokens, and Plaid's client_user_id.
+//
+// Another process may rotate the data keys while this one runs: Seal() follows the store's
+// active key and Open() loads a key it has not seen yet, so a rotation needs no restart.
+// Thread-safe.
+class Keys {
+ public:
+  // Loads every unretired data key; creates the first one on a new database. kPermissionDenied
+  // when the stored keys were not wrapped under `master_key` (another master key).
+  static Result<std::unique_ptr<Keys>> Open(std::string_view master_key,
+                                            store::ProjectStore& projects, Random& random,
+                                            Clock& clock);
+
+  // Keyed hash of a high-entropy secret (API key, session token, public token): safe to store
+  // and to log.
+  std::string Hash(std::string_view secret) const;
+  // Plaid's user.client_user_id for an owner of a project: stable, and no PII (the owner id
+  // may be an e-mail address; this is a keyed hash of it).
+  std::string ClientUserId(std::string_view project_id, std::string_view origin_owner_id) const;
+
+  // Seals a secret of one field of one account.
+  Result<std::string> Seal(std::string_view project_id, std::string_view account_id,
+                           std::string_view field, std::string_view plaintext);
+  Result<std::string> Open(std::string_view project_id, std::string_view account_id,
+                           std::string_view field, std::string_view sealed);
+
+  // Adds a new active data key and re-seals every stored value under it, row by row, while the
+  // server keeps running.
+  Result<RotationReport> Rotate(store::HubStore& hub);
+  // Retires an inactive data key. kFailedPrecondition while a stored value still uses it.
+  Status Retire(std::string_view key_id, store::HubStore& hub);
+
+ private:
+  Keys(std::unique_ptr<vault::KeyRing> ring, std::string hash_key, std::string user_id_key,
+       store::ProjectStore& projects, Clock& clock);
+  // Loads data keys added since the last look (by another process).
+  Status Refresh();
+
+  std::unique_ptr<vault::KeyRing> ring_;
+  vault::SecretHasher hasher_;
+  std::string user_id_key_;
+  store::ProjectStore& projects_;
+  Clock& clock_;
+  std::mutex refresh_mu_;
+};
+
+}  // namespace linkhub::hub

@@ -1,0 +1,48 @@
+#pragma once
+
+// Helpers shared by the SQLite stores: time columns (whole seconds since the epoch) and reading
+// every row of a statement.
+
+#include <optional>
+#include <vector>
+
+#include "core/time_format.h"
+#include "store/sqlite_db.h"
+
+namespace linkhub::store {
+
+inline int64_t Seconds(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+inline TimePoint FromSeconds(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
+inline std::optional<TimePoint> OptionalTime(const Statement& s, int column) {
+  if (s.ColumnIsNull(column)) {
+    return std::nullopt;
+  }
+  return FromSeconds(s.ColumnInt(column));
+}
+
+// Steps `q` to the end and returns read(q) for every row.
+template <class Read>
+auto CollectRows(Statement& q, Read read) -> Result<std::vector<decltype(read(q))>> {
+  std::vector<decltype(read(q))> out;
+  while (true) {
+    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(read(q));
+  }
+}
+
+// Steps `q` once and returns read(q), or kNotFound with `what` when there is no row.
+template <class Read>
+auto FirstRow(Statement& q, Read read, const std::string& what) -> Result<decltype(read(q))> {
+  LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, what + " not found"));
+  }
+  return read(q);
+}
+
+}  // namespace linkhub::store

@@ -1,0 +1,46 @@
+// After the suite: scans every file of every data directory the tests left under
+// LINKHUB_TEST_DATA_ROOT for secrets in plaintext. Secrets are stored sealed (access tokens, item
+// ids) or as keyed hashes (API keys, session tokens, public tokens), so none of these prefixes
+// may appear in any byte of a database, its WAL or its shared-memory file.
+// Usage: node tests/node/scan_data_dirs.mjs DIR
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = process.argv[2];
+if (!root || !fs.existsSync(root)) {
+  console.error(`scan_data_dirs: no such directory ${root}`);
+  process.exit(2);
+}
+const patterns = [
+  'access-sandbox-', 'access-production-', 'access-development-', // Plaid access tokens
+  'public-sandbox-', 'public-production-',                        // Plaid public tokens
+  'linkhub-demo-secret',                                           // the Plaid secret in tests
+  'lh_live_',                                                      // API keys
+  'lhcs_',                                                         // connect-session tokens
+];
+let files = 0;
+const findings = [];
+function walk(dir) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      walk(p);
+    } else if (entry.isFile()) {
+      files++;
+      const bytes = fs.readFileSync(p);
+      for (const pattern of patterns) {
+        if (bytes.includes(Buffer.from(pattern))) findings.push(`${p}: contains "${pattern}"`);
+      }
+    }
+  }
+}
+walk(root);
+if (files === 0) {
+  console.error(`scan_data_dirs: ${root} holds no files; the hub tests did not use it`);
+  process.exit(1);
+}
+if (findings.length) {
+  console.error(`scan_data_dirs: plaintext secrets found:\n${findings.join('\n')}`);
+  process.exit(1);
+}
+console.error(`scan_data_dirs: ${files} files scanned, no plaintext secret found`);

@@ -303,7 +303,9 @@ DataDir OpenForAdmin(const Options& o, Clock& clock, Random& random) {
   return OpenDataDir(o, ResolveMasterKey(o, random), clock, random);
 }
 
-std::string TimeOrNull(const std::optional<TimePoint>& t) { return t ? FormatRfc3339(*t) : ""; }
+boost::json::value TimeOrNull(const std::optional<TimePoint>& t) {
+  return t ? boost::json::value(FormatRfc3339(*t)) : boost::json::value(nullptr);
+}
 
 }  // namespace
 
@@ -318,10 +320,13 @@ int main(int argc, char** argv) {
   Options o;
   bool version = false;
   app.add_flag("--version", version, "print the version and exit");
-  app.set_config("--config", "",
-                 "read options from this TOML/INI file (flat keys, e.g. "
-                 "plaid-client-id = \"...\")")
-      ->envname("LINKHUB_CONFIG");
+  // CLI11 reads the config file before the environment, so LINKHUB_CONFIG is its default here.
+  const char* config_env = std::getenv("LINKHUB_CONFIG");
+  std::string config_default = config_env != nullptr ? config_env : "";
+  app.set_config("--config", config_default,
+                 "read options from this TOML/INI file (flat keys, e.g. plaid-client-id = "
+                 "\"...\"); env LINKHUB_CONFIG",
+                 !config_default.empty());
   auto env = [](const char* name) { return std::string("LINKHUB_") + name; };
   app.add_option("--data-dir", o.data_dir, "directory of the SQLite database")
       ->envname(env("DATA_DIR"))

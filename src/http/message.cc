@@ -1,8 +1,6 @@
 #include "http/message.h"
 
 #include <algorithm>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 #include <cctype>
 
 namespace linkhub::http {
@@ -36,18 +34,59 @@ void Headers::Remove(std::string_view name) {
   std::erase_if(fields_, [&](const auto& f) { return EqualsIgnoreCase(f.first, name); });
 }
 
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// Form-style decoding: "+" is a space, "%XX" a byte; a malformed escape stays as it is.
+std::string DecodeQueryPart(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Lenient on purpose: browsers and fetch() send "[", "]" and "|" unencoded (key[]=a), which a
+// strict RFC 3986 parser rejects; dropping the whole query then would silently drop filters.
 std::vector<std::pair<std::string, std::string>> Request::QueryParams() const {
   std::vector<std::pair<std::string, std::string>> out;
-  if (query.empty()) {
-    return out;
-  }
-  std::string target_for_parse = "/?" + query;
-  auto parsed = boost::urls::parse_origin_form(target_for_parse);
-  if (!parsed) {
-    return out;
-  }
-  for (auto param : parsed->params()) {
-    out.emplace_back(std::string(param.key), param.has_value ? std::string(param.value) : "");
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view part = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (part.empty()) {
+      continue;
+    }
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace_back(DecodeQueryPart(part), "");
+    } else {
+      out.emplace_back(DecodeQueryPart(part.substr(0, eq)), DecodeQueryPart(part.substr(eq + 1)));
+    }
   }
   return out;
 }

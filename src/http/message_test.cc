@@ -28,5 +28,18 @@ TEST(RequestTest, DecodesQueryParameters) {
   EXPECT_EQ(r.QueryParams().size(), 5u);
 }
 
+TEST(RequestTest, KeepsQueriesThatBrowsersSendUnencoded) {
+  Request r;
+  r.query = "ids[]=a&ids[]=b&q=x|y&filter[connectors]=plaid&bad=%zz&sp=a+b";
+  auto params = r.QueryParams();
+  ASSERT_EQ(params.size(), 6u);
+  EXPECT_EQ(params[0], (std::pair<std::string, std::string>{"ids[]", "a"}));
+  EXPECT_EQ(params[1].second, "b");
+  EXPECT_EQ(*r.QueryParam("q"), "x|y");
+  EXPECT_EQ(*r.QueryParam("filter[connectors]"), "plaid");
+  EXPECT_EQ(*r.QueryParam("bad"), "%zz");
+  EXPECT_EQ(*r.QueryParam("sp"), "a b");
+}
+
 }  // namespace
 }  // namespace linkhub::http

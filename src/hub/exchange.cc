@@ -31,6 +31,9 @@ namespace {
 constexpr auto kPublicTokenLifetime = std::chrono::minutes(30);
 constexpr size_t kMaxPublicToken = 256;
 
+// The failure recorded when the exchange got no answer from Plaid.
+constexpr std::string_view kOutcomeUnknown = "outcome unknown";
+
 const char kRunLinkAgain[] =
     "This public token has expired or was already used: run Plaid Link again to get a new one.";
 
@@ -116,6 +119,36 @@ const std::vector<std::string> kLiveStatuses = {"active", "error"};
 
 }  // namespace
 
+class Hub::OwnerLock {
+ public:
+  OwnerLock(Hub& hub, std::string key) : hub_(hub), key_(std::move(key)) {
+    {
+      std::lock_guard lock(hub_.owners_mu_);
+      auto& slot = hub_.owners_[key_];
+      if (!slot) {
+        slot = std::make_unique<OwnerSlot>();
+      }
+      ++slot->users;
+      slot_ = slot.get();
+    }
+    slot_->mu.lock();
+  }
+  ~OwnerLock() {
+    slot_->mu.unlock();
+    std::lock_guard lock(hub_.owners_mu_);
+    if (--slot_->users == 0) {
+      hub_.owners_.erase(key_);
+    }
+  }
+  OwnerLock(const OwnerLock&) = delete;
+  OwnerLock& operator=(const OwnerLock&) = delete;
+
+ private:
+  Hub& hub_;
+  std::string key_;
+  OwnerSlot* slot_ = nullptr;
+};
+
 struct Hub::InFlight {
   bool done = false;
   std::optional<Result<store::LinkedAccount>> result;
@@ -146,7 +179,8 @@ Result<store::LinkedAccount> Hub::LinkAccount(const store::ConnectSession& sessi
       std::shared_ptr<InFlight> theirs = it->second;
       inflight_cv_.wait(lock, [&] { return theirs->done; });
       Result<store::LinkedAccount> r = *theirs->result;
-      if (r && r->project_id != session.project_id) {
+      if (r &&
+          (r->project_id != session.project_id || r->origin_owner_id != session.origin_owner_id)) {
         return Unexpected(MakeError(ErrorCode::kInvalidArgument, kRunLinkAgain));
       }
       return r;
@@ -190,12 +224,18 @@ Result<store::LinkedAccount> Hub::Exchange(const store::ConnectSession& session,
                                            std::string_view public_token,
                                            const LinkMetadata& metadata,
                                            const std::string& token_hash) {
+  // Serialise with the owner's other links (see owners_); a double submit of this very token
+  // never gets here twice (see inflight_).
+  OwnerLock owner_lock(*this, std::to_string(session.project_id.size()) + ":" + session.project_id +
+                                  "|" + session.origin_owner_id);
   TimePoint now = clock_.Now();
   store::PendingExchange pending;
   bool resumed = false;  // a pending exchange left by a crash is being retried
   auto existing = store_.FindExchange(token_hash);
   if (existing) {
-    if (existing->project_id != session.project_id) {
+    if (existing->project_id != session.project_id ||
+        existing->origin_owner_id != session.origin_owner_id) {
+      // Someone else's token: it was used, and this session learns nothing about its account.
       return Unexpected(MakeError(ErrorCode::kInvalidArgument, kRunLinkAgain));
     }
     if (existing->state == "linked") {
@@ -209,7 +249,15 @@ Result<store::LinkedAccount> Hub::Exchange(const store::ConnectSession& session,
     if (existing->state == "failed") {
       LINKHUB_RETURN_IF_ERROR(CheckLinkAllowed(session, metadata));
       LINKHUB_RETURN_IF_ERROR(store_.ReopenExchange(pending.id, now));
+      // After an attempt without an answer, Plaid may have made the Item: like a crash.
+      resumed = pending.failure.value_or("").starts_with(kOutcomeUnknown);
     } else {
+      // Left by a process that died mid-exchange. The owner's accounts may have changed since:
+      // check again before going on (the first attempt may never have reached Plaid).
+      if (auto allowed = CheckLinkAllowed(session, metadata); !allowed) {
+        (void)store_.FailExchange(pending.id, "refused on retry: " + allowed.error().message, now);
+        return Unexpected(std::move(allowed).error());
+      }
       resumed = true;
       spdlog::warn(
           "exchange {}: resuming a pending exchange left by an earlier process "
@@ -240,11 +288,12 @@ Result<store::LinkedAccount> Hub::Exchange(const store::ConnectSession& session,
     std::string failure = e.provider ? e.provider->error_code : std::string(ErrorCodeName(e.code));
     if (IsPlaidError(e, "INVALID_PUBLIC_TOKEN")) {
       if (resumed) {
-        // The first attempt reached Plaid before the process died: Plaid made an Item whose
+        // An earlier attempt (by a process that died, or one that got no answer) reached Plaid:
+        // Plaid made an Item whose
         // access token never came back. Plaid has no way to list Items; this log line (and the
         // failed record) is what a support ticket needs.
         failure =
-            "INVALID_PUBLIC_TOKEN after a restart: the first exchange may have created an "
+            "INVALID_PUBLIC_TOKEN on a retry: the first exchange may have created an "
             "Item that was never stored";
         spdlog::error("exchange {}: {}; link_session_id {} request_id {}", pending.id, failure,
                       pending.link_session_id.value_or("-"), e.provider->request_id);
@@ -252,6 +301,7 @@ Result<store::LinkedAccount> Hub::Exchange(const store::ConnectSession& session,
       e.message = kRunLinkAgain;
     } else if (!e.provider) {
       // No answer from Plaid: the outcome is unknown. A retry with the same token is safe.
+      failure = std::string(kOutcomeUnknown) + ": " + e.message;
       e.message = "Plaid did not answer the token exchange (" + e.message +
                   "); try again in a moment with the same public token.";
     }
@@ -313,9 +363,10 @@ Result<store::LinkedAccount> Hub::Exchange(const store::ConnectSession& session,
   if (auto s = FillDetails(account, token); !s) {
     spdlog::warn("account {}: display details not fetched yet: {}", account.id, s.error().message);
   }
-  // A pasted token comes without Link's metadata: the duplicate guard can only run now. Undo
-  // the new link rather than keep a second Item of the same login.
-  if (!metadata.institution_id && account.institution_id) {
+  // With Plaid's own view of the Item, run the duplicate guard again: a pasted token comes
+  // without Link's metadata, and metadata comes from the browser. Undo the new link rather than
+  // keep a second Item of the same login.
+  if (account.institution_id) {
     auto live = store_.ListOwnerAccounts(session.project_id, session.origin_owner_id, "plaid",
                                          kLiveStatuses);
     if (live) {

@@ -158,6 +158,17 @@ class Hub {
   std::mutex inflight_mu_;
   std::condition_variable inflight_cv_;
   std::map<std::string, std::shared_ptr<InFlight>, std::less<>> inflight_;
+
+  // One new link at a time per (project, owner): the duplicate guard and the `multiple` rule
+  // read the owner's accounts before the exchange, so two different tokens of one owner linked
+  // concurrently must not both pass them. Entries live while someone holds or waits for them.
+  struct OwnerSlot {
+    std::mutex mu;
+    int users = 0;
+  };
+  class OwnerLock;
+  std::mutex owners_mu_;
+  std::map<std::string, std::unique_ptr<OwnerSlot>, std::less<>> owners_;
 };
 
 // The products linkhub accepts in a link token (Plaid's Products enum, minus `balance`, which

@@ -45,6 +45,10 @@ Error ErrorForPlaid(int http_status, const boost::json::object& body) {
   if (!p.error_message.empty()) {
     message += ": " + p.error_message;
   }
+  if (code == ErrorCode::kInternal) {
+    message = "Plaid refused linkhub's own credentials (" + message +
+              "): the operator must check --plaid-client-id, --plaid-secret and --plaid-env";
+  }
   return Error{code, std::move(message), std::move(p), {}};
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "store/migrations.h"
+#include "store/test_db.h"
 
 namespace linkhub::store {
 namespace {
@@ -10,10 +11,7 @@ namespace {
 class SqliteProjectStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = SqliteDb::Open(":memory:");
-    ASSERT_TRUE(db);
-    db_ = std::move(*db);
-    ASSERT_TRUE(Migrate(*db_, SqliteMigrations()));
+    db_ = MigratedMemoryDb();
     store_ = std::make_unique<SqliteProjectStore>(*db_);
   }
   TimePoint now_ = TimePoint(std::chrono::seconds(1767225600));

@@ -115,12 +115,18 @@ TEST_F(PlaidClientTest, OutagesTimeoutsAndDroppedConnections) {
   ASSERT_FALSE(limited);
   EXPECT_EQ(limited.error().code, ErrorCode::kResourceExhausted);
 
-  // Two drops: libcurl re-sends once on a new connection when a reused one dies unanswered.
+  // libcurl re-sends a request whose reused connection dies unanswered, on the next pooled
+  // connection or a new one; only a drop on a new connection reaches the caller. The pool may
+  // hold several connections, so drop more times than it can hold, then clear the rest.
   Control("/emulator/faults",
-          {{"endpoint", "/accounts/get"}, {"drop_connection", true}, {"count", 2}});
+          {{"endpoint", "/accounts/get"}, {"drop_connection", true}, {"count", 20}});
   auto dropped = client.Call("/accounts/get", {{"access_token", access}});
   ASSERT_FALSE(dropped);
   EXPECT_EQ(dropped.error().code, ErrorCode::kUnavailable);
+  http::ClientRequest clear;
+  clear.method = "DELETE";
+  clear.url = emulator_.url() + "/emulator/faults";
+  ASSERT_TRUE(http_.Send(clear));
 
   PlaidConfig quick = config_;
   quick.timeout = std::chrono::milliseconds(200);

@@ -11,12 +11,14 @@ if (!root || !fs.existsSync(root)) {
   console.error(`scan_data_dirs: no such directory ${root}`);
   process.exit(2);
 }
+// Whole secrets, not prefixes: an API key's first characters are stored on purpose (so a person
+// can tell keys apart), the rest never.
 const patterns = [
-  'access-sandbox-', 'access-production-', 'access-development-', // Plaid access tokens
-  'public-sandbox-', 'public-production-',                        // Plaid public tokens
-  'linkhub-demo-secret',                                           // the Plaid secret in tests
-  'lh_live_',                                                      // API keys
-  'lhcs_',                                                         // connect-session tokens
+  [/access-(sandbox|production|development)-[0-9a-f-]{36}/, 'a Plaid access token'],
+  [/public-(sandbox|production)-[0-9a-f-]{36}/, 'a Plaid public token'],
+  [/linkhub-demo-secret/, 'the Plaid secret'],
+  [/lh_live_[0-9A-Za-z]{40}/, 'an API key'],
+  [/lhcs_[0-9A-Za-z]{43}/, 'a connect-session token'],
 ];
 let files = 0;
 const findings = [];
@@ -27,9 +29,9 @@ function walk(dir) {
       walk(p);
     } else if (entry.isFile()) {
       files++;
-      const bytes = fs.readFileSync(p);
-      for (const pattern of patterns) {
-        if (bytes.includes(Buffer.from(pattern))) findings.push(`${p}: contains "${pattern}"`);
+      const text = fs.readFileSync(p).toString('latin1');
+      for (const [pattern, what] of patterns) {
+        if (pattern.test(text)) findings.push(`${p}: contains ${what}`);
       }
     }
   }

@@ -35,36 +35,41 @@ export async function admin(dataDir, masterKey, args, { binary = hubBinary } = {
   return JSON.parse(stdout);
 }
 
-// Starts `linkhub serve` against `emulator` ({url}). Options: dataDir, masterKey (both fresh by
-// default), args (extra flags), env (extra environment), binary. Resolves to
-// {url, dataDir, masterKey, process, stop(), kill(), stderr(), exited}.
-export async function startHub(emulator, opts = {}) {
-  const dataDir = opts.dataDir ?? newDataDir();
-  const masterKey = opts.masterKey ?? newMasterKey();
-  const binary = opts.binary ?? hubBinary;
-  const args = [
-    'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir,
-    '--plaid-base-url', emulator.url,
-    '--plaid-client-id', DEMO_CLIENT_ID,
-    '--plaid-link-script-url', `${emulator.url}/link/v2/stable/link-initialize.js`,
-    ...(opts.args ?? []),
-  ];
-  const child = spawn(binary, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LINKHUB_MASTER_KEY: masterKey, LINKHUB_PLAID_SECRET: DEMO_SECRET,
-           ...(opts.env ?? {}) },
-  });
+// Polls `fn` until it returns a truthy value (returned) or `ms` pass (then the last value).
+export async function poll(fn, ms = 5000, every = 50) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+export function executable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Spawns `binary args` with exactly `env` and waits for its listening line. Resolves to
+// {url, process, stop(), kill(), stdout(), stderr(), exited}; stop() sends SIGTERM and requires a
+// clean exit (a sanitizer report or a hang fails the test), kill() sends SIGKILL.
+export async function spawnHub(binary, args, { env, cwd } = {}) {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (d) => {
     stderr += d;
     if (stderr.length > 4 << 20) stderr = stderr.slice(-(2 << 20));
   });
+  child.stdout.on('data', (d) => { stdout += d; });
   const exited = once(child, 'exit');
   const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const m = out.match(/^linkhub listening on (http:\/\/127\.0\.0\.1:\d+)\n/m);
+    const onData = () => {
+      const m = stdout.match(/^linkhub listening on (http:\/\/127\.0\.0\.1:\d+)\n/m);
       if (m) {
         child.stdout.off('data', onData);
         resolve(m[1]);
@@ -74,7 +79,6 @@ export async function startHub(emulator, opts = {}) {
     child.once('exit', (code, signal) =>
       reject(new Error(`linkhub exited with ${code ?? signal} before listening:\n${stderr}`)));
   });
-  // SIGTERM and require a clean exit (a sanitizer report or a hang fails the test).
   async function stop() {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -92,7 +96,28 @@ export async function startHub(emulator, opts = {}) {
       await exited;
     }
   }
-  return { url, dataDir, masterKey, process: child, stop, kill, exited, stderr: () => stderr };
+  return { url, process: child, stop, kill, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+// Starts `linkhub serve` against `emulator` ({url}). Options: dataDir, masterKey (both fresh by
+// default), args (extra flags), env (extra environment), binary. Resolves to spawnHub's object
+// plus {dataDir, masterKey}.
+export async function startHub(emulator, opts = {}) {
+  const dataDir = opts.dataDir ?? newDataDir();
+  const masterKey = opts.masterKey ?? newMasterKey();
+  const binary = opts.binary ?? hubBinary;
+  const args = [
+    'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir,
+    '--plaid-base-url', emulator.url,
+    '--plaid-client-id', DEMO_CLIENT_ID,
+    '--plaid-link-script-url', `${emulator.url}/link/v2/stable/link-initialize.js`,
+    ...(opts.args ?? []),
+  ];
+  const hub = await spawnHub(binary, args, {
+    env: { ...process.env, LINKHUB_MASTER_KEY: masterKey, LINKHUB_PLAID_SECRET: DEMO_SECRET,
+           ...(opts.env ?? {}) },
+  });
+  return { ...hub, dataDir, masterKey };
 }
 
 // Creates a project on a hub's data dir; resolves to {project_id, api_key, ...}.

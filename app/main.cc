@@ -24,10 +24,13 @@
 #include "http/address.h"
 #include "http/curl_http_client.h"
 #include "http/server.h"
+#include "hub/actions.h"
 #include "hub/hub.h"
 #include "hub/keys.h"
 #include "hub/projects.h"
 #include "plaid/http_plaid_client.h"
+#include "plaid/rate_budget.h"
+#include "plaid/retrying_plaid_client.h"
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_hub_store.h"
@@ -64,6 +67,9 @@ struct Options {
   std::string plaid_webhook_url;
   std::string plaid_link_script_url = kPlaidCdnScript;
   int plaid_timeout_seconds = 30;
+  int plaid_retry_attempts = 4;
+  int plaid_retry_deadline_seconds = 10;
+  std::string plaid_rate_budget = "on";
   // admin
   std::string name;
   std::string project;
@@ -251,7 +257,14 @@ int Serve(const Options& o) {
 
   http::CurlOptions curl_options;
   http::CurlHttpClient http_client(curl_options);
-  plaid::HttpPlaidClient plaid_client(http_client, clock, plaid_config);
+  plaid::HttpPlaidClient direct_client(http_client, clock, plaid_config);
+  plaid::RetryPolicy retry_policy;
+  retry_policy.max_attempts = o.plaid_retry_attempts;
+  retry_policy.deadline = std::chrono::seconds(o.plaid_retry_deadline_seconds);
+  plaid::RetryingPlaidClient plaid_client(
+      direct_client, clock, random, retry_policy,
+      [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
+  plaid::RateBudget rate_budget(clock);
   hub::FaultHook* fault_hook = nullptr;
 #ifdef LINKHUB_TEST_HOOKS
   std::unique_ptr<CrashHook> crash_hook;
@@ -262,6 +275,9 @@ int Serve(const Options& o) {
 #endif
   hub::Hub hub(*d.hub, *d.keys, plaid_client, clock, random, link, fault_hook);
   hub::Projects projects(*d.projects, *d.keys, clock, random);
+  hub::ActionRunner actions(*d.hub, *d.keys, plaid_client,
+                            o.plaid_rate_budget == "on" ? &rate_budget : nullptr, clock,
+                            hub.settings());
   if (auto s = hub.ReconcileExchanges(); !s) {
     Fail("reconciling pending exchanges failed: " + s.error().message);
   }
@@ -274,7 +290,8 @@ int Serve(const Options& o) {
   server_options.handler_threads = o.handler_threads;
   server_options.max_body_bytes = o.max_body_bytes;
   http::Router router;
-  api::ApiContext context{hub, projects, "", o.plaid_link_script_url};
+  api::ApiContext context{
+      hub, projects, actions, "", o.plaid_link_script_url, plaid_config.base_url};
   api::RegisterRoutes(router, context);
   http::Server server(server_options, router, &api::ServerError);
   if (auto s = server.Start(); !s) {
@@ -407,6 +424,23 @@ int main(int argc, char** argv) {
   app.add_option("--plaid-timeout", o.plaid_timeout_seconds, "seconds allowed per Plaid call")
       ->check(CLI::Range(1, 300))
       ->envname(env("PLAID_TIMEOUT"))
+      ->capture_default_str();
+  app.add_option("--plaid-retry-attempts", o.plaid_retry_attempts,
+                 "attempts for a read that fails for a passing reason (rate limit, institution "
+                 "down, Plaid 5xx, no answer); writes are never retried")
+      ->check(CLI::Range(1, 10))
+      ->envname(env("PLAID_RETRY_ATTEMPTS"))
+      ->capture_default_str();
+  app.add_option("--plaid-retry-deadline", o.plaid_retry_deadline_seconds,
+                 "seconds after which no retry starts")
+      ->check(CLI::Range(0, 120))
+      ->envname(env("PLAID_RETRY_DEADLINE"))
+      ->capture_default_str();
+  app.add_option("--plaid-rate-budget", o.plaid_rate_budget,
+                 "on: refuse (429) a call Plaid's per-Item limit would refuse, before calling; "
+                 "off: leave it to Plaid")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->envname(env("PLAID_RATE_BUDGET"))
       ->capture_default_str();
 
   CLI::App* project = app.add_subcommand("project", "manage projects (tenants)");

@@ -4,6 +4,7 @@
 
 #include "http/message.h"
 #include "http/router.h"
+#include "hub/actions.h"
 #include "hub/hub.h"
 #include "hub/projects.h"
 
@@ -13,8 +14,10 @@ namespace linkhub::api {
 struct ApiContext {
   hub::Hub& hub;
   hub::Projects& projects;
+  hub::ActionRunner& actions;
   std::string public_url;       // where browsers reach linkhub, for auth_link_url; no trailing /
   std::string link_script_url;  // Plaid Link's script (Plaid's CDN, or the emulator's stand-in)
+  std::string plaid_base_url;   // the only host the proxy reaches
 };
 
 // Registers the management API (API key as HTTP Basic user name) and the Hub API (connect

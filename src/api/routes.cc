@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "api/errors.h"
 #include "api/input.h"
+#include "api/routes_internal.h"
 #include "core/encoding.h"
 #include "core/json.h"
 #include "core/time_format.h"
@@ -17,10 +18,6 @@ namespace {
 using boost::json::object;
 using http::Request;
 using http::Response;
-
-Response JsonResponse(int status, const boost::json::value& v) {
-  return Response::Json(status, ToJson(v));
-}
 
 boost::json::value OrNull(const std::optional<std::string>& s) {
   return s ? boost::json::value(*s) : boost::json::value(nullptr);
@@ -128,19 +125,7 @@ Result<std::string> ApiKeyOf(const Request& r) {
   return Unexpected(missing);
 }
 
-using ManagedHandler = std::function<Result<Response>(Request&, const std::string& project_id)>;
 using HubHandler = std::function<Result<Response>(Request&, const store::ConnectSession&)>;
-
-http::Handler Managed(ApiContext& ctx, ManagedHandler f) {
-  return [&ctx, f = std::move(f)](Request& r) -> Response {
-    Result<Response> res = [&]() -> Result<Response> {
-      LINKHUB_ASSIGN_OR_RETURN(std::string key, ApiKeyOf(r));
-      LINKHUB_ASSIGN_OR_RETURN(std::string project_id, ctx.projects.Authenticate(key));
-      return f(r, project_id);
-    }();
-    return res ? std::move(*res) : ErrorResponse(res.error());
-  };
-}
 
 void AddCors(const Request& r, Response& res) {
   res.headers.Set("Access-Control-Allow-Origin",
@@ -192,22 +177,6 @@ std::vector<std::string> ListParam(const Request& r, std::initializer_list<std::
     }
   }
   return out;
-}
-
-Result<int64_t> IntParam(const Request& r, std::string_view key, int64_t fallback, int64_t min,
-                         int64_t max) {
-  auto v = r.QueryParam(key);
-  if (!v || v->empty()) {
-    return fallback;
-  }
-  int64_t n = 0;
-  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || ptr != v->data() + v->size() || n < min || n > max) {
-    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
-                                std::string(key) + " must be an integer from " +
-                                    std::to_string(min) + " to " + std::to_string(max)));
-  }
-  return n;
 }
 
 // ---------------------------------------------------------------- management API
@@ -411,6 +380,37 @@ Result<Response> HubLinkAccount(ApiContext& ctx, Request& r, const store::Connec
 
 }  // namespace
 
+Response JsonResponse(int status, const boost::json::value& v) {
+  return Response::Json(status, ToJson(v));
+}
+
+http::Handler Managed(ApiContext& ctx, ManagedHandler f) {
+  return [&ctx, f = std::move(f)](Request& r) -> Response {
+    Result<Response> res = [&]() -> Result<Response> {
+      LINKHUB_ASSIGN_OR_RETURN(std::string key, ApiKeyOf(r));
+      LINKHUB_ASSIGN_OR_RETURN(std::string project_id, ctx.projects.Authenticate(key));
+      return f(r, project_id);
+    }();
+    return res ? std::move(*res) : ErrorResponse(res.error());
+  };
+}
+
+Result<int64_t> IntParam(const Request& r, std::string_view key, int64_t fallback, int64_t min,
+                         int64_t max) {
+  auto v = r.QueryParam(key);
+  if (!v || v->empty()) {
+    return fallback;
+  }
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || ptr != v->data() + v->size() || n < min || n > max) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                std::string(key) + " must be an integer from " +
+                                    std::to_string(min) + " to " + std::to_string(max)));
+  }
+  return n;
+}
+
 Response ServerError(const Request& request, int status, const std::string& message) {
   Response res = ErrorResponse(status, message);
   if (request.path.starts_with("/hub/")) {
@@ -461,6 +461,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
             return JsonResponse(200, ConnectorJson(c));
           });
   managed("POST", "/plaid/link_token", ManagementLinkToken);
+  RegisterActionRoutes(router, ctx);
 
   router.Add("POST", "/hub/plaid/link_token",
              HubRoute(ctx, [&ctx](Request&, const store::ConnectSession& s) -> Result<Response> {

@@ -265,6 +265,16 @@ class FailingCompleteStore final : public store::HubStore {
   Result<std::vector<store::LinkedAccount>> ListAccountsWithPendingDetails() override {
     return base_.ListAccountsWithPendingDetails();
   }
+  Result<std::optional<std::string>> GetSyncCursor(const std::string& project_id,
+                                                   const std::string& account_id,
+                                                   const std::string& consumer) override {
+    return base_.GetSyncCursor(project_id, account_id, consumer);
+  }
+  Status PutSyncCursor(const std::string& project_id, const std::string& account_id,
+                       const std::string& consumer, const std::string& cursor,
+                       TimePoint now) override {
+    return base_.PutSyncCursor(project_id, account_id, consumer, cursor, now);
+  }
   Result<std::vector<store::SealedField>> ListSealedFields() override {
     return base_.ListSealedFields();
   }

@@ -146,6 +146,15 @@ class HubStore {
   // Undeleted accounts whose display fields were never fetched (a crash after linking).
   virtual Result<std::vector<LinkedAccount>> ListAccountsWithPendingDetails() = 0;
 
+  // The stored /transactions/sync cursor of one consumer of an account; nullopt when none.
+  virtual Result<std::optional<std::string>> GetSyncCursor(const std::string& project_id,
+                                                           const std::string& account_id,
+                                                           const std::string& consumer) = 0;
+  // Stores (or, with an empty cursor, deletes) a consumer's cursor.
+  virtual Status PutSyncCursor(const std::string& project_id, const std::string& account_id,
+                               const std::string& consumer, const std::string& cursor,
+                               TimePoint now) = 0;
+
   // Every sealed value (for re-sealing under a new data key).
   virtual Result<std::vector<SealedField>> ListSealedFields() = 0;
   // Replaces one sealed value if it still equals `expected`. kFailedPrecondition otherwise.

@@ -91,6 +91,16 @@ CREATE TABLE pending_exchanges (
 );
 CREATE INDEX pending_exchanges_state ON pending_exchanges(state, created_at);
 )sql"},
+      {3, "transaction sync cursors", R"sql(
+CREATE TABLE sync_cursors (
+  project_id  TEXT NOT NULL,
+  account_id  TEXT NOT NULL REFERENCES accounts(id),
+  consumer    TEXT NOT NULL,
+  cursor      TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY (project_id, account_id, consumer)
+);
+)sql"},
   };
   return kMigrations;
 }

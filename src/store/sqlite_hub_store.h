@@ -33,6 +33,13 @@ class SqliteHubStore final : public HubStore {
   Result<std::vector<PendingExchange>> ListPendingExchanges() override;
   Result<std::vector<LinkedAccount>> ListAccountsWithPendingDetails() override;
 
+  Result<std::optional<std::string>> GetSyncCursor(const std::string& project_id,
+                                                   const std::string& account_id,
+                                                   const std::string& consumer) override;
+  Status PutSyncCursor(const std::string& project_id, const std::string& account_id,
+                       const std::string& consumer, const std::string& cursor,
+                       TimePoint now) override;
+
   Result<std::vector<SealedField>> ListSealedFields() override;
   Status ReplaceSealedField(const SealedField& expected, const std::string& new_sealed) override;
 

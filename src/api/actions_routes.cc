@@ -1,0 +1,256 @@
+// GET /actions, POST /actions/rpc and POST /unified/proxy in StackOne's shapes.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "api/errors.h"
+#include "api/input.h"
+#include "api/routes_internal.h"
+#include "core/json.h"
+#include "plaid/catalogue.h"
+
+namespace linkhub::api {
+
+namespace {
+
+using boost::json::object;
+using http::Request;
+using http::Response;
+
+std::vector<std::string> CommaList(const std::optional<std::string>& v) {
+  std::vector<std::string> out;
+  if (!v) {
+    return out;
+  }
+  size_t start = 0;
+  while (start <= v->size()) {
+    size_t comma = v->find(',', start);
+    std::string part =
+        v->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) {
+      out.push_back(part);
+    }
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+object ActionJson(const plaid::Action& a, bool details) {
+  object out{{"id", a.id},
+             {"label", a.label},
+             {"description", a.description},
+             {"schema_type", "native"},
+             {"tags", ToJsonArray(a.tags)}};
+  if (details) {
+    out["operation_details"] =
+        object{{"plaid_endpoint", a.endpoint},
+               {"product",
+                a.product.empty() ? boost::json::value(nullptr) : boost::json::value(a.product)},
+               {"read_only", a.read_only},
+               {"paging", a.paging == plaid::Paging::kSync     ? "sync_cursor"
+                          : a.paging == plaid::Paging::kOffset ? "next"
+                                                               : "none"},
+               {"input_schema", a.input_schema},
+               {"output", a.output}};
+  }
+  return out;
+}
+
+Result<Response> ListActions(ApiContext& ctx, Request& r, const std::string& project_id) {
+  auto connectors = CommaList(r.QueryParam("filter[connectors]"));
+  auto account_ids = CommaList(r.QueryParam("filter[account_ids]"));
+  auto action_key = r.QueryParam("filter[action_key]");
+  auto include = CommaList(r.QueryParam("include"));
+  bool details = std::find(include.begin(), include.end(), "operation_details") != include.end();
+  LINKHUB_ASSIGN_OR_RETURN(int64_t page_size, IntParam(r, "page_size", 25, 1, 100));
+  int64_t offset = 0;
+  if (auto next = r.QueryParam("next"); next && !next->empty()) {
+    auto digits = next->starts_with("a:") ? std::string_view(*next).substr(2) : std::string_view();
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
+    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || offset < 0) {
+      return Unexpected(
+          MakeError(ErrorCode::kInvalidArgument, "next is not a cursor of this list"));
+    }
+  }
+  if (account_ids.size() > 100) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "filter[account_ids] lists too many"));
+  }
+  std::vector<store::LinkedAccount> accounts;
+  for (const auto& id : account_ids) {
+    auto a = ctx.hub.GetAccount(project_id, id);
+    if (a) {
+      accounts.push_back(std::move(*a));
+    } else if (a.error().code != ErrorCode::kNotFound) {
+      return Unexpected(std::move(a).error());
+    }
+  }
+  bool plaid_wanted = connectors.empty() ||
+                      std::find(connectors.begin(), connectors.end(), "plaid") != connectors.end();
+  std::vector<const plaid::Action*> matching;
+  if (plaid_wanted) {
+    for (const auto& a : plaid::Catalogue()) {
+      if (action_key && a.id != *action_key) {
+        continue;
+      }
+      if (!account_ids.empty() &&
+          std::none_of(accounts.begin(), accounts.end(), [&](const store::LinkedAccount& acc) {
+            return hub::ActionRunner::Supports(acc, a);
+          })) {
+        continue;
+      }
+      matching.push_back(&a);
+    }
+  }
+  boost::json::array actions;
+  for (int64_t i = offset; i < static_cast<int64_t>(matching.size()) && i < offset + page_size;
+       ++i) {
+    actions.push_back(ActionJson(*matching[static_cast<size_t>(i)], details));
+  }
+  boost::json::array data;
+  if (!actions.empty()) {
+    data.push_back(object{{"key", "plaid"},
+                          {"name", "Plaid"},
+                          {"description",
+                           "Bank accounts, balances, transactions, identity, investments and "
+                           "liabilities through Plaid"},
+                          {"version", "2020-09-14"},
+                          {"authentication", boost::json::array{object{{"key", "public_token"},
+                                                                       {"label", "Plaid Link"},
+                                                                       {"type", "custom"}}}},
+                          {"actions", std::move(actions)}});
+  }
+  int64_t end = offset + page_size;
+  object out{{"data", std::move(data)},
+             {"next", end < static_cast<int64_t>(matching.size())
+                          ? boost::json::value("a:" + std::to_string(end))
+                          : boost::json::value(nullptr)}};
+  return JsonResponse(200, out);
+}
+
+Result<std::string> AccountHeader(const Request& r) {
+  auto id = r.headers.Get("x-account-id");
+  if (!id || id->empty()) {
+    return Unexpected(
+        MakeError(ErrorCode::kInvalidArgument,
+                  "the x-account-id header is required: the linked account to run on"));
+  }
+  if (id->size() > 100) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "x-account-id is too long"));
+  }
+  return std::string(*id);
+}
+
+// A query value (always a string from a URL, or any JSON from an RPC body) as the type the
+// action's schema wants, so that {"query": {"count": "5"}} works like {"body": {"count": 5}}.
+boost::json::value Coerce(const boost::json::value& v, const boost::json::value* property) {
+  if (!v.is_string() || property == nullptr || !property->is_object()) {
+    return v;
+  }
+  std::string_view s = v.get_string();
+  auto type = GetString(property->get_object(), "type").value_or("");
+  if (type == "integer") {
+    int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec == std::errc() && ptr == s.data() + s.size()) {
+      return n;
+    }
+  } else if (type == "boolean" && (s == "true" || s == "false")) {
+    return s == "true";
+  } else if (type == "array") {
+    return ToJsonArray(CommaList(std::string(s)));
+  }
+  return v;
+}
+
+Result<Response> Rpc(ApiContext& ctx, Request& r, const std::string& project_id) {
+  LINKHUB_ASSIGN_OR_RETURN(std::string account_id, AccountHeader(r));
+  LINKHUB_ASSIGN_OR_RETURN(object request, ParseBody(r));
+  LINKHUB_ASSIGN_OR_RETURN(std::string action_id, RequiredString(request, "action", 100));
+  LINKHUB_ASSIGN_OR_RETURN(const object* body, OptionalObject(request, "body"));
+  LINKHUB_ASSIGN_OR_RETURN(const object* query, OptionalObject(request, "query"));
+  object input;
+  if (query != nullptr) {
+    const plaid::Action* action = plaid::FindAction(action_id);
+    const object* properties = action && action->input_schema.is_object()
+                                   ? GetObject(action->input_schema.get_object(), "properties")
+                                   : nullptr;
+    for (const auto& [key, value] : *query) {
+      input[key] = Coerce(value, properties ? Find(*properties, key) : nullptr);
+    }
+  }
+  if (body != nullptr) {
+    for (const auto& [key, value] : *body) {
+      input[key] = value;
+    }
+  }
+  LINKHUB_ASSIGN_OR_RETURN(hub::ActionResult result,
+                           ctx.actions.Run(project_id, account_id, action_id, input));
+  return JsonResponse(200, object{{"data", std::move(result.data)},
+                                  {"next", result.next ? boost::json::value(*result.next)
+                                                       : boost::json::value(nullptr)}});
+}
+
+Result<Response> Proxy(ApiContext& ctx, Request& r, const std::string& project_id) {
+  LINKHUB_ASSIGN_OR_RETURN(std::string account_id, AccountHeader(r));
+  LINKHUB_ASSIGN_OR_RETURN(object request, ParseBody(r));
+  LINKHUB_ASSIGN_OR_RETURN(auto method, OptionalString(request, "method", 16));
+  if (method && !http::EqualsIgnoreCase(*method, "post")) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                "method must be post: Plaid's API takes only POST requests"));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(auto url, OptionalString(request, "url", 2048));
+  LINKHUB_ASSIGN_OR_RETURN(auto path, OptionalString(request, "path", 200));
+  if (url) {
+    // The target host is always the configured Plaid host; a url may only name a path on it.
+    const std::string& base = ctx.plaid_base_url;
+    if (!url->starts_with(base + "/")) {
+      return Unexpected(
+          MakeError(ErrorCode::kInvalidArgument,
+                    "url must be on the configured Plaid host " + base + "; prefer path"));
+    }
+    std::string from_url = url->substr(base.size());
+    if (path && *path != from_url) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument, "url and path disagree"));
+    }
+    path = from_url;
+  }
+  if (!path) {
+    return Unexpected(
+        MakeError(ErrorCode::kInvalidArgument, "path is required, e.g. \"/accounts/get\""));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(const object* headers, OptionalObject(request, "headers"));
+  if (headers != nullptr) {
+    for (const auto& [key, value] : *headers) {
+      bool allowed = http::EqualsIgnoreCase(key, "content-type") ||
+                     (http::EqualsIgnoreCase(key, "plaid-version") && value.is_string() &&
+                      value.get_string() == "2020-09-14");
+      if (!allowed) {
+        return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                    "header " + std::string(key).substr(0, 64) +
+                                        " is not forwarded to Plaid (allowed: Content-Type, "
+                                        "Plaid-Version 2020-09-14)"));
+      }
+    }
+  }
+  LINKHUB_ASSIGN_OR_RETURN(const object* body, OptionalObject(request, "body"));
+  LINKHUB_ASSIGN_OR_RETURN(
+      object answer, ctx.actions.Proxy(project_id, account_id, *path, body ? *body : object{}));
+  return JsonResponse(200, answer);
+}
+
+}  // namespace
+
+void RegisterActionRoutes(http::Router& router, ApiContext& ctx) {
+  router.Add("GET", "/actions", Managed(ctx, [&ctx](Request& r, const std::string& p) {
+               return ListActions(ctx, r, p);
+             }));
+  router.Add("POST", "/actions/rpc",
+             Managed(ctx, [&ctx](Request& r, const std::string& p) { return Rpc(ctx, r, p); }));
+  router.Add("POST", "/unified/proxy",
+             Managed(ctx, [&ctx](Request& r, const std::string& p) { return Proxy(ctx, r, p); }));
+}
+
+}  // namespace linkhub::api

@@ -1,0 +1,340 @@
+#include "hub/actions.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "core/json.h"
+#include "core/json_schema.h"
+
+namespace linkhub::hub {
+
+namespace {
+
+constexpr int kMaxSyncPages = 1000;
+constexpr int kMaxSyncRestarts = 3;
+
+bool HasCode(const Error& e, std::string_view code) {
+  return e.provider && e.provider->error_code == code;
+}
+
+Error NotLinkedWith(const store::LinkedAccount& account, const plaid::Action& action) {
+  return MakeError(ErrorCode::kFailedPrecondition,
+                   "account " + account.id + " was not linked with Plaid's '" + action.product +
+                       "' product, which " + action.id +
+                       " needs; re-link it with that product (a connect session with account_id, "
+                       "or a link token that asks for it)");
+}
+
+// Plaid's body for an action: the access token, then the input's fields, those Plaid expects
+// under `options` moved there.
+boost::json::object PlaidBody(const plaid::Action& action, const boost::json::object& input,
+                              const std::string& access_token) {
+  boost::json::object body;
+  if (action.needs_access_token) {
+    body["access_token"] = access_token;
+  }
+  boost::json::object options;
+  for (const auto& [key, value] : input) {
+    if (key == "next" || key == "consumer" || key == "reset") {
+      continue;
+    }
+    bool is_option = std::find(action.option_fields.begin(), action.option_fields.end(),
+                               std::string_view(key)) != action.option_fields.end();
+    (is_option ? options : body)[key] = value;
+  }
+  if (!options.empty()) {
+    body["options"] = std::move(options);
+  }
+  return body;
+}
+
+}  // namespace
+
+ActionRunner::ActionRunner(store::HubStore& store, Keys& keys, plaid::PlaidClient& plaid,
+                           plaid::RateBudget* budget, Clock& clock, const LinkSettings& settings)
+    : store_(store),
+      keys_(keys),
+      plaid_(plaid),
+      budget_(budget),
+      clock_(clock),
+      settings_(settings) {}
+
+bool ActionRunner::Supports(const store::LinkedAccount& account, const plaid::Action& action) {
+  return action.product.empty() || std::find(account.products.begin(), account.products.end(),
+                                             action.product) != account.products.end();
+}
+
+bool ActionRunner::IsProxyEndpoint(std::string_view endpoint) {
+  for (const auto& a : plaid::Catalogue()) {
+    if (a.needs_access_token && a.endpoint == endpoint) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<ActionRunner::Target> ActionRunner::Load(const std::string& project_id,
+                                                const std::string& account_id) {
+  LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account, store_.GetAccount(project_id, account_id));
+  if (account.status == "inactive" || account.access_token_sealed.empty()) {
+    return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                "account " + account.id +
+                                    " is inactive: Plaid no longer accepts its Item (removed or "
+                                    "revoked); link the bank again"));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(
+      std::string token,
+      keys_.Open(account.project_id, account.id, "access_token", account.access_token_sealed));
+  return Target{std::move(account), std::move(token)};
+}
+
+void ActionRunner::NoteOutcome(store::LinkedAccount& account,
+                               const Result<boost::json::object>& result) {
+  std::string status = account.status;
+  std::vector<store::StatusReason> reasons = account.status_reasons;
+  if (result) {
+    if (account.status != "error") {
+      return;
+    }
+    status = "active";  // the Item answers again: the user fixed it
+    reasons.clear();
+  } else if (HasCode(result.error(), "ITEM_LOGIN_REQUIRED") ||
+             HasCode(result.error(), "PENDING_EXPIRATION") ||
+             HasCode(result.error(), "ACCESS_NOT_GRANTED")) {
+    status = "error";
+    reasons = {store::StatusReason{result.error().provider->error_code,
+                                   "Plaid needs the user to log in again: re-link the account "
+                                   "(Plaid Link in update mode). " +
+                                       result.error().provider->error_message,
+                                   clock_.Now()}};
+  } else if (HasCode(result.error(), "INVALID_ACCESS_TOKEN") ||
+             HasCode(result.error(), "ITEM_NOT_FOUND")) {
+    status = "inactive";
+    reasons = {store::StatusReason{result.error().provider->error_code,
+                                   "Plaid no longer knows this Item (removed or revoked): link the "
+                                   "bank again.",
+                                   clock_.Now()}};
+  } else {
+    return;
+  }
+  if (status == account.status && reasons.size() == account.status_reasons.size()) {
+    return;
+  }
+  account.status = status;
+  account.status_reasons = std::move(reasons);
+  account.updated_at = clock_.Now();
+  if (auto s = store_.UpdateAccount(account); !s) {
+    spdlog::warn("account {}: status not stored: {}", account.id, s.error().message);
+  } else {
+    spdlog::info("account {} is now {}", account.id, account.status);
+  }
+}
+
+Result<boost::json::object> ActionRunner::CallFor(store::LinkedAccount& account,
+                                                  std::string_view endpoint,
+                                                  const boost::json::object& body) {
+  if (budget_ != nullptr) {
+    LINKHUB_RETURN_IF_ERROR(budget_->Acquire(account.item_id_hash, endpoint));
+  }
+  auto result = plaid_.Call(endpoint, body);
+  NoteOutcome(account, result);
+  return result;
+}
+
+Result<ActionResult> ActionRunner::Run(const std::string& project_id, const std::string& account_id,
+                                       std::string_view action_id,
+                                       const boost::json::object& input) {
+  const plaid::Action* action = plaid::FindAction(action_id);
+  if (action == nullptr) {
+    return Unexpected(MakeError(
+        ErrorCode::kNotFound,
+        "unknown action '" + std::string(action_id.substr(0, 100)) + "'; GET /actions lists them"));
+  }
+  LINKHUB_RETURN_IF_ERROR(ValidateJson(action->input_schema, input));
+  LINKHUB_ASSIGN_OR_RETURN(Target target, Load(project_id, account_id));
+  if (!Supports(target.account, *action)) {
+    return Unexpected(NotLinkedWith(target.account, *action));
+  }
+  if (action->paging == plaid::Paging::kSync) {
+    return Sync(target, input);
+  }
+  if (action->paging == plaid::Paging::kOffset) {
+    return Paged(target, *action, input);
+  }
+  boost::json::object body = PlaidBody(*action, input, target.access_token);
+  if (action->endpoint == "/institutions/get_by_id" || action->endpoint == "/institutions/search") {
+    body["country_codes"] = ToJsonArray(settings_.country_codes);
+  }
+  if (action->endpoint == "/institutions/get_by_id" && !body.contains("institution_id")) {
+    if (!target.account.institution_id) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                  "institution_id is required: this account's institution is not "
+                                  "known yet"));
+    }
+    body["institution_id"] = *target.account.institution_id;
+  }
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object res,
+                           CallFor(target.account, action->endpoint, body));
+  return ActionResult{std::move(res), std::nullopt};
+}
+
+Result<ActionResult> ActionRunner::Paged(Target& target, const plaid::Action& action,
+                                         boost::json::object input) {
+  int64_t offset = GetInt(input, "offset").value_or(0);
+  if (auto next = GetString(input, "next")) {
+    // `next` is "o:<offset>" from the previous page.
+    int64_t n = -1;
+    auto digits = next->starts_with("o:") ? next->substr(2) : std::string_view();
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || n < 0) {
+      return Unexpected(
+          MakeError(ErrorCode::kInvalidArgument, "next is not a cursor this action returned"));
+    }
+    offset = n;
+  }
+  input["offset"] = offset;
+  boost::json::object body = PlaidBody(action, input, target.access_token);
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object res, CallFor(target.account, action.endpoint, body));
+  int64_t got = 0;
+  if (const auto* items = GetArray(res, action.items_key)) {
+    got = static_cast<int64_t>(items->size());
+  }
+  int64_t total = GetInt(res, action.total_key).value_or(0);
+  ActionResult out{std::move(res), std::nullopt};
+  if (got > 0 && offset + got < total) {
+    out.next = "o:" + std::to_string(offset + got);
+  }
+  return out;
+}
+
+Result<ActionResult> ActionRunner::Sync(Target& target, const boost::json::object& input) {
+  std::string consumer(GetString(input, "consumer").value_or("default"));
+  auto only_account = GetString(input, "account_id");
+  if (only_account) {
+    consumer += "|account:" + std::string(*only_account);  // cursors are bound to the filter
+  }
+  const bool own_cursor = input.contains("cursor");
+  const int64_t count = GetInt(input, "count").value_or(100);
+
+  std::shared_ptr<std::mutex> lock_for;
+  {
+    std::lock_guard lock(sync_mu_);
+    auto& slot = sync_locks_[target.account.id + "|" + consumer];
+    if (!slot) {
+      slot = std::make_shared<std::mutex>();
+    }
+    lock_for = slot;
+  }
+  std::lock_guard sync_lock(*lock_for);
+
+  std::string start;
+  if (own_cursor) {
+    start = std::string(GetString(input, "cursor").value_or(""));
+  } else if (!GetBool(input, "reset").value_or(false)) {
+    LINKHUB_ASSIGN_OR_RETURN(
+        auto stored, store_.GetSyncCursor(target.account.project_id, target.account.id, consumer));
+    start = stored.value_or("");
+  }
+
+  for (int restart = 0;; ++restart) {
+    boost::json::array added, modified, removed, accounts;
+    std::string cursor = start;
+    std::string update_status;
+    int pages = 0;
+    bool mutated = false;
+    while (true) {
+      boost::json::object body{{"access_token", target.access_token}, {"count", count}};
+      if (!cursor.empty()) {
+        body["cursor"] = cursor;
+      }
+      if (only_account) {
+        body["options"] = boost::json::object{{"account_id", *only_account}};
+      }
+      auto page = CallFor(target.account, "/transactions/sync", body);
+      if (!page) {
+        if (HasCode(page.error(), "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION") &&
+            restart < kMaxSyncRestarts) {
+          mutated = true;  // Plaid's rule: restart the whole update from its first cursor
+          break;
+        }
+        return Unexpected(std::move(page).error());
+      }
+      ++pages;
+      for (auto [key, into] : {std::pair<const char*, boost::json::array*>{"added", &added},
+                               {"modified", &modified},
+                               {"removed", &removed}}) {
+        if (const auto* a = GetArray(*page, key)) {
+          into->insert(into->end(), a->begin(), a->end());
+        }
+      }
+      if (const auto* a = GetArray(*page, "accounts")) {
+        accounts = *a;
+      }
+      update_status = std::string(GetString(*page, "transactions_update_status").value_or(""));
+      std::string next(GetString(*page, "next_cursor").value_or(""));
+      bool has_more = GetBool(*page, "has_more").value_or(false);
+      if (next.empty()) {
+        break;  // Plaid has no data yet: nothing to read, nothing to store
+      }
+      cursor = std::move(next);
+      if (!has_more) {
+        break;
+      }
+      if (pages >= kMaxSyncPages) {
+        return Unexpected(MakeError(ErrorCode::kUpstream,
+                                    "the transaction update is larger than linkhub reads at "
+                                    "once; nothing was stored, try again"));
+      }
+    }
+    if (mutated) {
+      spdlog::info("account {}: transactions changed during a sync; restarting it",
+                   target.account.id);
+      continue;
+    }
+    if (!own_cursor && cursor != start && !cursor.empty()) {
+      LINKHUB_RETURN_IF_ERROR(store_.PutSyncCursor(target.account.project_id, target.account.id,
+                                                   consumer, cursor, clock_.Now()));
+    }
+    boost::json::object data{{"added", std::move(added)},
+                             {"modified", std::move(modified)},
+                             {"removed", std::move(removed)},
+                             {"accounts", std::move(accounts)},
+                             {"next_cursor", cursor},
+                             {"has_more", false},
+                             {"transactions_update_status", update_status},
+                             {"pages", pages},
+                             {"restarts", restart}};
+    return ActionResult{std::move(data), std::nullopt};
+  }
+}
+
+Result<boost::json::object> ActionRunner::Proxy(const std::string& project_id,
+                                                const std::string& account_id,
+                                                std::string_view endpoint,
+                                                boost::json::object body) {
+  if (!IsProxyEndpoint(endpoint)) {
+    return Unexpected(
+        MakeError(ErrorCode::kInvalidArgument, "path " + std::string(endpoint.substr(0, 100)) +
+                                                   " is not a Plaid endpoint the proxy may call"));
+  }
+  for (std::string_view key : {"access_token", "client_id", "secret"}) {
+    if (body.contains(key)) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                  "body." + std::string(key) +
+                                      " must not be sent: linkhub adds the account's credentials"));
+    }
+  }
+  LINKHUB_ASSIGN_OR_RETURN(Target target, Load(project_id, account_id));
+  for (const auto& a : plaid::Catalogue()) {
+    if (a.endpoint == endpoint && !Supports(target.account, a)) {
+      return Unexpected(NotLinkedWith(target.account, a));
+    }
+  }
+  body["access_token"] = target.access_token;
+  return CallFor(target.account, endpoint, body);
+}
+
+}  // namespace linkhub::hub

@@ -1,0 +1,72 @@
+#include "plaid/retrying_plaid_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+namespace linkhub::plaid {
+
+bool IsReadOnlyEndpoint(std::string_view endpoint) {
+  static constexpr std::array<std::string_view, 13> kReads = {"/accounts/get",
+                                                              "/accounts/balance/get",
+                                                              "/auth/get",
+                                                              "/identity/get",
+                                                              "/institutions/get_by_id",
+                                                              "/institutions/search",
+                                                              "/investments/holdings/get",
+                                                              "/investments/transactions/get",
+                                                              "/item/get",
+                                                              "/liabilities/get",
+                                                              "/transactions/get",
+                                                              "/transactions/sync",
+                                                              "/link/token/get"};
+  return std::find(kReads.begin(), kReads.end(), endpoint) != kReads.end();
+}
+
+bool IsTransient(const Error& error) {
+  if (!error.provider) {
+    // No answer at all: a connection failure or a timeout.
+    return error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kDeadlineExceeded;
+  }
+  const ProviderError& p = *error.provider;
+  return p.error_type == "RATE_LIMIT_EXCEEDED" || p.http_status == 429 ||
+         p.error_code == "INSTITUTION_DOWN" || p.error_code == "INSTITUTION_NOT_RESPONDING" ||
+         p.http_status >= 500;
+}
+
+RetryingPlaidClient::RetryingPlaidClient(PlaidClient& inner, Clock& clock, Random& random,
+                                         RetryPolicy policy, Sleeper sleep)
+    : inner_(inner), clock_(clock), random_(random), policy_(policy), sleep_(std::move(sleep)) {}
+
+Result<boost::json::object> RetryingPlaidClient::Call(std::string_view endpoint,
+                                                      const boost::json::object& body) {
+  const bool retryable = IsReadOnlyEndpoint(endpoint);
+  const auto started = clock_.MonotonicNow();
+  std::chrono::milliseconds delay = policy_.base_delay;
+  for (int attempt = 1;; ++attempt) {
+    auto result = inner_.Call(endpoint, body);
+    if (result || !retryable || attempt >= policy_.max_attempts || !IsTransient(result.error())) {
+      return result;
+    }
+    uint32_t r = 0;
+    {
+      std::lock_guard lock(random_mu_);
+      random_.Fill(&r, sizeof r);
+    }
+    // Jitter in [0.5, 1.5) × delay, so that many callers do not retry in step.
+    auto wait = std::chrono::milliseconds(
+        static_cast<int64_t>(delay.count() * (0.5 + static_cast<double>(r % 1000) / 1000.0)));
+    if (clock_.MonotonicNow() - started + wait > policy_.deadline) {
+      return result;
+    }
+    spdlog::info("plaid {}: attempt {} failed ({}); retrying in {} ms", endpoint, attempt,
+                 result.error().provider ? result.error().provider->error_code
+                                         : std::string(ErrorCodeName(result.error().code)),
+                 wait.count());
+    sleep_(wait);
+    delay = std::min(delay * 2, policy_.max_delay);
+  }
+}
+
+}  // namespace linkhub::plaid

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "plaid/plaid_client.h"
+
+namespace linkhub::plaid {
+
+struct RetryPolicy {
+  int max_attempts = 4;
+  std::chrono::milliseconds base_delay{250};  // doubles per attempt, ±50% jitter
+  std::chrono::milliseconds max_delay{2000};
+  std::chrono::milliseconds deadline{10'000};  // no retry starts after this much time
+};
+
+// Retries reads that failed for a passing reason — RATE_LIMIT_EXCEEDED, INSTITUTION_DOWN or
+// INSTITUTION_NOT_RESPONDING, Plaid 5xx, no answer (connection failure, timeout) — with
+// exponential backoff and jitter, within a deadline. Only endpoints that change nothing at Plaid
+// are retried (IsReadOnlyEndpoint); anything else gets exactly one attempt. Thread-safe.
+class RetryingPlaidClient final : public PlaidClient {
+ public:
+  using Sleeper = std::function<void(std::chrono::milliseconds)>;
+  RetryingPlaidClient(PlaidClient& inner, Clock& clock, Random& random, RetryPolicy policy,
+                      Sleeper sleep);
+
+  Result<boost::json::object> Call(std::string_view endpoint,
+                                   const boost::json::object& body) override;
+
+ private:
+  PlaidClient& inner_;
+  Clock& clock_;
+  Random& random_;
+  std::mutex random_mu_;
+  const RetryPolicy policy_;
+  Sleeper sleep_;
+};
+
+// Endpoints whose repetition changes nothing at Plaid.
+bool IsReadOnlyEndpoint(std::string_view endpoint);
+// Whether `error` is worth another attempt (see RetryingPlaidClient).
+bool IsTransient(const Error& error);
+
+}  // namespace linkhub::plaid

@@ -1,7 +1,9 @@
 // linkhub: the hub's composition root — the only place where real dependencies (SQLite, libcurl,
 // the system clock and randomness) are built and handed to the modules.
+#include <fcntl.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,8 +203,17 @@ int Serve(const Options& o) {
   SecureRandom random;
   Options opts = o;
   std::string master_key = ResolveMasterKey(o, random);
-  if (o.dev && o.master_key_file.empty() && std::getenv("LINKHUB_MASTER_KEY") == nullptr &&
-      o.data_dir == Options{}.data_dir) {
+  const char* env_key = std::getenv("LINKHUB_MASTER_KEY");
+  bool ephemeral = o.dev && o.master_key_file.empty() && (env_key == nullptr || *env_key == '\0');
+  if (ephemeral && o.data_dir != Options{}.data_dir) {
+    Fail(
+        "--dev without a master key keeps its data in a temporary directory: a throwaway key "
+        "would make --data-dir " +
+        o.data_dir +
+        " unreadable later. Drop --data-dir, or give a "
+        "master key");
+  }
+  if (ephemeral) {
     // An ephemeral key cannot read an earlier run's data: give it a fresh directory.
     char tmpl[] = "/tmp/linkhub-dev-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) {
@@ -212,6 +223,14 @@ int Serve(const Options& o) {
     spdlog::warn("dev mode: data in {}", opts.data_dir);
   }
   DataDir d = OpenDataDir(opts, master_key, clock, random);
+  // One server per data directory: the double-submit and per-owner guards of the exchange live
+  // in the process. (Admin commands may run beside it.)
+  std::string lock_path = opts.data_dir + "/serve.lock";
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    Fail("another linkhub serve is running on " + opts.data_dir +
+         " (one server per data directory)");
+  }
 
   plaid::PlaidConfig plaid_config;
   if (!o.plaid_base_url.empty()) {

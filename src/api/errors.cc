@@ -38,7 +38,7 @@ http::Response ErrorResponse(const Error& error) {
     body["provider_response"] = ToJson(raw);
   }
   for (const auto& [key, value] : error.details) {
-    body[key] = value;
+    std::visit([&body, &key](const auto& v) { body[key] = v; }, value);
   }
   return http::Response::Json(status, ToJson(body));
 }

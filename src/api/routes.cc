@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
 #include <sstream>
 
@@ -220,13 +221,13 @@ Result<Response> CreateSession(ApiContext& ctx, Request& r, const std::string& p
 Result<Response> AuthenticateSession(ApiContext& ctx, Request& r, const std::string& project_id) {
   LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(std::string token, RequiredString(body, "token", 200));
-  auto session = ctx.hub.AuthenticateSession(token);
+  auto session = ctx.hub.FindSession(token);
   if (!session || session->project_id != project_id) {
     // Another project's session is indistinguishable from no session at all.
-    bool expired = !session && session.error().message.find("expired") != std::string::npos;
-    return Unexpected(MakeError(ErrorCode::kNotFound, expired && !session
-                                                          ? session.error().message
-                                                          : "connect session not found"));
+    return Unexpected(MakeError(ErrorCode::kNotFound, "connect session not found"));
+  }
+  if (auto live = ctx.hub.AuthenticateSession(token); !live) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, live.error().message));
   }
   LINKHUB_ASSIGN_OR_RETURN(store::Project project, ctx.projects.Get(project_id));
   return JsonResponse(201, SessionJson(*session, project.numeric_id));
@@ -312,7 +313,15 @@ Result<hub::LinkMetadata> ParseLinkMetadata(const object* md) {
   if (md == nullptr) {
     return out;
   }
-  LINKHUB_ASSIGN_OR_RETURN(out.link_session_id, OptionalString(*md, "link_session_id"));
+  LINKHUB_ASSIGN_OR_RETURN(out.link_session_id, OptionalString(*md, "link_session_id", 100));
+  // It ends up in log lines: only the characters Plaid's ids use.
+  if (out.link_session_id &&
+      !std::all_of(out.link_session_id->begin(), out.link_session_id->end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+      })) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                "metadata.link_session_id holds characters a Plaid id never has"));
+  }
   LINKHUB_ASSIGN_OR_RETURN(const object* inst, OptionalObject(*md, "institution"));
   if (inst != nullptr) {
     LINKHUB_ASSIGN_OR_RETURN(out.institution_id, OptionalString(*inst, "institution_id"));

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace linkhub {
@@ -39,12 +42,24 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::optional<ProviderError> provider;
-  // Extra string fields for the client, e.g. {"existing_account_id", "acc_..."} on a conflict.
-  std::vector<std::pair<std::string, std::string>> details;
+  // Extra fields for the client, e.g. {"existing_account_id", "acc_..."} on a conflict or
+  // {"retry_after_seconds", 12}.
+  std::vector<std::pair<std::string, std::variant<std::string, int64_t>>> details;
 };
 
 // A short stable name for `code`, e.g. "INVALID_ARGUMENT", for logs.
 const char* ErrorCodeName(ErrorCode code);
+
+// The detail `key` of `error` as text ("" when absent).
+inline std::string DetailText(const Error& error, std::string_view key) {
+  for (const auto& [k, v] : error.details) {
+    if (k == key) {
+      return std::holds_alternative<std::string>(v) ? std::get<std::string>(v)
+                                                    : std::to_string(std::get<int64_t>(v));
+    }
+  }
+  return "";
+}
 
 inline Error MakeError(ErrorCode code, std::string message) {
   return Error{code, std::move(message), std::nullopt, {}};

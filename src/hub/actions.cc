@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
 
 #include "core/json.h"
@@ -120,13 +121,18 @@ void ActionRunner::NoteOutcome(store::LinkedAccount& account,
   } else {
     return;
   }
-  if (status == account.status && reasons.size() == account.status_reasons.size()) {
+  auto first_code = [](const std::vector<store::StatusReason>& r) {
+    return r.empty() ? std::string() : r.front().code;
+  };
+  if (status == account.status && first_code(reasons) == first_code(account.status_reasons)) {
     return;
   }
   account.status = status;
   account.status_reasons = std::move(reasons);
   account.updated_at = clock_.Now();
-  if (auto s = store_.UpdateAccount(account); !s) {
+  if (auto s = store_.SetAccountStatus(account.project_id, account.id, account.status,
+                                       account.status_reasons, account.updated_at);
+      !s) {
     spdlog::warn("account {}: status not stored: {}", account.id, s.error().message);
   } else {
     spdlog::info("account {} is now {}", account.id, account.status);
@@ -135,12 +141,14 @@ void ActionRunner::NoteOutcome(store::LinkedAccount& account,
 
 Result<boost::json::object> ActionRunner::CallFor(store::LinkedAccount& account,
                                                   std::string_view endpoint,
-                                                  const boost::json::object& body) {
-  if (budget_ != nullptr) {
+                                                  const boost::json::object& body, bool uses_item) {
+  if (budget_ != nullptr && uses_item) {
     LINKHUB_RETURN_IF_ERROR(budget_->Acquire(account.item_id_hash, endpoint));
   }
   auto result = plaid_.Call(endpoint, body);
-  NoteOutcome(account, result);
+  if (uses_item) {
+    NoteOutcome(account, result);
+  }
   return result;
 }
 
@@ -176,8 +184,8 @@ Result<ActionResult> ActionRunner::Run(const std::string& project_id, const std:
     }
     body["institution_id"] = *target.account.institution_id;
   }
-  LINKHUB_ASSIGN_OR_RETURN(boost::json::object res,
-                           CallFor(target.account, action->endpoint, body));
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object res, CallFor(target.account, action->endpoint, body,
+                                                            action->needs_access_token));
   return ActionResult{std::move(res), std::nullopt};
 }
 
@@ -212,6 +220,14 @@ Result<ActionResult> ActionRunner::Paged(Target& target, const plaid::Action& ac
 
 Result<ActionResult> ActionRunner::Sync(Target& target, const boost::json::object& input) {
   std::string consumer(GetString(input, "consumer").value_or("default"));
+  // Plain names only: the stored key appends "|account:<id>" for a filtered sync.
+  if (!std::all_of(consumer.begin(), consumer.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+               c == ':';
+      })) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                "consumer may hold only letters, digits, '_', '-', '.' and ':'"));
+  }
   auto only_account = GetString(input, "account_id");
   if (only_account) {
     consumer += "|account:" + std::string(*only_account);  // cursors are bound to the filter
@@ -271,7 +287,17 @@ Result<ActionResult> ActionRunner::Sync(Target& target, const boost::json::objec
         }
       }
       if (const auto* a = GetArray(*page, "accounts")) {
-        accounts = *a;
+        // Plaid lists only the accounts of each page's transactions: merge them by id.
+        for (const auto& acc : *a) {
+          const auto* o = acc.if_object();
+          auto id = o ? GetString(*o, "account_id") : std::nullopt;
+          bool seen = id && std::any_of(accounts.begin(), accounts.end(), [&](const auto& x) {
+                        return x.is_object() && GetString(x.get_object(), "account_id") == id;
+                      });
+          if (!seen) {
+            accounts.push_back(acc);
+          }
+        }
       }
       update_status = std::string(GetString(*page, "transactions_update_status").value_or(""));
       std::string next(GetString(*page, "next_cursor").value_or(""));

@@ -54,8 +54,9 @@ class ActionRunner {
   };
   Result<Target> Load(const std::string& project_id, const std::string& account_id);
   // One Plaid call for an account: budget, call, then the account's status follows the answer.
+  // `uses_item`: the call names the Item (its outcome says something about the Item's health).
   Result<boost::json::object> CallFor(store::LinkedAccount& account, std::string_view endpoint,
-                                      const boost::json::object& body);
+                                      const boost::json::object& body, bool uses_item = true);
   void NoteOutcome(store::LinkedAccount& account, const Result<boost::json::object>& result);
   Result<ActionResult> Sync(Target& target, const boost::json::object& input);
   Result<ActionResult> Paged(Target& target, const plaid::Action& action,

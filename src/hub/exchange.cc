@@ -29,6 +29,10 @@ namespace linkhub::hub {
 namespace {
 
 constexpr auto kPublicTokenLifetime = std::chrono::minutes(30);
+// How long a link waits for the user's other link, or a double submit for the first: bounded so
+// that a slow Plaid cannot pin the server's handler threads.
+constexpr auto kOwnerWait = std::chrono::seconds(5);
+constexpr auto kInFlightWait = std::chrono::seconds(45);
 constexpr size_t kMaxPublicToken = 256;
 
 // The failure recorded when the exchange got no answer from Plaid.
@@ -121,6 +125,7 @@ const std::vector<std::string> kLiveStatuses = {"active", "error"};
 
 class Hub::OwnerLock {
  public:
+  // Waits at most kOwnerWait; locked() tells whether it got the lock.
   OwnerLock(Hub& hub, std::string key) : hub_(hub), key_(std::move(key)) {
     {
       std::lock_guard lock(hub_.owners_mu_);
@@ -131,10 +136,13 @@ class Hub::OwnerLock {
       ++slot->users;
       slot_ = slot.get();
     }
-    slot_->mu.lock();
+    locked_ = slot_->mu.try_lock_for(kOwnerWait);
   }
+  bool locked() const { return locked_; }
   ~OwnerLock() {
-    slot_->mu.unlock();
+    if (locked_) {
+      slot_->mu.unlock();
+    }
     std::lock_guard lock(hub_.owners_mu_);
     if (--slot_->users == 0) {
       hub_.owners_.erase(key_);
@@ -147,10 +155,13 @@ class Hub::OwnerLock {
   Hub& hub_;
   std::string key_;
   OwnerSlot* slot_ = nullptr;
+  bool locked_ = false;
 };
 
 struct Hub::InFlight {
   bool done = false;
+  std::string project_id;
+  std::string origin_owner_id;
   std::optional<Result<store::LinkedAccount>> result;
 };
 
@@ -171,32 +182,53 @@ Result<store::LinkedAccount> Hub::LinkAccount(const store::ConnectSession& sessi
   }
   std::string token_hash = keys_.Hash(public_token);
 
-  // One exchange per public token in this process: a second submit waits for the first.
+  // One exchange per public token in this process: a second submit waits (boundedly) for the
+  // first and gets its answer — unless it comes from another project or owner, which learns
+  // nothing about it.
   std::shared_ptr<InFlight> mine;
   {
     std::unique_lock lock(inflight_mu_);
     if (auto it = inflight_.find(token_hash); it != inflight_.end()) {
       std::shared_ptr<InFlight> theirs = it->second;
-      inflight_cv_.wait(lock, [&] { return theirs->done; });
-      Result<store::LinkedAccount> r = *theirs->result;
-      if (r &&
-          (r->project_id != session.project_id || r->origin_owner_id != session.origin_owner_id)) {
+      if (theirs->project_id != session.project_id ||
+          theirs->origin_owner_id != session.origin_owner_id) {
         return Unexpected(MakeError(ErrorCode::kInvalidArgument, kRunLinkAgain));
       }
-      return r;
+      if (!inflight_cv_.wait_for(lock, kInFlightWait, [&] { return theirs->done; })) {
+        return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                    "This public token is still being exchanged; try again in a "
+                                    "moment."));
+      }
+      return *theirs->result;
     }
     mine = std::make_shared<InFlight>();
+    mine->project_id = session.project_id;
+    mine->origin_owner_id = session.origin_owner_id;
     inflight_.emplace(token_hash, mine);
   }
-  Result<store::LinkedAccount> result = Exchange(session, public_token, metadata, token_hash);
-  {
-    std::lock_guard lock(inflight_mu_);
-    mine->result = result;
-    mine->done = true;
-    inflight_.erase(token_hash);
-  }
-  inflight_cv_.notify_all();
-  return result;
+  // Whatever happens below (an exception included), waiters are released.
+  Result<store::LinkedAccount> result =
+      Unexpected(MakeError(ErrorCode::kInternal, "the exchange did not finish"));
+  struct Finish {
+    Hub& hub;
+    std::shared_ptr<InFlight>& mine;
+    const std::string& token_hash;
+    Result<store::LinkedAccount>& result;
+    ~Finish() {
+      {
+        std::lock_guard lock(hub.inflight_mu_);
+        mine->result = result;
+        mine->done = true;
+        hub.inflight_.erase(token_hash);
+      }
+      hub.inflight_cv_.notify_all();
+    }
+  } finish{*this, mine, token_hash, result};
+  result = Exchange(session, public_token, metadata, token_hash);
+  // Return a copy: `result` itself must stay intact for `finish`, which runs after the return
+  // value is built (a returned local would be moved from).
+  Result<store::LinkedAccount> answer = result;
+  return answer;
 }
 
 Status Hub::CheckLinkAllowed(const store::ConnectSession& session, const LinkMetadata& metadata) {
@@ -279,6 +311,9 @@ Result<store::LinkedAccount> Hub::Exchange(const store::ConnectSession& session,
     pending.created_at = now;
     LINKHUB_RETURN_IF_ERROR(store_.BeginExchange(pending));
   }
+  // Load any data key rotated in by another process now, so that sealing the answer below needs
+  // nothing but memory: the window between Plaid's answer and the commit stays small.
+  LINKHUB_RETURN_IF_ERROR(keys_.Refresh());
   Fault("exchange.after_pending");
 
   auto exchanged = plaid_.Call("/item/public_token/exchange",
@@ -299,11 +334,15 @@ Result<store::LinkedAccount> Hub::Exchange(const store::ConnectSession& session,
                       pending.link_session_id.value_or("-"), e.provider->request_id);
       }
       e.message = kRunLinkAgain;
-    } else if (!e.provider) {
-      // No answer from Plaid: the outcome is unknown. A retry with the same token is safe.
+    } else if (!e.provider || e.provider->http_status >= 500) {
+      // No answer, or Plaid failing: the outcome is unknown. A retry with the same token is safe.
       failure = std::string(kOutcomeUnknown) + ": " + e.message;
-      e.message = "Plaid did not answer the token exchange (" + e.message +
-                  "); try again in a moment with the same public token.";
+      if (!e.provider) {
+        spdlog::warn("exchange {}: {}", pending.id, e.message);
+        e.message =
+            "Plaid did not answer the token exchange; try again in a moment with the "
+            "same public token.";
+      }
     }
     (void)store_.FailExchange(pending.id, failure, clock_.Now());
     return Unexpected(std::move(e));
@@ -373,10 +412,23 @@ Result<store::LinkedAccount> Hub::Exchange(const store::ConnectSession& session,
       if (const auto* dup =
               FindDuplicate(*live, *account.institution_id,
                             AccountKeys(AccountsFromJson(account.accounts_json)), account.id)) {
-        Error e = Duplicate(*dup);
         if (RemoveItem(token, "duplicate of " + dup->id)) {
           (void)store_.SoftDeleteAccount(account.project_id, account.id, clock_.Now());
+          return Unexpected(Duplicate(*dup));
         }
+        // The duplicate's Item is still live: keep the account (and its token) visible, marked,
+        // so that deleting it retries the removal.
+        std::string why = "duplicate of account " + dup->id +
+                          "; removing its Item at Plaid failed — delete this account to retry";
+        (void)store_.SetAccountStatus(account.project_id, account.id, "error",
+                                      {store::StatusReason{"DUPLICATE_ITEM", why, clock_.Now()}},
+                                      clock_.Now());
+        Error e = MakeError(ErrorCode::kUpstream,
+                            "This bank login is already linked as account " + dup->id +
+                                ", and the second link could not be undone at Plaid: account " +
+                                account.id + " is marked as a duplicate; delete it to retry.");
+        e.details.emplace_back("existing_account_id", dup->id);
+        e.details.emplace_back("duplicate_account_id", account.id);
         return Unexpected(std::move(e));
       }
     }
@@ -406,7 +458,8 @@ Result<store::LinkedAccount> Hub::Relink(const store::ConnectSession& session) {
   account.status = "active";
   account.status_reasons.clear();
   account.updated_at = clock_.Now();
-  LINKHUB_RETURN_IF_ERROR(store_.UpdateAccount(account));
+  LINKHUB_RETURN_IF_ERROR(store_.SetAccountStatus(account.project_id, account.id, account.status,
+                                                  account.status_reasons, account.updated_at));
   spdlog::info("account {} re-linked (update mode)", account.id);
   if (auto s = FillDetails(account, token); !s) {
     spdlog::warn("account {}: display details not refreshed: {}", account.id, s.error().message);
@@ -444,6 +497,7 @@ Status Hub::FillDetails(store::LinkedAccount& account, const std::string& access
     }
   }
   account.accounts_json = AccountsToJson(accounts);
+  bool complete = true;
   if (account.institution_id) {
     auto inst =
         plaid_.Call("/institutions/get_by_id",
@@ -456,13 +510,14 @@ Status Hub::FillDetails(store::LinkedAccount& account, const std::string& access
         }
       }
     } else {
+      complete = false;  // fetched again later (FillPendingDetails)
       spdlog::warn("account {}: institution name not fetched: {}", account.id,
                    inst.error().message);
     }
   }
-  account.details_pending = false;
+  account.details_pending = !complete;
   account.updated_at = clock_.Now();
-  return store_.UpdateAccount(account);
+  return store_.UpdateAccountDetails(account);
 }
 
 bool Hub::RemoveItem(const std::string& access_token, std::string_view why) {

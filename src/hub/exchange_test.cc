@@ -265,6 +265,14 @@ class FailingCompleteStore final : public store::HubStore {
   Result<std::vector<store::LinkedAccount>> ListAccountsWithPendingDetails() override {
     return base_.ListAccountsWithPendingDetails();
   }
+  Status UpdateAccountDetails(const store::LinkedAccount& account) override {
+    return base_.UpdateAccountDetails(account);
+  }
+  Status SetAccountStatus(const std::string& project_id, const std::string& account_id,
+                          const std::string& status,
+                          const std::vector<store::StatusReason>& reasons, TimePoint now) override {
+    return base_.SetAccountStatus(project_id, account_id, status, reasons, now);
+  }
   Result<std::optional<std::string>> GetSyncCursor(const std::string& project_id,
                                                    const std::string& account_id,
                                                    const std::string& consumer) override {
@@ -381,14 +389,7 @@ class ExchangeTest : public ::testing::Test {
     return listed ? *listed : std::vector<store::LinkedAccount>{};
   }
 
-  static std::string Detail(const Error& e, const std::string& key) {
-    for (const auto& [k, v] : e.details) {
-      if (k == key) {
-        return v;
-      }
-    }
-    return "";
-  }
+  static std::string Detail(const Error& e, const std::string& key) { return DetailText(e, key); }
 
   static std::vector<std::string> Strings(const boost::json::object& o, std::string_view key) {
     return GetStringList(o, key);
@@ -574,7 +575,8 @@ TEST_F(ExchangeTest, TheDuplicateGuardRefusesBeforeCallingPlaid) {
   auto again = hub_->LinkAccount(Session(/*multiple=*/true), "public-sandbox-second", Metadata());
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
-  EXPECT_THAT(again.error().details, ElementsAre(Pair("existing_account_id", existing.id)));
+  EXPECT_EQ(again.error().details.size(), 1u);
+  EXPECT_EQ(Detail(again.error(), "existing_account_id"), existing.id);
   EXPECT_EQ(plaid_.Count(kExchange), 1);  // only the first link's
   EXPECT_EQ(ExchangeOf("public-sandbox-second").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(AccountsOf("proj_a").size(), 1u);

@@ -105,6 +105,13 @@ Result<NewSession> Hub::CreateSession(const std::string& project_id, CreateSessi
   return out;
 }
 
+Result<store::ConnectSession> Hub::FindSession(std::string_view token) {
+  if (token.empty() || token.size() > 200) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, "connect session not found"));
+  }
+  return store_.FindConnectSession(keys_.Hash(token));
+}
+
 Result<store::ConnectSession> Hub::AuthenticateSession(std::string_view token) {
   if (token.empty() || token.size() > 200) {
     return Unexpected(MakeError(ErrorCode::kUnauthenticated, "missing or invalid session token"));
@@ -237,6 +244,17 @@ Result<store::LinkedAccount> Hub::DeleteAccount(const std::string& project_id,
                                                 const std::string& account_id) {
   LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account, store_.GetAccount(project_id, account_id));
   if (!account.access_token_sealed.empty()) {
+    if (account.environment != settings_.environment) {
+      // Plaid answers INVALID_ACCESS_TOKEN for another environment's token too: deleting here
+      // would erase the only key to a live, billed Item.
+      return Unexpected(
+          MakeError(ErrorCode::kFailedPrecondition,
+                    "account " + account.id + " was linked in Plaid's " + account.environment +
+                        " environment and this server talks "
+                        "to " +
+                        settings_.environment + "; delete it from a server configured for " +
+                        account.environment));
+    }
     LINKHUB_ASSIGN_OR_RETURN(std::string access_token, AccessToken(account));
     auto removed = plaid_.Call("/item/remove", boost::json::object{{"access_token", access_token}});
     if (!removed) {

@@ -98,6 +98,8 @@ class Hub {
 
   // --- connect sessions
   Result<NewSession> CreateSession(const std::string& project_id, CreateSessionInput input);
+  // The session a token names, expired or not (any project); kNotFound otherwise.
+  Result<store::ConnectSession> FindSession(std::string_view token);
   // The unexpired session a token names (any project); kUnauthenticated otherwise.
   Result<store::ConnectSession> AuthenticateSession(std::string_view token);
 
@@ -163,7 +165,7 @@ class Hub {
   // read the owner's accounts before the exchange, so two different tokens of one owner linked
   // concurrently must not both pass them. Entries live while someone holds or waits for them.
   struct OwnerSlot {
-    std::mutex mu;
+    std::timed_mutex mu;
     int users = 0;
   };
   class OwnerLock;

@@ -63,8 +63,6 @@ Status Keys::Refresh() {
 
 Result<std::string> Keys::Seal(std::string_view project_id, std::string_view account_id,
                                std::string_view field, std::string_view plaintext) {
-  // Follow a rotation made by another process: seal under the store's active key.
-  LINKHUB_RETURN_IF_ERROR(Refresh());
   return ring_->Seal(plaintext, vault::RowAad(project_id, account_id, field));
 }
 

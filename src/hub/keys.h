@@ -42,6 +42,10 @@ class Keys {
   // may be an e-mail address; this is a keyed hash of it).
   std::string ClientUserId(std::string_view project_id, std::string_view origin_owner_id) const;
 
+  // Loads data keys added since the last look (a rotation by another process). Seal() uses the
+  // active key as of the last refresh; Open() refreshes by itself when it meets an unknown key.
+  Status Refresh();
+
   // Seals a secret of one field of one account.
   Result<std::string> Seal(std::string_view project_id, std::string_view account_id,
                            std::string_view field, std::string_view plaintext);
@@ -57,9 +61,6 @@ class Keys {
  private:
   Keys(std::unique_ptr<vault::KeyRing> ring, std::string hash_key, std::string user_id_key,
        store::ProjectStore& projects, Clock& clock);
-  // Loads data keys added since the last look (by another process).
-  Status Refresh();
-
   std::unique_ptr<vault::KeyRing> ring_;
   vault::SecretHasher hasher_;
   std::string user_id_key_;

@@ -40,7 +40,7 @@ constexpr std::string_view kCatalogue = R"json([
  "product": "transactions", "endpoint": "/transactions/sync", "tags": ["transactions", "read"],
  "options": ["account_id"], "paging": "sync",
  "input": {"type": "object", "additionalProperties": false, "properties": {
-   "consumer": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Name of the reader whose cursor to use (default \"default\")."},
+   "consumer": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Name of the reader whose cursor to use (default \"default\"; letters, digits, _ - . :)."},
    "cursor": {"type": "string", "maxLength": 1024, "description": "Start from this cursor instead of the stored one; the stored one is then left alone."},
    "reset": {"type": "boolean", "description": "Start from the beginning (drops the stored cursor)."},
    "count": {"type": "integer", "minimum": 1, "maximum": 500, "description": "Page size for each call to Plaid (default 100)."},

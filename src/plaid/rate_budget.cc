@@ -34,7 +34,7 @@ Status RateBudget::Acquire(std::string_view item_key, std::string_view endpoint)
                             std::string(endpoint) +
                             " per minute for one Item; linkhub held this one back. Retry in " +
                             std::to_string(seconds) + " s.");
-    e.details.emplace_back("retry_after_seconds", std::to_string(seconds));
+    e.details.emplace_back("retry_after_seconds", seconds);
     return Unexpected(std::move(e));
   }
   window.push_back(now);

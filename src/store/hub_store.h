@@ -124,6 +124,14 @@ class HubStore {
   // Rewrites the mutable fields of an existing, undeleted account (owner, label, status,
   // reasons, display fields, updated_at). Never touches the sealed columns.
   virtual Status UpdateAccount(const LinkedAccount& account) = 0;
+  // Sets only the display fields (products, institution, accounts, details_pending, updated_at)
+  // of an undeleted account.
+  virtual Status UpdateAccountDetails(const LinkedAccount& account) = 0;
+  // Sets only the status and its reasons (and updated_at) of an undeleted account, so that a
+  // status change never undoes an edit made meanwhile.
+  virtual Status SetAccountStatus(const std::string& project_id, const std::string& account_id,
+                                  const std::string& status,
+                                  const std::vector<StatusReason>& reasons, TimePoint now) = 0;
   // Marks the account deleted and inactive and erases its sealed columns.
   virtual Status SoftDeleteAccount(const std::string& project_id, const std::string& account_id,
                                    TimePoint now) = 0;

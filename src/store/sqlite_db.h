@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "core/result.h"
 
@@ -13,6 +15,8 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace linkhub::store {
+
+class SqliteDb;
 
 // One prepared statement. Bind parameters by 1-based index, then Step() through the rows.
 // Not thread-safe: use it under the connection's lock (see SqliteDb::Lock).
@@ -38,9 +42,13 @@ class Statement {
 
  private:
   friend class SqliteDb;
-  Statement(sqlite3* db, sqlite3_stmt* stmt);
+  Statement(sqlite3* db, sqlite3_stmt* stmt, SqliteDb* owner, std::string sql);
+  // Gives the statement back to its connection's cache (or finalizes it).
+  void Release();
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  SqliteDb* owner_ = nullptr;
+  std::string sql_;
   std::string bind_error_;
 };
 
@@ -56,13 +64,18 @@ class SqliteDb {
   std::unique_lock<std::recursive_mutex> Lock() { return std::unique_lock(mu_); }
   // REQUIRES: Lock() held.
   Status Exec(std::string_view sql);
+  // Prepared statements are cached by their SQL text and reused once released, so a query run
+  // on every request is parsed once.
   Result<Statement> Prepare(std::string_view sql);
   int64_t Changes() const;
 
  private:
+  friend class Statement;
   explicit SqliteDb(sqlite3* db) : db_(db) {}
+  void Recycle(std::string sql, sqlite3_stmt* stmt);
   sqlite3* db_;
   std::recursive_mutex mu_;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle_;  // guarded by mu_
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless Commit() succeeds. Holds the connection's lock

@@ -265,6 +265,48 @@ Status SqliteHubStore::UpdateAccount(const LinkedAccount& a) {
   return OkStatus();
 }
 
+Status SqliteHubStore::UpdateAccountDetails(const LinkedAccount& a) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement upd,
+      db_.Prepare("UPDATE accounts SET products_json = ?, institution_id = ?, "
+                  "institution_name = ?, accounts_json = ?, details_pending = ?, updated_at = ? "
+                  "WHERE project_id = ? AND id = ? AND deleted_at IS NULL"));
+  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, ToJson(ToJsonArray(a.products)))
+                              .BindOptional(2, a.institution_id)
+                              .BindOptional(3, a.institution_name)
+                              .Bind(4, a.accounts_json)
+                              .Bind(5, int64_t{a.details_pending ? 1 : 0})
+                              .Bind(6, Seconds(a.updated_at))
+                              .Bind(7, a.project_id)
+                              .Bind(8, a.id)
+                              .Run());
+  if (db_.Changes() == 0) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, "account " + a.id + " not found"));
+  }
+  return OkStatus();
+}
+
+Status SqliteHubStore::SetAccountStatus(const std::string& project_id,
+                                        const std::string& account_id, const std::string& status,
+                                        const std::vector<StatusReason>& reasons, TimePoint now) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement upd,
+      db_.Prepare("UPDATE accounts SET status = ?, status_reasons_json = ?, updated_at = ? "
+                  "WHERE project_id = ? AND id = ? AND deleted_at IS NULL"));
+  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, status)
+                              .Bind(2, ReasonsToJson(reasons))
+                              .Bind(3, Seconds(now))
+                              .Bind(4, project_id)
+                              .Bind(5, account_id)
+                              .Run());
+  if (db_.Changes() == 0) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, "account " + account_id + " not found"));
+  }
+  return OkStatus();
+}
+
 Status SqliteHubStore::SoftDeleteAccount(const std::string& project_id,
                                          const std::string& account_id, TimePoint now) {
   auto lock = db_.Lock();

@@ -20,6 +20,10 @@ class SqliteHubStore final : public HubStore {
       const std::string& project_id, const std::string& origin_owner_id,
       const std::string& provider, const std::vector<std::string>& statuses) override;
   Status UpdateAccount(const LinkedAccount& account) override;
+  Status UpdateAccountDetails(const LinkedAccount& account) override;
+  Status SetAccountStatus(const std::string& project_id, const std::string& account_id,
+                          const std::string& status, const std::vector<StatusReason>& reasons,
+                          TimePoint now) override;
   Status SoftDeleteAccount(const std::string& project_id, const std::string& account_id,
                            TimePoint now) override;
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+
 #include "core/json.h"
 
 namespace linkhub::plaid {
@@ -18,12 +20,47 @@ Result<std::string> BaseUrlForEnvironment(std::string_view env) {
                 "Plaid environment must be sandbox or production, got '" + std::string(env) + "'"));
 }
 
+std::string RedactTokens(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t dash = std::string_view::npos;
+    for (std::string_view prefix : {"access-", "public-", "link-"}) {
+      if (text.substr(i).starts_with(prefix)) {
+        dash = i + prefix.size();
+        break;
+      }
+    }
+    // "<kind>-<environment>-<id>": keep "<kind>-<environment>-", drop the id.
+    size_t env_end = dash == std::string_view::npos ? dash : text.find('-', dash);
+    bool token = env_end != std::string_view::npos && env_end > dash && env_end - dash <= 12;
+    for (size_t k = dash; token && k < env_end; ++k) {
+      token = std::islower(static_cast<unsigned char>(text[k])) != 0;
+    }
+    if (!token) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    out.append(text.substr(i, env_end + 1 - i));
+    out.append("[redacted]");
+    i = env_end + 1;
+    while (i < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[i])) != 0 || text[i] == '-')) {
+      ++i;
+    }
+  }
+  return out;
+}
+
 Error ErrorForPlaid(int http_status, const boost::json::object& body) {
   ProviderError p;
   p.http_status = http_status;
   p.error_type = std::string(GetString(body, "error_type").value_or(""));
   p.error_code = std::string(GetString(body, "error_code").value_or(""));
-  p.error_message = std::string(GetString(body, "error_message").value_or(""));
+  // Plaid's messages may name the tokens of the request ("... for the following access tokens:
+  // access-sandbox-…"); they go to logs, API errors and browsers, so the tokens go first.
+  p.error_message = RedactTokens(GetString(body, "error_message").value_or(""));
   p.request_id = std::string(GetString(body, "request_id").value_or(""));
   ErrorCode code = ErrorCode::kUpstream;
   const std::string& t = p.error_type;

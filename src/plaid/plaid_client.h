@@ -41,6 +41,11 @@ class PlaidClient {
 //   RATE_LIMIT_EXCEEDED                                  -> kResourceExhausted
 //   INSTITUTION_ERROR, API_ERROR/PLANNED_MAINTENANCE     -> kUnavailable
 //   other API_ERROR and anything else                    -> kUpstream
+// Plaid's error_message is passed through RedactTokens.
 Error ErrorForPlaid(int http_status, const boost::json::object& body);
+
+// `text` with the id part of every Plaid token ("access-sandbox-<id>", public-, link-) replaced by
+// "[redacted]".
+std::string RedactTokens(std::string_view text);
 
 }  // namespace linkhub::plaid

@@ -36,6 +36,24 @@ TEST(ErrorForPlaidTest, CarriesPlaidsDetailsForProviderErrors) {
   EXPECT_NE(e.message.find("ITEM_LOGIN_REQUIRED"), std::string::npos);
 }
 
+TEST(ErrorForPlaidTest, TokensPlaidEchoesInItsMessageAreRedacted) {
+  boost::json::object body{
+      {"error_type", "INVALID_INPUT"},
+      {"error_code", "PRODUCT_NOT_ENABLED"},
+      {"error_message",
+       "the 'assets' product is not enabled for the following access tokens: "
+       "access-sandbox-fb88b20c-7b74-4197-8d01-0ab122dad0bc. please ensure that ..."},
+      {"request_id", "rid2"}};
+  Error e = ErrorForPlaid(400, body);
+  EXPECT_EQ(e.message.find("fb88b20c"), std::string::npos);
+  EXPECT_EQ(e.provider->error_message.find("fb88b20c"), std::string::npos);
+  EXPECT_NE(e.provider->error_message.find("access-sandbox-[redacted]. please"), std::string::npos);
+  EXPECT_EQ(RedactTokens("public-production-1234-ab and link-sandbox-x, no public-key-x here"),
+            "public-production-[redacted] and link-sandbox-[redacted], no public-key-[redacted] "
+            "here");
+  EXPECT_EQ(RedactTokens("hyper-link and access-"), "hyper-link and access-");
+}
+
 TEST(ErrorForPlaidTest, EnvironmentsHavePlaidsHosts) {
   EXPECT_EQ(*BaseUrlForEnvironment("sandbox"), "https://sandbox.plaid.com");
   EXPECT_EQ(*BaseUrlForEnvironment("production"), "https://production.plaid.com");

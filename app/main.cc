@@ -23,6 +23,7 @@
 #include "core/encoding.h"
 #include "core/json.h"
 #include "core/random.h"
+#include "core/strings.h"
 #include "http/address.h"
 #include "http/curl_http_client.h"
 #include "http/server.h"
@@ -82,20 +83,6 @@ struct Options {
 [[noreturn]] void Fail(const std::string& message) {
   std::cerr << "linkhub: " << message << "\n";
   std::exit(1);
-}
-
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    auto b = part.find_first_not_of(" \t");
-    auto e = part.find_last_not_of(" \t");
-    if (b != std::string::npos) {
-      out.push_back(part.substr(b, e - b + 1));
-    }
-  }
-  return out;
 }
 
 std::string Trim(std::string s) {
@@ -206,14 +193,12 @@ int Serve(const Options& o) {
   const char* env_key = std::getenv("LINKHUB_MASTER_KEY");
   bool ephemeral = o.dev && o.master_key_file.empty() && (env_key == nullptr || *env_key == '\0');
   if (ephemeral && o.data_dir != Options{}.data_dir) {
-    Fail(
-        "--dev without a master key keeps its data in a temporary directory: a throwaway key "
-        "would make --data-dir " +
-        o.data_dir +
-        " unreadable later. Drop --data-dir, or give a "
-        "master key");
+    spdlog::warn(
+        "dev mode with --data-dir {}: what is stored there now cannot be read with any "
+        "other key later",
+        o.data_dir);
   }
-  if (ephemeral) {
+  if (ephemeral && o.data_dir == Options{}.data_dir) {
     // An ephemeral key cannot read an earlier run's data: give it a fresh directory.
     char tmpl[] = "/tmp/linkhub-dev-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) {
@@ -259,9 +244,9 @@ int Serve(const Options& o) {
   hub::LinkSettings link;
   link.environment = o.plaid_env;
   link.client_name = o.plaid_client_name;
-  link.products = SplitList(o.plaid_products);
-  link.optional_products = SplitList(o.plaid_optional_products);
-  link.country_codes = SplitList(o.plaid_country_codes);
+  link.products = SplitCommaList(o.plaid_products);
+  link.optional_products = SplitCommaList(o.plaid_optional_products);
+  link.country_codes = SplitCommaList(o.plaid_country_codes);
   link.language = o.plaid_language;
   link.redirect_uri = o.plaid_redirect_uri;
   link.webhook_url = o.plaid_webhook_url;

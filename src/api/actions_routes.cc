@@ -1,12 +1,12 @@
 // GET /actions, POST /actions/rpc and POST /unified/proxy in StackOne's shapes.
 #include <algorithm>
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "api/errors.h"
 #include "api/input.h"
 #include "api/routes_internal.h"
 #include "core/json.h"
+#include "core/strings.h"
 #include "plaid/catalogue.h"
 
 namespace linkhub::api {
@@ -18,24 +18,7 @@ using http::Request;
 using http::Response;
 
 std::vector<std::string> CommaList(const std::optional<std::string>& v) {
-  std::vector<std::string> out;
-  if (!v) {
-    return out;
-  }
-  size_t start = 0;
-  while (start <= v->size()) {
-    size_t comma = v->find(',', start);
-    std::string part =
-        v->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!part.empty()) {
-      out.push_back(part);
-    }
-    if (comma == std::string::npos) {
-      break;
-    }
-    start = comma + 1;
-  }
-  return out;
+  return v ? SplitCommaList(*v) : std::vector<std::string>{};
 }
 
 object ActionJson(const plaid::Action& a, bool details) {
@@ -68,12 +51,12 @@ Result<Response> ListActions(ApiContext& ctx, Request& r, const std::string& pro
   LINKHUB_ASSIGN_OR_RETURN(int64_t page_size, IntParam(r, "page_size", 25, 1, 100));
   int64_t offset = 0;
   if (auto next = r.QueryParam("next"); next && !next->empty()) {
-    auto digits = next->starts_with("a:") ? std::string_view(*next).substr(2) : std::string_view();
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
-    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || offset < 0) {
+    auto parsed = ParsePrefixedInt64(*next, "a:");
+    if (!parsed) {
       return Unexpected(
           MakeError(ErrorCode::kInvalidArgument, "next is not a cursor of this list"));
     }
+    offset = *parsed;
   }
   if (account_ids.size() > 100) {
     return Unexpected(MakeError(ErrorCode::kInvalidArgument, "filter[account_ids] lists too many"));
@@ -152,15 +135,14 @@ boost::json::value Coerce(const boost::json::value& v, const boost::json::value*
   std::string_view s = v.get_string();
   auto type = GetString(property->get_object(), "type").value_or("");
   if (type == "integer") {
-    int64_t n = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (ec == std::errc() && ptr == s.data() + s.size()) {
-      return n;
+    bool negative = s.starts_with('-');
+    if (auto n = ParseInt64(negative ? s.substr(1) : s)) {
+      return negative ? -*n : *n;
     }
   } else if (type == "boolean" && (s == "true" || s == "false")) {
     return s == "true";
   } else if (type == "array") {
-    return ToJsonArray(CommaList(std::string(s)));
+    return ToJsonArray(SplitCommaList(s));
   }
   return v;
 }

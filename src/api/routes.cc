@@ -1,8 +1,6 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
-#include <charconv>
-#include <sstream>
 
 #include "api/api.h"
 #include "api/errors.h"
@@ -10,6 +8,7 @@
 #include "api/routes_internal.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/strings.h"
 #include "core/time_format.h"
 
 namespace linkhub::api {
@@ -169,12 +168,8 @@ std::vector<std::string> ListParam(const Request& r, std::initializer_list<std::
     if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
       continue;
     }
-    std::stringstream ss(v);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-      if (!part.empty()) {
-        out.push_back(part);
-      }
+    for (auto& part : SplitCommaList(v)) {
+      out.push_back(std::move(part));
     }
   }
   return out;
@@ -226,7 +221,7 @@ Result<Response> AuthenticateSession(ApiContext& ctx, Request& r, const std::str
     // Another project's session is indistinguishable from no session at all.
     return Unexpected(MakeError(ErrorCode::kNotFound, "connect session not found"));
   }
-  if (auto live = ctx.hub.AuthenticateSession(token); !live) {
+  if (auto live = ctx.hub.CheckUnexpired(*session); !live) {
     return Unexpected(MakeError(ErrorCode::kNotFound, live.error().message));
   }
   LINKHUB_ASSIGN_OR_RETURN(store::Project project, ctx.projects.Get(project_id));
@@ -314,10 +309,10 @@ Result<hub::LinkMetadata> ParseLinkMetadata(const object* md) {
     return out;
   }
   LINKHUB_ASSIGN_OR_RETURN(out.link_session_id, OptionalString(*md, "link_session_id", 100));
-  // It ends up in log lines: only the characters Plaid's ids use.
+  // It ends up in log lines: letters, digits, '-', '_' and '.' only (no line breaks or quotes).
   if (out.link_session_id &&
       !std::all_of(out.link_session_id->begin(), out.link_session_id->end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
       })) {
     return Unexpected(MakeError(ErrorCode::kInvalidArgument,
                                 "metadata.link_session_id holds characters a Plaid id never has"));
@@ -410,14 +405,13 @@ Result<int64_t> IntParam(const Request& r, std::string_view key, int64_t fallbac
   if (!v || v->empty()) {
     return fallback;
   }
-  int64_t n = 0;
-  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || ptr != v->data() + v->size() || n < min || n > max) {
+  auto n = ParseInt64(*v);
+  if (!n || *n < min || *n > max) {
     return Unexpected(MakeError(ErrorCode::kInvalidArgument,
                                 std::string(key) + " must be an integer from " +
                                     std::to_string(min) + " to " + std::to_string(max)));
   }
-  return n;
+  return *n;
 }
 
 Response ServerError(const Request& request, int status, const std::string& message) {

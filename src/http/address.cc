@@ -1,6 +1,6 @@
 #include "http/address.h"
 
-#include <charconv>
+#include "core/strings.h"
 
 namespace linkhub::http {
 
@@ -13,14 +13,11 @@ bool SplitHostPort(const std::string& s, std::string& host, uint16_t& port) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  const char* first = s.data() + colon + 1;
-  const char* last = s.data() + s.size();
-  unsigned p = 0;
-  auto [ptr, ec] = std::from_chars(first, last, p);
-  if (ec != std::errc() || ptr != last || first == last || p > 65535) {
+  auto p = ParseInt64(std::string_view(s).substr(colon + 1));
+  if (!p || *p > 65535) {
     return false;
   }
-  port = static_cast<uint16_t>(p);
+  port = static_cast<uint16_t>(*p);
   return !host.empty();
 }
 

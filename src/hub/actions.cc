@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
-#include <charconv>
 
 #include "core/json.h"
 #include "core/json_schema.h"
+#include "core/strings.h"
 
 namespace linkhub::hub {
 
@@ -194,14 +194,12 @@ Result<ActionResult> ActionRunner::Paged(Target& target, const plaid::Action& ac
   int64_t offset = GetInt(input, "offset").value_or(0);
   if (auto next = GetString(input, "next")) {
     // `next` is "o:<offset>" from the previous page.
-    int64_t n = -1;
-    auto digits = next->starts_with("o:") ? next->substr(2) : std::string_view();
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || n < 0) {
+    auto n = ParsePrefixedInt64(*next, "o:");
+    if (!n) {
       return Unexpected(
           MakeError(ErrorCode::kInvalidArgument, "next is not a cursor this action returned"));
     }
-    offset = n;
+    offset = *n;
   }
   input["offset"] = offset;
   boost::json::object body = PlaidBody(action, input, target.access_token);

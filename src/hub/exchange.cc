@@ -56,13 +56,11 @@ std::set<std::string> AccountKeys(const std::vector<LinkMetadata::Account>& acco
   return out;
 }
 
-std::vector<LinkMetadata::Account> AccountsFromJson(const std::string& text) {
+// Accounts as Plaid lists them ({account_id, name, mask, type, subtype, ...}), which is also the
+// shape stored in accounts_json.
+std::vector<LinkMetadata::Account> AccountsFromArray(const boost::json::array& list) {
   std::vector<LinkMetadata::Account> out;
-  auto v = ParseJson(text);
-  if (!v || !v->is_array()) {
-    return out;
-  }
-  for (const auto& e : v->get_array()) {
+  for (const auto& e : list) {
     if (!e.is_object()) {
       continue;
     }
@@ -71,6 +69,12 @@ std::vector<LinkMetadata::Account> AccountsFromJson(const std::string& text) {
     out.push_back({s("account_id"), s("name"), s("mask"), s("type"), s("subtype")});
   }
   return out;
+}
+
+std::vector<LinkMetadata::Account> AccountsFromJson(const std::string& text) {
+  auto v = ParseJson(text);
+  return v && v->is_array() ? AccountsFromArray(v->get_array())
+                            : std::vector<LinkMetadata::Account>{};
 }
 
 std::string AccountsToJson(const std::vector<LinkMetadata::Account>& accounts) {
@@ -485,18 +489,9 @@ Status Hub::FillDetails(store::LinkedAccount& account, const std::string& access
     }
   }
   LINKHUB_ASSIGN_OR_RETURN(boost::json::object acc_res, plaid_.Call("/accounts/get", with_token));
-  std::vector<LinkMetadata::Account> accounts;
-  if (const auto* list = GetArray(acc_res, "accounts")) {
-    for (const auto& v : *list) {
-      if (!v.is_object()) {
-        continue;
-      }
-      const auto& o = v.get_object();
-      auto s = [&](std::string_view k) { return std::string(GetString(o, k).value_or("")); };
-      accounts.push_back({s("account_id"), s("name"), s("mask"), s("type"), s("subtype")});
-    }
-  }
-  account.accounts_json = AccountsToJson(accounts);
+  const auto* list = GetArray(acc_res, "accounts");
+  account.accounts_json =
+      AccountsToJson(list ? AccountsFromArray(*list) : std::vector<LinkMetadata::Account>{});
   bool complete = true;
   if (account.institution_id) {
     auto inst =

@@ -112,6 +112,15 @@ Result<store::ConnectSession> Hub::FindSession(std::string_view token) {
   return store_.FindConnectSession(keys_.Hash(token));
 }
 
+Status Hub::CheckUnexpired(const store::ConnectSession& session) {
+  if (clock_.Now() >= session.expires_at) {
+    return Unexpected(MakeError(ErrorCode::kUnauthenticated, "this connect session expired at " +
+                                                                 FormatRfc3339(session.expires_at) +
+                                                                 "; ask for a new link"));
+  }
+  return OkStatus();
+}
+
 Result<store::ConnectSession> Hub::AuthenticateSession(std::string_view token) {
   if (token.empty() || token.size() > 200) {
     return Unexpected(MakeError(ErrorCode::kUnauthenticated, "missing or invalid session token"));
@@ -123,11 +132,7 @@ Result<store::ConnectSession> Hub::AuthenticateSession(std::string_view token) {
     }
     return Unexpected(std::move(found).error());
   }
-  if (clock_.Now() >= found->expires_at) {
-    return Unexpected(MakeError(ErrorCode::kUnauthenticated, "this connect session expired at " +
-                                                                 FormatRfc3339(found->expires_at) +
-                                                                 "; ask for a new link"));
-  }
+  LINKHUB_RETURN_IF_ERROR(CheckUnexpired(*found));
   return found;
 }
 

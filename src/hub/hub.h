@@ -100,6 +100,8 @@ class Hub {
   Result<NewSession> CreateSession(const std::string& project_id, CreateSessionInput input);
   // The session a token names, expired or not (any project); kNotFound otherwise.
   Result<store::ConnectSession> FindSession(std::string_view token);
+  // kUnauthenticated, saying when, once `session` has expired.
+  Status CheckUnexpired(const store::ConnectSession& session);
   // The unexpired session a token names (any project); kUnauthenticated otherwise.
   Result<store::ConnectSession> AuthenticateSession(std::string_view token);
 

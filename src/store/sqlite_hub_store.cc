@@ -244,25 +244,22 @@ Status SqliteHubStore::UpdateAccount(const LinkedAccount& a) {
                   "products_json = ?, institution_id = ?, institution_name = ?, "
                   "accounts_json = ?, details_pending = ?, updated_at = ? "
                   "WHERE project_id = ? AND id = ? AND deleted_at IS NULL"));
-  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, a.origin_owner_id)
-                              .Bind(2, a.origin_owner_name)
-                              .BindOptional(3, a.origin_username)
-                              .BindOptional(4, a.label)
-                              .Bind(5, a.status)
-                              .Bind(6, ReasonsToJson(a.status_reasons))
-                              .Bind(7, ToJson(ToJsonArray(a.products)))
-                              .BindOptional(8, a.institution_id)
-                              .BindOptional(9, a.institution_name)
-                              .Bind(10, a.accounts_json)
-                              .Bind(11, int64_t{a.details_pending ? 1 : 0})
-                              .Bind(12, Seconds(a.updated_at))
-                              .Bind(13, a.project_id)
-                              .Bind(14, a.id)
-                              .Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(MakeError(ErrorCode::kNotFound, "account " + a.id + " not found"));
-  }
-  return OkStatus();
+  return RunUpdate(db_,
+                   upd.Bind(1, a.origin_owner_id)
+                       .Bind(2, a.origin_owner_name)
+                       .BindOptional(3, a.origin_username)
+                       .BindOptional(4, a.label)
+                       .Bind(5, a.status)
+                       .Bind(6, ReasonsToJson(a.status_reasons))
+                       .Bind(7, ToJson(ToJsonArray(a.products)))
+                       .BindOptional(8, a.institution_id)
+                       .BindOptional(9, a.institution_name)
+                       .Bind(10, a.accounts_json)
+                       .Bind(11, int64_t{a.details_pending ? 1 : 0})
+                       .Bind(12, Seconds(a.updated_at))
+                       .Bind(13, a.project_id)
+                       .Bind(14, a.id),
+                   ErrorCode::kNotFound, "account " + a.id + " not found");
 }
 
 Status SqliteHubStore::UpdateAccountDetails(const LinkedAccount& a) {
@@ -272,19 +269,16 @@ Status SqliteHubStore::UpdateAccountDetails(const LinkedAccount& a) {
       db_.Prepare("UPDATE accounts SET products_json = ?, institution_id = ?, "
                   "institution_name = ?, accounts_json = ?, details_pending = ?, updated_at = ? "
                   "WHERE project_id = ? AND id = ? AND deleted_at IS NULL"));
-  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, ToJson(ToJsonArray(a.products)))
-                              .BindOptional(2, a.institution_id)
-                              .BindOptional(3, a.institution_name)
-                              .Bind(4, a.accounts_json)
-                              .Bind(5, int64_t{a.details_pending ? 1 : 0})
-                              .Bind(6, Seconds(a.updated_at))
-                              .Bind(7, a.project_id)
-                              .Bind(8, a.id)
-                              .Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(MakeError(ErrorCode::kNotFound, "account " + a.id + " not found"));
-  }
-  return OkStatus();
+  return RunUpdate(db_,
+                   upd.Bind(1, ToJson(ToJsonArray(a.products)))
+                       .BindOptional(2, a.institution_id)
+                       .BindOptional(3, a.institution_name)
+                       .Bind(4, a.accounts_json)
+                       .Bind(5, int64_t{a.details_pending ? 1 : 0})
+                       .Bind(6, Seconds(a.updated_at))
+                       .Bind(7, a.project_id)
+                       .Bind(8, a.id),
+                   ErrorCode::kNotFound, "account " + a.id + " not found");
 }
 
 Status SqliteHubStore::SetAccountStatus(const std::string& project_id,
@@ -295,16 +289,13 @@ Status SqliteHubStore::SetAccountStatus(const std::string& project_id,
       Statement upd,
       db_.Prepare("UPDATE accounts SET status = ?, status_reasons_json = ?, updated_at = ? "
                   "WHERE project_id = ? AND id = ? AND deleted_at IS NULL"));
-  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, status)
-                              .Bind(2, ReasonsToJson(reasons))
-                              .Bind(3, Seconds(now))
-                              .Bind(4, project_id)
-                              .Bind(5, account_id)
-                              .Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(MakeError(ErrorCode::kNotFound, "account " + account_id + " not found"));
-  }
-  return OkStatus();
+  return RunUpdate(db_,
+                   upd.Bind(1, status)
+                       .Bind(2, ReasonsToJson(reasons))
+                       .Bind(3, Seconds(now))
+                       .Bind(4, project_id)
+                       .Bind(5, account_id),
+                   ErrorCode::kNotFound, "account " + account_id + " not found");
 }
 
 Status SqliteHubStore::SoftDeleteAccount(const std::string& project_id,
@@ -315,15 +306,9 @@ Status SqliteHubStore::SoftDeleteAccount(const std::string& project_id,
       db_.Prepare("UPDATE accounts SET deleted_at = ?, updated_at = ?, status = 'inactive', "
                   "access_token_sealed = '', item_id_sealed = '' "
                   "WHERE project_id = ? AND id = ? AND deleted_at IS NULL"));
-  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, Seconds(now))
-                              .Bind(2, Seconds(now))
-                              .Bind(3, project_id)
-                              .Bind(4, account_id)
-                              .Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(MakeError(ErrorCode::kNotFound, "account " + account_id + " not found"));
-  }
-  return OkStatus();
+  return RunUpdate(
+      db_, upd.Bind(1, Seconds(now)).Bind(2, Seconds(now)).Bind(3, project_id).Bind(4, account_id),
+      ErrorCode::kNotFound, "account " + account_id + " not found");
 }
 
 Status SqliteHubStore::BeginExchange(const PendingExchange& p) {
@@ -361,11 +346,8 @@ Status SqliteHubStore::ReopenExchange(const std::string& exchange_id, TimePoint 
       Statement upd,
       db_.Prepare("UPDATE pending_exchanges SET state = 'pending', failure = NULL, "
                   "closed_at = NULL, created_at = ? WHERE id = ? AND state = 'failed'"));
-  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, Seconds(now)).Bind(2, exchange_id).Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(MakeError(ErrorCode::kFailedPrecondition, "exchange is not failed"));
-  }
-  return OkStatus();
+  return RunUpdate(db_, upd.Bind(1, Seconds(now)).Bind(2, exchange_id),
+                   ErrorCode::kFailedPrecondition, "exchange is not failed");
 }
 
 Status SqliteHubStore::CompleteExchange(const std::string& exchange_id, const LinkedAccount& a,
@@ -374,10 +356,9 @@ Status SqliteHubStore::CompleteExchange(const std::string& exchange_id, const Li
   LINKHUB_ASSIGN_OR_RETURN(
       Statement close, db_.Prepare("UPDATE pending_exchanges SET state = 'linked', closed_at = ? "
                                    "WHERE id = ? AND state = 'pending'"));
-  LINKHUB_RETURN_IF_ERROR(close.Bind(1, Seconds(now)).Bind(2, exchange_id).Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(MakeError(ErrorCode::kFailedPrecondition, "exchange is no longer pending"));
-  }
+  LINKHUB_RETURN_IF_ERROR(RunUpdate(db_, close.Bind(1, Seconds(now)).Bind(2, exchange_id),
+                                    ErrorCode::kFailedPrecondition,
+                                    "exchange is no longer pending"));
   LINKHUB_ASSIGN_OR_RETURN(
       Statement ins,
       db_.Prepare("INSERT INTO accounts(" + std::string(kAccountColumns) +
@@ -418,11 +399,8 @@ Status SqliteHubStore::FailExchange(const std::string& exchange_id, const std::s
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd, db_.Prepare("UPDATE pending_exchanges SET state = 'failed', failure = ?, "
                                  "closed_at = ? WHERE id = ? AND state = 'pending'"));
-  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, failure).Bind(2, Seconds(now)).Bind(3, exchange_id).Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(MakeError(ErrorCode::kFailedPrecondition, "exchange is no longer pending"));
-  }
-  return OkStatus();
+  return RunUpdate(db_, upd.Bind(1, failure).Bind(2, Seconds(now)).Bind(3, exchange_id),
+                   ErrorCode::kFailedPrecondition, "exchange is no longer pending");
 }
 
 Result<std::vector<PendingExchange>> SqliteHubStore::ListPendingExchanges() {
@@ -504,16 +482,12 @@ Status SqliteHubStore::ReplaceSealedField(const SealedField& expected,
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd, db_.Prepare("UPDATE accounts SET " + column +
                                  " = ? WHERE id = ? AND project_id = ? AND " + column + " = ?"));
-  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, new_sealed)
-                              .Bind(2, expected.account_id)
-                              .Bind(3, expected.project_id)
-                              .Bind(4, expected.sealed)
-                              .Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(
-        MakeError(ErrorCode::kFailedPrecondition, "the sealed value changed concurrently"));
-  }
-  return OkStatus();
+  return RunUpdate(db_,
+                   upd.Bind(1, new_sealed)
+                       .Bind(2, expected.account_id)
+                       .Bind(3, expected.project_id)
+                       .Bind(4, expected.sealed),
+                   ErrorCode::kFailedPrecondition, "the sealed value changed concurrently");
 }
 
 }  // namespace linkhub::store

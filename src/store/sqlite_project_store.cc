@@ -103,12 +103,8 @@ Status SqliteProjectStore::RevokeApiKey(const std::string& project_id, const std
   LINKHUB_ASSIGN_OR_RETURN(Statement upd,
                            db_.Prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND "
                                        "project_id = ? AND revoked_at IS NULL"));
-  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, Seconds(now)).Bind(2, key_id).Bind(3, project_id).Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(
-        MakeError(ErrorCode::kNotFound, "API key " + key_id + " not found in this project"));
-  }
-  return OkStatus();
+  return RunUpdate(db_, upd.Bind(1, Seconds(now)).Bind(2, key_id).Bind(3, project_id),
+                   ErrorCode::kNotFound, "API key " + key_id + " not found in this project");
 }
 
 Status SqliteProjectStore::AddActiveDataKey(const StoredDataKey& key) {
@@ -135,12 +131,8 @@ Status SqliteProjectStore::RetireDataKey(const std::string& key_id, TimePoint no
   LINKHUB_ASSIGN_OR_RETURN(Statement upd,
                            db_.Prepare("UPDATE data_keys SET retired_at = ? WHERE key_id = ? AND "
                                        "active = 0 AND retired_at IS NULL"));
-  LINKHUB_RETURN_IF_ERROR(upd.Bind(1, Seconds(now)).Bind(2, key_id).Run());
-  if (db_.Changes() == 0) {
-    return Unexpected(MakeError(ErrorCode::kNotFound,
-                                "data key " + key_id + " is not an inactive, unretired key"));
-  }
-  return OkStatus();
+  return RunUpdate(db_, upd.Bind(1, Seconds(now)).Bind(2, key_id), ErrorCode::kNotFound,
+                   "data key " + key_id + " is not an inactive, unretired key");
 }
 
 }  // namespace linkhub::store

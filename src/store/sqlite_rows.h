@@ -45,4 +45,14 @@ auto FirstRow(Statement& q, Read read, const std::string& what) -> Result<declty
   return read(q);
 }
 
+// Runs an UPDATE that must change a row: an error with `code` and `message` when it changed none
+// (the row is missing, or a condition of its WHERE no longer holds).
+inline Status RunUpdate(SqliteDb& db, Statement& update, ErrorCode code, std::string message) {
+  LINKHUB_RETURN_IF_ERROR(update.Run());
+  if (db.Changes() == 0) {
+    return Unexpected(MakeError(code, std::move(message)));
+  }
+  return OkStatus();
+}
+
 }  // namespace linkhub::store

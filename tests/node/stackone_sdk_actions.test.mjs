@@ -12,10 +12,9 @@
 // Run: node --test tests/node/stackone_sdk_actions.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { StackOne } from '@stackone/stackone-client-ts';
-import { HTTPClient } from '@stackone/stackone-client-ts/lib/http.js';
 import * as errors from '@stackone/stackone-client-ts/sdk/models/errors/index.js';
 import { startEmulator } from './lib/emulator.mjs';
+import { stackoneClient } from './lib/stackone.mjs';
 import { startHub, createProject, call, sandboxPublicToken, connectSession } from './lib/hub.mjs';
 
 const PLATYPUS = 'ins_109508';
@@ -41,24 +40,7 @@ let full;      // LinkedAccount with every product
 let txOnly;    // LinkedAccount with transactions only
 
 function client(apiKey) {
-  const httpClient = new HTTPClient({
-    fetcher: async (input, init) => {
-      const req = input instanceof Request ? input : new Request(input, init);
-      const requestBody = req.body ? await req.clone().text() : undefined;
-      const res = await fetch(req);
-      let json;
-      try { json = await res.clone().json(); } catch { json = undefined; }
-      exchanges.push({ method: req.method, url: new URL(req.url), accountHeader: req.headers.get('x-account-id'),
-                       requestBody, status: res.status, json });
-      return res;
-    },
-  });
-  return new StackOne({
-    serverURL: hub.url,
-    security: { username: apiKey, password: '' },
-    retryConfig: { strategy: 'none' },
-    httpClient,
-  });
+  return stackoneClient(hub.url, apiKey, exchanges);
 }
 
 function lastExchange() {

@@ -1,0 +1,23 @@
+#pragma once
+
+// Small text helpers shared by the command line and the HTTP handlers.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace linkhub {
+
+// "a, b,,c" -> {"a", "b", "c"}: parts trimmed of spaces and tabs, empty ones dropped.
+std::vector<std::string> SplitCommaList(std::string_view text);
+
+// The whole of `text` as a decimal integer (no sign, spaces or trailing characters); nullopt
+// otherwise or on overflow.
+std::optional<int64_t> ParseInt64(std::string_view text);
+
+// ParseInt64 of what follows `prefix` (a cursor such as "o:40"); nullopt without the prefix.
+std::optional<int64_t> ParsePrefixedInt64(std::string_view text, std::string_view prefix);
+
+}  // namespace linkhub

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -25,16 +26,21 @@
 #include "core/random.h"
 #include "core/strings.h"
 #include "http/address.h"
+#include "http/async_http_client.h"
 #include "http/curl_http_client.h"
 #include "http/server.h"
 #include "hub/actions.h"
+#include "hub/call_log.h"
+#include "hub/dashboard_sessions.h"
 #include "hub/hub.h"
 #include "hub/keys.h"
+#include "hub/origins.h"
 #include "hub/projects.h"
 #include "plaid/http_plaid_client.h"
 #include "plaid/rate_budget.h"
 #include "plaid/retrying_plaid_client.h"
 #include "store/migrations.h"
+#include "store/sqlite_dashboard_session_store.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_hub_store.h"
 #include "store/sqlite_project_store.h"
@@ -53,7 +59,7 @@ struct Options {
   // serve
   std::string listen = "127.0.0.1:8080";
   std::string public_url;
-  int threads = 2;
+  int threads = 1;
   int handler_threads = 16;
   size_t max_body_bytes = 256 << 10;
   std::string plaid_env = "sandbox";
@@ -78,6 +84,7 @@ struct Options {
   std::string project;
   std::string label;
   std::string id;
+  std::optional<std::string> allowed_origins;  // project create/update: comma-separated
 };
 
 [[noreturn]] void Fail(const std::string& message) {
@@ -282,6 +289,18 @@ int Serve(const Options& o) {
   hub::ActionRunner actions(*d.hub, *d.keys, plaid_client,
                             o.plaid_rate_budget == "on" ? &rate_budget : nullptr, clock,
                             hub.settings());
+  // The call log writes through a connection of its own: its batches never wait for the main
+  // connection's lock, and never count as changes to the accounts that actions cache.
+  auto log_db = store::SqliteDb::Open(opts.data_dir + "/linkhub.db");
+  if (!log_db) {
+    Fail("cannot open the database for the call log: " + log_db.error().message);
+  }
+  store::SqliteHubStore log_store(**log_db);
+  hub::CallLog call_log(log_store);
+  actions.SetCallLog(&call_log);
+  store::SqliteDashboardSessionStore dashboard_store(*d.db);
+  hub::DashboardSessions dashboard(dashboard_store, *d.projects, *d.keys, clock, random,
+                                   hub::DashboardSessions::Limits{});
   if (auto s = hub.ReconcileExchanges(); !s) {
     Fail("reconciling pending exchanges failed: " + s.error().message);
   }
@@ -296,10 +315,27 @@ int Serve(const Options& o) {
   http::Router router;
   api::ApiContext context{
       hub, projects, actions, "", o.plaid_link_script_url, plaid_config.base_url};
+  context.dashboard = &dashboard;
+  context.call_log = &call_log;
   api::RegisterRoutes(router, context);
   http::Server server(server_options, router, &api::ServerError);
   if (auto s = server.Start(); !s) {
     Fail(s.error().message);
+  }
+  // Actions that are one Plaid read run on the I/O threads with no thread waiting for Plaid
+  // (ActionRunner::TryRunFast). libcurl, which honours proxy settings, serves everything else,
+  // and everything when a proxy is configured.
+  std::unique_ptr<http::BeastHttpClient> async_http;
+  std::unique_ptr<plaid::AsyncPlaidClient> async_plaid;
+  if (http::BeastHttpClient::ProxyConfigured()) {
+    spdlog::info("a proxy is configured: every Plaid call goes through libcurl");
+  } else {
+    async_http =
+        std::make_unique<http::BeastHttpClient>(server.io_context(), http::BeastClientOptions{});
+    async_plaid = std::make_unique<plaid::AsyncPlaidClient>(*async_http, plaid_config);
+    actions.EnableFastPath(*async_plaid, plaid_client, [&server](std::function<void()> work) {
+      server.RunBlocking(std::move(work));
+    });
   }
   context.public_url = o.public_url.empty() ? server.url() : o.public_url;
   while (!context.public_url.empty() && context.public_url.back() == '/') {
@@ -453,6 +489,13 @@ int main(int argc, char** argv) {
       project->add_subcommand("create", "create a project and print its first API key");
   project_create->add_option("--name", o.name, "project name")->required();
   project->add_subcommand("list", "list projects");
+  CLI::App* project_update = project->add_subcommand("update", "change a project's settings");
+  project_update->add_option("--project", o.project, "project id")->required();
+  const char* origins_help =
+      "comma-separated browser origins (https://app.example.com) allowed to call the Hub API "
+      "and embed the Hub page; empty: any origin";
+  project_create->add_option("--allowed-origins", o.allowed_origins, origins_help);
+  project_update->add_option("--allowed-origins", o.allowed_origins, origins_help)->required();
 
   CLI::App* api_key = app.add_subcommand("api-key", "manage a project's API keys");
   api_key->require_subcommand(1);
@@ -500,14 +543,28 @@ int main(int argc, char** argv) {
       Fail(result.error().message);
     }
   };
+  // Checked before anything is written, so a typo creates nothing.
+  auto origins = hub::ParseAllowedOrigins(o.allowed_origins.value_or(""));
+  check(origins);
   if (project_create->parsed()) {
     auto created = projects.Create(o.name);
     check(created);
+    if (!origins->empty()) {
+      check(d.projects->SetAllowedOrigins(created->project.id, *origins));
+    }
     PrintJson(boost::json::object{{"project_id", created->project.id},
                                   {"organization_id", created->project.numeric_id},
                                   {"name", created->project.name},
+                                  {"allowed_origins", ToJsonArray(*origins)},
                                   {"api_key_id", created->api_key.stored.id},
                                   {"api_key", created->api_key.key}});
+  } else if (project_update->parsed()) {
+    check(d.projects->SetAllowedOrigins(o.project, *origins));
+    auto updated = d.projects->GetProject(o.project);
+    check(updated);
+    PrintJson(boost::json::object{{"project_id", updated->id},
+                                  {"name", updated->name},
+                                  {"allowed_origins", ToJsonArray(updated->allowed_origins)}});
   } else if (project->got_subcommand("list")) {
     auto list = d.projects->ListProjects();
     check(list);
@@ -516,6 +573,7 @@ int main(int argc, char** argv) {
       out.push_back(boost::json::object{{"project_id", p.id},
                                         {"organization_id", p.numeric_id},
                                         {"name", p.name},
+                                        {"allowed_origins", ToJsonArray(p.allowed_origins)},
                                         {"created_at", FormatRfc3339(p.created_at)}});
     }
     PrintJson(out);

@@ -8,14 +8,14 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-32}
 threads=${WRK_THREADS:-1}
-scripts/build plaid-emulator linkhub >/dev/null
+if [[ -z ${BENCH_SKIP_BUILD:-} ]]; then scripts/build plaid-emulator linkhub >/dev/null; fi
 
 work=$(mktemp -d /tmp/linkhub-bench.XXXXXX)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [[ -n ${BENCH_KEEP:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -35,7 +35,7 @@ key=$(build/bin/linkhub project create --name bench --data-dir "$work/data" |
   sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p')
 LINKHUB_PLAID_SECRET=linkhub-demo-secret build/bin/linkhub serve --listen 127.0.0.1:0 \
   --data-dir "$work/data" --plaid-base-url "$emu" --plaid-client-id linkhub-demo-client \
-  --plaid-rate-budget off --log-level warn >"$work/hub.out" 2>"$work/hub.log" &
+  --plaid-rate-budget off --log-level ${BENCH_HUB_LOG_LEVEL:-warn} >"$work/hub.out" 2>"$work/hub.log" &
 pids+=($!)
 wait_for "$work/hub.out"
 hub=$(grep -o 'http://[0-9.:]*' "$work/hub.out")
@@ -112,6 +112,7 @@ run() {  # name lua url
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}" >>"$work/results"
 }
+if [[ -n ${BENCH_ONLY_NGINX:-} ]]; then run "nginx proxy" "$work/plaid.lua" "http://127.0.0.1:$nginx_port/accounts/get"; sleep "${BENCH_HOLD:-0}"; exit 0; fi
 if [[ -n ${BENCH_ONLY_HUB:-} ]]; then run "linkhub rpc" "$work/rpc.lua" "$hub/actions/rpc"; echo "hub pid: ${pids[1]}" >&2; sleep "${BENCH_HOLD:-0}"; exit 0; fi
 run "emulator direct" "$work/plaid.lua" "$emu/accounts/get"
 run "nginx proxy" "$work/plaid.lua" "http://127.0.0.1:$nginx_port/accounts/get"

@@ -147,32 +147,74 @@ boost::json::value Coerce(const boost::json::value& v, const boost::json::value*
   return v;
 }
 
-Result<Response> Rpc(ApiContext& ctx, Request& r, const std::string& project_id) {
-  LINKHUB_ASSIGN_OR_RETURN(std::string account_id, AccountHeader(r));
+struct RpcCall {
+  std::string account_id;
+  std::string action_id;
+  object input;  // body and query merged, query values coerced to the schema's types
+};
+
+Result<RpcCall> ParseRpc(Request& r) {
+  RpcCall call;
+  LINKHUB_ASSIGN_OR_RETURN(call.account_id, AccountHeader(r));
   LINKHUB_ASSIGN_OR_RETURN(object request, ParseBody(r));
-  LINKHUB_ASSIGN_OR_RETURN(std::string action_id, RequiredString(request, "action", 100));
+  LINKHUB_ASSIGN_OR_RETURN(call.action_id, RequiredString(request, "action", 100));
   LINKHUB_ASSIGN_OR_RETURN(const object* body, OptionalObject(request, "body"));
   LINKHUB_ASSIGN_OR_RETURN(const object* query, OptionalObject(request, "query"));
-  object input;
   if (query != nullptr) {
-    const plaid::Action* action = plaid::FindAction(action_id);
+    const plaid::Action* action = plaid::FindAction(call.action_id);
     const object* properties = action && action->input_schema.is_object()
                                    ? GetObject(action->input_schema.get_object(), "properties")
                                    : nullptr;
     for (const auto& [key, value] : *query) {
-      input[key] = Coerce(value, properties ? Find(*properties, key) : nullptr);
+      call.input[key] = Coerce(value, properties ? Find(*properties, key) : nullptr);
     }
   }
   if (body != nullptr) {
     for (const auto& [key, value] : *body) {
-      input[key] = value;
+      call.input[key] = value;
     }
   }
-  LINKHUB_ASSIGN_OR_RETURN(hub::ActionResult result,
-                           ctx.actions.Run(project_id, account_id, action_id, input));
+  return call;
+}
+
+Result<Response> Rpc(ApiContext& ctx, Request& r, const std::string& project_id) {
+  LINKHUB_ASSIGN_OR_RETURN(RpcCall call, ParseRpc(r));
+  LINKHUB_ASSIGN_OR_RETURN(hub::ActionResult result, ctx.actions.Run(project_id, call.account_id,
+                                                                     call.action_id, call.input));
   return JsonResponse(200, object{{"data", std::move(result.data)},
                                   {"next", result.next ? boost::json::value(*result.next)
                                                        : boost::json::value(nullptr)}});
+}
+
+// The I/O-thread path of POST /actions/rpc (see ActionRunner::TryRunFast): a key accepted within
+// the last second, an account read within the last second, one Plaid call whose answer is
+// passed on as bytes. Anything else — including every error the request itself has — declines,
+// and Rpc() answers it.
+bool RpcFast(ApiContext& ctx, Request& r, http::Reply reply) {
+  auto key = RequestApiKey(r);
+  if (!key) {
+    return false;
+  }
+  auto project_id = ctx.projects.RecentlyAuthenticated(*key);
+  if (!project_id) {
+    return false;
+  }
+  auto call = ParseRpc(r);
+  if (!call) {
+    return false;
+  }
+  return ctx.actions.TryRunFast(
+      *project_id, call->account_id, call->action_id, call->input,
+      [reply = std::move(reply)](Result<std::string> data) {
+        if (!data) {
+          reply(ErrorResponse(data.error()));
+          return;
+        }
+        std::string body;
+        body.reserve(data->size() + 24);
+        body.append(R"({"data":)").append(*data).append(R"(,"next":null})");
+        reply(Response::Json(200, std::move(body)));
+      });
 }
 
 Result<Response> Proxy(ApiContext& ctx, Request& r, const std::string& project_id) {
@@ -230,7 +272,8 @@ void RegisterActionRoutes(http::Router& router, ApiContext& ctx) {
                return ListActions(ctx, r, p);
              }));
   router.Add("POST", "/actions/rpc",
-             Managed(ctx, [&ctx](Request& r, const std::string& p) { return Rpc(ctx, r, p); }));
+             Managed(ctx, [&ctx](Request& r, const std::string& p) { return Rpc(ctx, r, p); }),
+             [&ctx](Request& r, http::Reply reply) { return RpcFast(ctx, r, std::move(reply)); });
   router.Add("POST", "/unified/proxy",
              Managed(ctx, [&ctx](Request& r, const std::string& p) { return Proxy(ctx, r, p); }));
 }

@@ -5,6 +5,8 @@
 #include "http/message.h"
 #include "http/router.h"
 #include "hub/actions.h"
+#include "hub/call_log.h"
+#include "hub/dashboard_sessions.h"
 #include "hub/hub.h"
 #include "hub/projects.h"
 
@@ -18,6 +20,8 @@ struct ApiContext {
   std::string public_url;       // where browsers reach linkhub, for auth_link_url; no trailing /
   std::string link_script_url;  // Plaid Link's script (Plaid's CDN, or the emulator's stand-in)
   std::string plaid_base_url;   // the only host the proxy reaches
+  hub::DashboardSessions* dashboard = nullptr;  // null: no /dashboard
+  hub::CallLog* call_log = nullptr;             // per-account Plaid calls for the dashboard
 };
 
 // Registers the management API (API key as HTTP Basic user name) and the Hub API (connect

@@ -125,40 +125,6 @@ Result<std::string> ApiKeyOf(const Request& r) {
   return Unexpected(missing);
 }
 
-using HubHandler = std::function<Result<Response>(Request&, const store::ConnectSession&)>;
-
-void AddCors(const Request& r, Response& res) {
-  res.headers.Set("Access-Control-Allow-Origin",
-                  std::string(r.headers.Get("Origin").value_or("*")));
-  res.headers.Set("Vary", "Origin");
-  res.headers.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
-  res.headers.Set("Access-Control-Allow-Headers",
-                  "Content-Type, x-hub-session-token, x-hub-version");
-  res.headers.Set("Access-Control-Max-Age", "600");
-}
-
-http::Handler HubRoute(ApiContext& ctx, HubHandler f) {
-  return [&ctx, f = std::move(f)](Request& r) -> Response {
-    Result<Response> res = [&]() -> Result<Response> {
-      auto token = r.headers.Get("x-hub-session-token");
-      LINKHUB_ASSIGN_OR_RETURN(store::ConnectSession session,
-                               ctx.hub.AuthenticateSession(token.value_or("")));
-      return f(r, session);
-    }();
-    Response out = res ? std::move(*res) : ErrorResponse(res.error());
-    AddCors(r, out);
-    return out;
-  };
-}
-
-http::Handler Preflight() {
-  return [](Request& r) {
-    Response res = Response::Text(204, "");
-    AddCors(r, res);
-    return res;
-  };
-}
-
 // ---------------------------------------------------------------- query parsing
 
 // Values of a list parameter given as key=a&key=b, key[]=a, or key=a,b.
@@ -236,10 +202,10 @@ Result<Response> ListAccounts(ApiContext& ctx, Request& r, const std::string& pr
   f.statuses = ListParam(r, {"status", "status[]"});
   f.account_ids = ListParam(r, {"account_ids", "account_ids[]"});
   for (const auto& s : f.statuses) {
-    if (s != "active" && s != "inactive" && s != "error") {
-      return Unexpected(
-          MakeError(ErrorCode::kInvalidArgument,
-                    "status must be active, inactive or error, got '" + s.substr(0, 32) + "'"));
+    if (s != "active" && s != "inactive" && s != "error" && s != "suspended") {
+      return Unexpected(MakeError(
+          ErrorCode::kInvalidArgument,
+          "status must be active, inactive, error or suspended, got '" + s.substr(0, 32) + "'"));
     }
   }
   if (f.providers.size() + f.origin_owner_ids.size() + f.statuses.size() + f.account_ids.size() >
@@ -372,6 +338,7 @@ Result<Response> HubLinkAccount(ApiContext& ctx, Request& r, const store::Connec
   LINKHUB_ASSIGN_OR_RETURN(hub::LinkMetadata metadata, ParseLinkMetadata(md));
   LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account,
                            ctx.hub.LinkAccount(s, public_token.value_or(""), metadata));
+  ctx.hub.CompleteConnectionAttempts(s, account.id);
   // The browser sees display fields only: never the access token or the item id.
   return JsonResponse(201,
                       object{{"id", account.id},
@@ -386,6 +353,12 @@ Result<Response> HubLinkAccount(ApiContext& ctx, Request& r, const store::Connec
 
 Response JsonResponse(int status, const boost::json::value& v) {
   return Response::Json(status, ToJson(v));
+}
+
+Result<std::string> RequestApiKey(const Request& r) { return ApiKeyOf(r); }
+
+boost::json::object LinkedAccountJson(hub::Hub& hub, const store::LinkedAccount& account) {
+  return AccountJson(hub, account);
 }
 
 http::Handler Managed(ApiContext& ctx, ManagedHandler f) {
@@ -444,6 +417,18 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
                                      c.hub.DeleteAccount(p, std::string(r.PathParam("id"))));
             return JsonResponse(200, AccountJson(c.hub, a));
           });
+  managed("POST", "/accounts/{id}/suspend",
+          [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
+            LINKHUB_ASSIGN_OR_RETURN(auto a,
+                                     c.hub.SuspendAccount(p, std::string(r.PathParam("id"))));
+            return JsonResponse(200, AccountJson(c.hub, a));
+          });
+  managed("POST", "/accounts/{id}/resume",
+          [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
+            LINKHUB_ASSIGN_OR_RETURN(auto a,
+                                     c.hub.ResumeAccount(p, std::string(r.PathParam("id"))));
+            return JsonResponse(200, AccountJson(c.hub, a));
+          });
   managed("GET", "/accounts/{id}/meta",
           [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
             LINKHUB_ASSIGN_OR_RETURN(auto a, c.hub.GetAccount(p, std::string(r.PathParam("id"))));
@@ -482,9 +467,9 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
              HubRoute(ctx, [&ctx](Request& r, const store::ConnectSession& s) {
                return HubLinkAccount(ctx, r, s);
              }));
-  for (std::string_view path : {"/hub/plaid/link_token", "/hub/accounts"}) {
-    router.Add("OPTIONS", path, Preflight());
-  }
+  // The Hub page, the rest of the Hub API, and the preflights of every /hub/* route.
+  RegisterHubRoutes(router, ctx);
+  RegisterDashboardRoutes(router, ctx);
 }
 
 }  // namespace linkhub::api

@@ -2,6 +2,7 @@
 
 // Pieces shared by the API's route files (not part of the module's interface).
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
 #include <string>
@@ -20,11 +21,33 @@ http::Response JsonResponse(int status, const boost::json::value& v);
 using ManagedHandler =
     std::function<Result<http::Response>(http::Request&, const std::string& project_id)>;
 http::Handler Managed(ApiContext& ctx, ManagedHandler f);
+// The API key a request carries (HTTP Basic user name, or a Bearer token); kUnauthenticated
+// when there is none.
+Result<std::string> RequestApiKey(const http::Request& r);
 
 // An integer query parameter within [min, max]; `fallback` when absent.
 Result<int64_t> IntParam(const http::Request& r, std::string_view key, int64_t fallback,
                          int64_t min, int64_t max);
 
 void RegisterActionRoutes(http::Router& router, ApiContext& ctx);
+
+// A linked account in StackOne's LinkedAccount shape (with linkhub's `plaid` details).
+boost::json::object LinkedAccountJson(hub::Hub& hub, const store::LinkedAccount& account);
+// The operator dashboard (/dashboard and /dashboard/api/*) when ctx.dashboard is set. See
+// dashboard_routes.cc.
+void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx);
+
+// A Hub API handler: runs `f` with the connect session named by x-hub-session-token once it
+// checks out (and the request's Origin is one the session's project allows), and adds CORS
+// headers to whatever it answers. See hub_page_routes.cc.
+using HubHandler =
+    std::function<Result<http::Response>(http::Request&, const store::ConnectSession&)>;
+http::Handler HubRoute(ApiContext& ctx, HubHandler f);
+// CORS headers of /hub/*: `allow_origin` false leaves out Access-Control-Allow-Origin, so that
+// the browser keeps the answer from the page.
+void AddCors(const http::Request& r, http::Response& res, bool allow_origin = true);
+// The Hub page (/embedded/integrations), its assets, the Hub API's read routes and connection
+// attempts, and the OPTIONS preflights of every /hub/* route.
+void RegisterHubRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace linkhub::api

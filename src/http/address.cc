@@ -21,4 +21,21 @@ bool SplitHostPort(const std::string& s, std::string& host, uint16_t& port) {
   return !host.empty();
 }
 
+std::string UrlForLog(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) {
+    return "(invalid URL)";
+  }
+  auto authority_start = scheme_end + 3;
+  auto authority_end = url.find_first_of("/?#", authority_start);
+  std::string authority = url.substr(authority_start, authority_end == std::string::npos
+                                                          ? std::string::npos
+                                                          : authority_end - authority_start);
+  auto at = authority.rfind('@');
+  if (at != std::string::npos) {
+    authority = authority.substr(at + 1);
+  }
+  return url.substr(0, authority_start) + authority;
+}
+
 }  // namespace linkhub::http

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <vector>
 
+#include "http/address.h"
+
 namespace linkhub::http {
 
 namespace {
@@ -64,25 +66,6 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 }
 
 std::once_flag global_init;
-
-// What of a URL may be logged: scheme, host and port. Paths, queries and user info can carry
-// tokens (a webhook URL with a secret path, https://user:pass@host).
-std::string UrlForLog(const std::string& url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) {
-    return "(invalid URL)";
-  }
-  auto authority_start = scheme_end + 3;
-  auto authority_end = url.find_first_of("/?#", authority_start);
-  std::string authority = url.substr(authority_start, authority_end == std::string::npos
-                                                          ? std::string::npos
-                                                          : authority_end - authority_start);
-  auto at = authority.rfind('@');
-  if (at != std::string::npos) {
-    authority = authority.substr(at + 1);
-  }
-  return url.substr(0, authority_start) + authority;
-}
 
 }  // namespace
 

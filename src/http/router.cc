@@ -27,12 +27,17 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 }
 
 void Router::Add(std::string method, std::string_view pattern, Handler handler) {
+  Add(std::move(method), pattern, std::move(handler), nullptr);
+}
+
+void Router::Add(std::string method, std::string_view pattern, Handler handler, FastHandler fast) {
   Route r;
   r.method = std::move(method);
   for (auto s : SplitPath(pattern)) {
     r.segments.emplace_back(s);
   }
   r.handler = std::move(handler);
+  r.fast = std::move(fast);
   routes_.push_back(std::move(r));
 }
 
@@ -93,6 +98,7 @@ Router::Match Router::Find(Request& request) const {
     }
   }
   m.handler = &best->handler;
+  m.fast = best->fast ? &best->fast : nullptr;
   return m;
 }
 

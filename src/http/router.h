@@ -11,6 +11,14 @@ namespace linkhub::http {
 
 using Handler = std::function<Response(Request&)>;
 
+// Answers a request; callable once, from any thread.
+using Reply = std::function<void(Response)>;
+// A route's non-blocking path, run on an I/O thread. It either takes the request — returns true
+// and calls `reply` exactly once, now or later, from any thread — or declines it — returns false
+// without calling `reply` — and the route's blocking Handler runs on the handler pool instead.
+// It must never block: no database, no synchronous outbound call.
+using FastHandler = std::function<bool(Request&, Reply)>;
+
 // Maps (method, path) to a handler. Patterns are literal segments and `{name}` segments, which
 // match one non-empty segment and land in Request::path_params; a literal segment wins over a
 // parameter. Not thread-safe while routes are added; safe for concurrent Find() afterwards.
@@ -20,9 +28,12 @@ using Handler = std::function<Response(Request&)>;
 class Router {
  public:
   void Add(std::string method, std::string_view pattern, Handler handler);
+  // A route with a non-blocking path tried first (see FastHandler).
+  void Add(std::string method, std::string_view pattern, Handler handler, FastHandler fast);
 
   struct Match {
     const Handler* handler = nullptr;          // null when nothing matched
+    const FastHandler* fast = nullptr;         // set when the route has a non-blocking path
     bool path_matched = false;                 // true if the path matched another method
     std::vector<std::string> allowed_methods;  // for a 405's Allow header
   };
@@ -34,6 +45,7 @@ class Router {
     std::string method;
     std::vector<std::string> segments;  // "{x}" for parameters
     Handler handler;
+    FastHandler fast;
   };
   std::vector<Route> routes_;
 };

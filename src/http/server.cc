@@ -10,11 +10,13 @@
 #include <boost/beast/http.hpp>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "core/ids.h"
 #include "core/random.h"
+#include "http/io_affinity.h"
 
 namespace linkhub::http {
 
@@ -119,6 +121,7 @@ struct Server::Impl {
   asio::awaitable<void> Serve(std::shared_ptr<Connection> conn, std::string remote);
   asio::awaitable<Response> Dispatch(Request& req);
   asio::awaitable<Response> RunOnPool(Request& req, const Handler& handler);
+  asio::awaitable<std::optional<Response>> TryFast(Request& req, const FastHandler& fast);
   Response CallHandler(Request& req, const Handler& handler);
   void BeginStop();
 };
@@ -181,6 +184,16 @@ void Server::Run() {
   for (auto& t : threads) {
     t.join();
   }
+}
+
+boost::asio::io_context& Server::io_context() { return impl_->ioc; }
+
+void Server::RunBlocking(std::function<void()> work) {
+  if (!impl_->pool) {
+    work();
+    return;
+  }
+  asio::post(*impl_->pool, std::move(work));
 }
 
 void Server::Stop() {
@@ -334,10 +347,59 @@ asio::awaitable<Response> Server::Impl::Dispatch(Request& req) {
     }
     co_return error_responder(req, 404, "no route for " + req.method + " " + req.path);
   }
+  if (match.fast != nullptr) {
+    if (auto r = co_await TryFast(req, *match.fast)) {
+      co_return std::move(*r);
+    }
+  }
   if (pool) {
     co_return co_await RunOnPool(req, *match.handler);
   }
   co_return CallHandler(req, *match.handler);
+}
+
+asio::awaitable<std::optional<Response>> Server::Impl::TryFast(Request& req,
+                                                               const FastHandler& fast) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                          void(std::optional<Response>)>(
+      [this, &req, &fast](auto completion) {
+        // The reply may come from any thread, once; it resumes this coroutine on its own
+        // executor. A work guard keeps the I/O side alive until then.
+        using Completion = decltype(completion);
+        struct State {
+          explicit State(Completion c)
+              : completion(std::move(c)),
+                guard(asio::make_work_guard(asio::get_associated_executor(completion))) {}
+          Completion completion;
+          asio::executor_work_guard<asio::associated_executor_t<Completion>> guard;
+          std::atomic<bool> done{false};
+        };
+        auto state = std::make_shared<State>(std::move(completion));
+        auto finish = [state](std::optional<Response> r) {
+          if (state->done.exchange(true)) {
+            return;  // a second reply is a handler bug; the first one stands
+          }
+          auto ex = state->guard.get_executor();
+          asio::dispatch(ex, [state, r = std::move(r)]() mutable {
+            std::move(state->completion)(std::move(r));
+            state->guard.reset();
+          });
+        };
+        bool taken = false;
+        try {
+          asio::any_io_executor ex = state->guard.get_executor();
+          internal::HandlerExecutorScope scope(ex);
+          taken = fast(req, [finish](Response r) { finish(std::move(r)); });
+        } catch (const std::exception& e) {
+          spdlog::error("fast handler for {} {} threw: {}", req.method, LogSafe(req.path),
+                        e.what());
+          taken = false;
+        }
+        if (!taken) {
+          finish(std::nullopt);
+        }
+      },
+      asio::use_awaitable);
 }
 
 asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std::string remote) {

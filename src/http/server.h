@@ -11,6 +11,10 @@
 #include "http/message.h"
 #include "http/router.h"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace linkhub::http {
 
 struct ServerOptions {
@@ -66,6 +70,12 @@ class Server {
   void Stop();
   // Makes SIGINT and SIGTERM call Stop(). Call before Run().
   void StopOnSignals();
+  // The I/O threads' context, for asynchronous clients whose completions (and so fast handlers'
+  // replies) should run on the server's own threads.
+  boost::asio::io_context& io_context();
+  // Runs `work` on the handler pool, for a fast handler that finds it must block after all (on
+  // the calling thread when there is no pool).
+  void RunBlocking(std::function<void()> work);
 
  private:
   struct Impl;

@@ -9,6 +9,8 @@
 #include "core/json.h"
 #include "core/json_schema.h"
 #include "core/strings.h"
+#include "plaid/http_plaid_client.h"
+#include "plaid/retrying_plaid_client.h"
 
 namespace linkhub::hub {
 
@@ -79,12 +81,27 @@ bool ActionRunner::IsProxyEndpoint(std::string_view endpoint) {
 
 Result<ActionRunner::Target> ActionRunner::Load(const std::string& project_id,
                                                 const std::string& account_id) {
+  std::optional<uint64_t> write_count = store_.WriteCount();
   LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account, store_.GetAccount(project_id, account_id));
+  if (write_count) {
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() >= 10'000) {
+      cache_.clear();  // a bound, not an eviction policy: the cache only saves reads
+    }
+    cache_[project_id + "\n" + account_id] =
+        CachedAccount{account, std::chrono::steady_clock::now(), *write_count};
+  }
   if (account.status == "inactive" || account.access_token_sealed.empty()) {
     return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
                                 "account " + account.id +
                                     " is inactive: Plaid no longer accepts its Item (removed or "
                                     "revoked); link the bank again"));
+  }
+  if (account.status == "suspended") {
+    return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                "account " + account.id +
+                                    " is suspended by its project's operator: no action runs on it "
+                                    "until it is resumed"));
   }
   LINKHUB_ASSIGN_OR_RETURN(
       std::string token,
@@ -139,13 +156,34 @@ void ActionRunner::NoteOutcome(store::LinkedAccount& account,
   }
 }
 
+plaid::AttemptObserver ActionRunner::ObserverFor(const store::LinkedAccount& account,
+                                                 std::string_view endpoint) {
+  if (call_log_ == nullptr) {
+    return nullptr;
+  }
+  return [this, project_id = account.project_id, account_id = account.id,
+          endpoint = std::string(endpoint)](const plaid::Attempt& a) {
+    store::PlaidCallRecord r;
+    r.project_id = project_id;
+    r.account_id = account_id;
+    r.at =
+        clock_.Now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(a.latency);
+    r.endpoint = endpoint;
+    r.http_status = a.http_status;
+    r.error_code = a.error_code;
+    r.request_id = a.request_id;
+    r.latency_us = a.latency.count();
+    call_log_->Record(std::move(r));
+  };
+}
+
 Result<boost::json::object> ActionRunner::CallFor(store::LinkedAccount& account,
                                                   std::string_view endpoint,
                                                   const boost::json::object& body, bool uses_item) {
   if (budget_ != nullptr && uses_item) {
     LINKHUB_RETURN_IF_ERROR(budget_->Acquire(account.item_id_hash, endpoint));
   }
-  auto result = plaid_.Call(endpoint, body);
+  auto result = plaid_.ObservedCall(endpoint, body, ObserverFor(account, endpoint));
   if (uses_item) {
     NoteOutcome(account, result);
   }
@@ -187,6 +225,100 @@ Result<ActionResult> ActionRunner::Run(const std::string& project_id, const std:
   LINKHUB_ASSIGN_OR_RETURN(boost::json::object res, CallFor(target.account, action->endpoint, body,
                                                             action->needs_access_token));
   return ActionResult{std::move(res), std::nullopt};
+}
+
+void ActionRunner::EnableFastPath(plaid::AsyncPlaidClient& async,
+                                  plaid::RetryingPlaidClient& retrying, Offload offload) {
+  async_ = &async;
+  retrying_ = &retrying;
+  offload_ = std::move(offload);
+}
+
+std::optional<store::LinkedAccount> ActionRunner::Cached(const std::string& project_id,
+                                                         const std::string& account_id) {
+  std::optional<uint64_t> write_count = store_.WriteCount();
+  if (!write_count) {
+    return std::nullopt;
+  }
+  std::string key;
+  key.reserve(project_id.size() + account_id.size() + 1);
+  key.append(project_id).append("\n").append(account_id);
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end() || it->second.write_count != *write_count) {
+    return std::nullopt;
+  }
+  auto age = std::chrono::steady_clock::now() - it->second.read_at;
+  if (age >= kAccountCacheTtl) {
+    return std::nullopt;
+  }
+  // Past half its life, one request reads the account again (through Run()) while the others
+  // still use this copy, so that the entry does not expire for all of them at once.
+  if (age >= kAccountCacheTtl / 2 && !it->second.refreshing) {
+    it->second.refreshing = true;
+    return std::nullopt;
+  }
+  return it->second.account;
+}
+
+bool ActionRunner::TryRunFast(const std::string& project_id, const std::string& account_id,
+                              std::string_view action_id, const boost::json::object& input,
+                              FastDone done) {
+  if (async_ == nullptr) {
+    return false;
+  }
+  const plaid::Action* action = plaid::FindAction(action_id);
+  // Paged and sync actions read and write cursors; institution look-ups need the account's
+  // institution and the configured countries. Run() does those.
+  if (action == nullptr || action->paging != plaid::Paging::kNone || !action->needs_access_token) {
+    return false;
+  }
+  if (!ValidateJson(action->input_schema, input)) {
+    return false;  // Run() words the error
+  }
+  std::optional<store::LinkedAccount> account = Cached(project_id, account_id);
+  // Any status but active needs Run(): it refuses, or (for error) records the recovery.
+  if (!account || account->status != "active" || account->access_token_sealed.empty() ||
+      !Supports(*account, *action)) {
+    return false;
+  }
+  // Opening is in memory unless the data key is new to this process (a rotation by the CLI),
+  // which happens once per key.
+  auto token =
+      keys_.Open(account->project_id, account->id, "access_token", account->access_token_sealed);
+  if (!token) {
+    return false;
+  }
+  if (budget_ != nullptr && !budget_->Acquire(account->item_id_hash, action->endpoint)) {
+    return false;  // Run() answers the 429 (a refused Acquire counts nothing)
+  }
+  boost::json::object body = PlaidBody(*action, input, *token);
+  std::string wire = ToJson(body);
+  async_->CallRaw(action->endpoint, std::move(wire),
+                  [this, account = std::move(*account), action, body = std::move(body),
+                   done = std::move(done)](plaid::RawAnswer answer) mutable {
+                    auto observe = ObserverFor(account, action->endpoint);
+                    if (observe) {
+                      observe(answer.attempt);
+                    }
+                    if (answer.body) {
+                      done(std::move(answer.body));  // the account is active: nothing to record
+                      return;
+                    }
+                    offload_([this, account = std::move(account), action, body = std::move(body),
+                              observe = std::move(observe), error = std::move(answer.body).error(),
+                              done = std::move(done)]() mutable {
+                      auto result = retrying_->Continue(action->endpoint, body, observe,
+                                                        Unexpected(std::move(error)));
+                      NoteOutcome(account, result);
+                      if (!result) {
+                        done(Unexpected(std::move(result).error()));
+                        return;
+                      }
+                      done(ToJson(*result));
+                    });
+                  });
+  return true;
 }
 
 Result<ActionResult> ActionRunner::Paged(Target& target, const plaid::Action& action,

@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "core/json.h"
+#include "plaid/http_plaid_client.h"
+#include "plaid/retrying_plaid_client.h"
 #include "store/sqlite_hub_store.h"
 #include "store/sqlite_project_store.h"
 #include "store/test_db.h"
@@ -1090,6 +1092,215 @@ TEST_F(ActionsTest, ProxyUpdatesTheAccountStatusAndUsesTheBudget) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kResourceExhausted);
   EXPECT_EQ(plaid_.Count("/accounts/balance/get"), 5);
+}
+
+// --- TryRunFast: the I/O-thread path
+
+// An asynchronous HTTP client that answers at once from a queue, recording each request.
+class ScriptedAsyncHttp final : public http::AsyncHttpClient {
+ public:
+  void SendAsync(http::ClientRequest request, http::SendDone done) override {
+    requests.push_back(std::move(request));
+    if (answers.empty()) {
+      done(Unexpected(MakeError(ErrorCode::kUnavailable, "no answer scripted")));
+      return;
+    }
+    http::ClientResponse r = std::move(answers.front());
+    answers.pop_front();
+    done(std::move(r));
+  }
+  void Answer(int status, std::string body) {
+    http::ClientResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    answers.push_back(std::move(r));
+  }
+  std::deque<http::ClientResponse> answers;
+  std::vector<http::ClientRequest> requests;
+};
+
+class FastPathTest : public ActionsTest {
+ protected:
+  void SetUp() override {
+    ActionsTest::SetUp();
+    plaid::PlaidConfig config;
+    config.base_url = "http://plaid.test";
+    config.client_id = "client";
+    config.secret = "secret";
+    async_ = std::make_unique<plaid::AsyncPlaidClient>(http_, config);
+    plaid::RetryPolicy policy;
+    policy.base_delay = std::chrono::milliseconds(1);
+    retrying_ = std::make_unique<plaid::RetryingPlaidClient>(plaid_, clock_, random_, policy,
+                                                             [](std::chrono::milliseconds) {});
+    runner_->EnableFastPath(*async_, *retrying_, [this](std::function<void()> work) {
+      ++offloaded_;
+      work();
+    });
+  }
+
+  // TryRunFast with `input`; the answer lands in *out when the path was taken.
+  bool Fast(std::string_view action, std::optional<Result<std::string>>* out,
+            std::string_view input_json = "{}", const std::string& account_id = "acc_a") {
+    auto input = ParseJson(input_json);
+    EXPECT_TRUE(input && input->is_object());
+    return runner_->TryRunFast("proj_a", account_id, action, input->as_object(),
+                               [out](Result<std::string> r) { *out = std::move(r); });
+  }
+
+  ScriptedAsyncHttp http_;
+  std::unique_ptr<plaid::AsyncPlaidClient> async_;
+  std::unique_ptr<plaid::RetryingPlaidClient> retrying_;
+  int offloaded_ = 0;
+};
+
+TEST_F(FastPathTest, TakesOnlyAnAccountThatRunReadAndPassesPlaidsBytesOn) {
+  std::optional<Result<std::string>> out;
+  EXPECT_FALSE(Fast("plaid_list_accounts", &out));  // never read: Run() must load it first
+  EXPECT_FALSE(out.has_value());
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+
+  const std::string answer = R"({"accounts":[],"item":{"item_id":"item-a"},"request_id":"r-1"})";
+  http_.Answer(200, answer);
+  ASSERT_TRUE(Fast("plaid_list_accounts", &out));
+  ASSERT_TRUE(out.has_value());
+  ASSERT_TRUE(*out) << out->error().message;
+  EXPECT_EQ(**out, answer);
+  ASSERT_EQ(http_.requests.size(), 1u);
+  EXPECT_EQ(http_.requests[0].url, "http://plaid.test/accounts/get");
+  EXPECT_EQ(http_.requests[0].body, R"({"access_token":"access-sandbox-a"})");
+  EXPECT_EQ(http_.requests[0].headers.Get("PLAID-SECRET").value_or(""), "secret");
+  EXPECT_EQ(plaid_.Count(), 1);  // only Run()'s call went through the blocking client
+  EXPECT_EQ(offloaded_, 0);
+}
+
+TEST_F(FastPathTest, OptionFieldsAndValidationMatchRun) {
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+  std::optional<Result<std::string>> out;
+  http_.Answer(200, R"({"accounts":[]})");
+  ASSERT_TRUE(Fast("plaid_get_balances", &out, R"({"account_ids":["x"]})"));
+  EXPECT_EQ(http_.requests.back().body,
+            R"({"access_token":"access-sandbox-a","options":{"account_ids":["x"]}})");
+  // A bad input, a paged or sync action, an institution look-up: Run() handles them.
+  EXPECT_FALSE(Fast("plaid_get_balances", &out, R"({"account_ids":"x"})"));
+  EXPECT_FALSE(Fast("plaid_sync_transactions", &out));
+  EXPECT_FALSE(Fast("plaid_list_transactions", &out,
+                    R"({"start_date":"2026-01-01","end_date":"2026-02-01"})"));
+  EXPECT_FALSE(Fast("plaid_get_institution", &out));
+  EXPECT_FALSE(Fast("plaid_no_such_action", &out));
+  EXPECT_FALSE(Fast("plaid_list_holdings", &out));  // not linked with investments
+  EXPECT_EQ(http_.requests.size(), 1u);
+}
+
+TEST_F(FastPathTest, AnyWriteThroughTheStoreEndsTheCachedRead) {
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+  ASSERT_TRUE(store_->SetAccountStatus("proj_a", "acc_a", "suspended", {}, clock_.Now()));
+  std::optional<Result<std::string>> out;
+  EXPECT_FALSE(Fast("plaid_list_accounts", &out));
+  auto r = Run("plaid_list_accounts");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(r.error().message, HasSubstr("suspended"));
+  // Still suspended in the cache: declined again, and Run() refuses again.
+  EXPECT_FALSE(Fast("plaid_list_accounts", &out));
+  EXPECT_EQ(plaid_.Count(), 1);
+  EXPECT_TRUE(http_.requests.empty());
+}
+
+TEST_F(FastPathTest, PastHalfItsLifeOneRequestRenewsTheCachedReadThenItExpires) {
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+  std::this_thread::sleep_for(ActionRunner::kAccountCacheTtl / 2 + std::chrono::milliseconds(20));
+  std::optional<Result<std::string>> out;
+  EXPECT_FALSE(Fast("plaid_list_accounts", &out));  // this one goes to Run()...
+  http_.Answer(200, R"({"accounts":[]})");
+  EXPECT_TRUE(Fast("plaid_list_accounts", &out));  // ...the others still use the copy
+  std::this_thread::sleep_for(ActionRunner::kAccountCacheTtl / 2);
+  EXPECT_FALSE(Fast("plaid_list_accounts", &out));  // expired: nobody renewed it
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+  http_.Answer(200, R"({"accounts":[]})");
+  EXPECT_TRUE(Fast("plaid_list_accounts", &out));
+}
+
+TEST_F(FastPathTest, AnItemErrorGoesThroughTheBlockingSideAndSetsTheStatus) {
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+  http_.Answer(400, R"({"error_type":"ITEM_ERROR","error_code":"ITEM_LOGIN_REQUIRED",)"
+                    R"("error_message":"log in again","request_id":"r-err"})");
+  std::optional<Result<std::string>> out;
+  ASSERT_TRUE(Fast("plaid_list_accounts", &out));
+  ASSERT_TRUE(out.has_value());
+  ASSERT_FALSE(*out);
+  EXPECT_EQ(out->error().code, ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(out->error().provider.has_value());
+  EXPECT_EQ(out->error().provider->error_code, "ITEM_LOGIN_REQUIRED");
+  EXPECT_EQ(offloaded_, 1);
+  EXPECT_EQ(plaid_.Count(), 1);  // not retried
+  EXPECT_EQ(Stored().status, "error");
+  // The account is in error now: the fast path leaves it to Run(), which records a recovery.
+  EXPECT_FALSE(Fast("plaid_list_accounts", &out));
+}
+
+TEST_F(FastPathTest, ATransientErrorIsRetriedOnTheBlockingSide) {
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+  http_.Answer(429, R"({"error_type":"RATE_LIMIT_EXCEEDED","error_code":"RATE_LIMIT",)"
+                    R"("error_message":"slow down","request_id":"r-429"})");
+  std::optional<Result<std::string>> out;
+  ASSERT_TRUE(Fast("plaid_list_accounts", &out));
+  ASSERT_TRUE(out.has_value());
+  ASSERT_TRUE(*out) << out->error().message;
+  auto parsed = ParseJson(**out);
+  ASSERT_TRUE(parsed && parsed->is_object());
+  EXPECT_EQ(GetString(parsed->as_object(), "request_id"), "req-accounts");
+  EXPECT_EQ(plaid_.Count(), 2);  // Run()'s call, then the retry
+  EXPECT_EQ(plaid_.calls().back().body, (json::object{{"access_token", kToken}}));
+}
+
+TEST_F(FastPathTest, AnAnswerThatIsNotAJsonObjectIsAnUpstreamError) {
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+  http_.Answer(200, "[1,2]");
+  std::optional<Result<std::string>> out;
+  ASSERT_TRUE(Fast("plaid_list_accounts", &out));
+  ASSERT_TRUE(out.has_value());
+  ASSERT_FALSE(*out);
+  EXPECT_EQ(out->error().code, ErrorCode::kUpstream);
+}
+
+TEST_F(FastPathTest, TheRateBudgetAppliesAndARefusalLeavesItToRun) {
+  plaid::RateBudget budget(clock_);
+  runner_ = std::make_unique<ActionRunner>(*store_, *keys_, plaid_, &budget, clock_, settings_);
+  runner_->EnableFastPath(*async_, *retrying_, [](std::function<void()> work) { work(); });
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+  std::optional<Result<std::string>> out;
+  int taken = 0;
+  for (int i = 0; i < 20; ++i) {
+    http_.Answer(200, R"({"accounts":[]})");
+    taken += Fast("plaid_list_accounts", &out) ? 1 : 0;
+  }
+  EXPECT_EQ(taken, 14);  // Plaid's 15 /accounts/get per Item per minute, one used by Run()
+  auto r = Run("plaid_list_accounts");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
+}
+
+TEST_F(FastPathTest, EveryCallIsLoggedForItsAccount) {
+  CallLog log(*store_, std::chrono::hours(1));
+  runner_->SetCallLog(&log);
+  ASSERT_TRUE(Run("plaid_list_accounts"));
+  http_.Answer(200, R"({"accounts":[],"request_id":"r-fast"})");
+  std::optional<Result<std::string>> out;
+  ASSERT_TRUE(Fast("plaid_list_accounts", &out));
+  http_.Answer(400, R"({"error_type":"ITEM_ERROR","error_code":"ITEM_LOGIN_REQUIRED",)"
+                    R"("error_message":"log in again","request_id":"r-err"})");
+  ASSERT_TRUE(Fast("plaid_list_accounts", &out));
+  auto calls = log.List("proj_a", "acc_a", 10);
+  ASSERT_TRUE(calls) << calls.error().message;
+  ASSERT_EQ(calls->size(), 3u);
+  EXPECT_EQ(calls->at(0).request_id, "r-err");
+  EXPECT_EQ(calls->at(0).http_status, 400);
+  EXPECT_EQ(calls->at(0).error_code, "ITEM_LOGIN_REQUIRED");
+  EXPECT_EQ(calls->at(1).request_id, "r-fast");
+  EXPECT_EQ(calls->at(1).http_status, 200);
+  EXPECT_EQ(calls->at(1).endpoint, "/accounts/get");
+  EXPECT_EQ(calls->at(2).request_id, "req-accounts");
+  EXPECT_TRUE(log.List("proj_b", "acc_a", 10)->empty());
 }
 
 }  // namespace

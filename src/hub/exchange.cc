@@ -123,7 +123,8 @@ Error Duplicate(const store::LinkedAccount& existing) {
   return e;
 }
 
-const std::vector<std::string> kLiveStatuses = {"active", "error"};
+// A suspended account still holds a live Item: it counts for the duplicate and `multiple` rules.
+const std::vector<std::string> kLiveStatuses = {"active", "error", "suspended"};
 
 }  // namespace
 

@@ -273,6 +273,14 @@ class FailingCompleteStore final : public store::HubStore {
                           const std::vector<store::StatusReason>& reasons, TimePoint now) override {
     return base_.SetAccountStatus(project_id, account_id, status, reasons, now);
   }
+  Status SuspendAccount(const std::string& project_id, const std::string& account_id,
+                        const store::StatusReason& reason, TimePoint now) override {
+    return base_.SuspendAccount(project_id, account_id, reason, now);
+  }
+  Status ResumeAccount(const std::string& project_id, const std::string& account_id,
+                       TimePoint now) override {
+    return base_.ResumeAccount(project_id, account_id, now);
+  }
   Result<std::optional<std::string>> GetSyncCursor(const std::string& project_id,
                                                    const std::string& account_id,
                                                    const std::string& consumer) override {
@@ -282,6 +290,30 @@ class FailingCompleteStore final : public store::HubStore {
                        const std::string& consumer, const std::string& cursor,
                        TimePoint now) override {
     return base_.PutSyncCursor(project_id, account_id, consumer, cursor, now);
+  }
+  Status AddPlaidCalls(const std::vector<store::PlaidCallRecord>& calls) override {
+    return base_.AddPlaidCalls(calls);
+  }
+  Result<std::vector<store::PlaidCallRecord>> ListPlaidCalls(const std::string& project_id,
+                                                             const std::string& account_id,
+                                                             int limit) override {
+    return base_.ListPlaidCalls(project_id, account_id, limit);
+  }
+  Status CreateConnectionAttempt(const store::ConnectionAttempt& attempt) override {
+    return base_.CreateConnectionAttempt(attempt);
+  }
+  Result<store::ConnectionAttempt> GetConnectionAttempt(const std::string& project_id,
+                                                        int64_t session_id,
+                                                        const std::string& id) override {
+    return base_.GetConnectionAttempt(project_id, session_id, id);
+  }
+  Status CancelConnectionAttempt(const std::string& project_id, int64_t session_id,
+                                 const std::string& id, TimePoint now) override {
+    return base_.CancelConnectionAttempt(project_id, session_id, id, now);
+  }
+  Status CompleteConnectionAttempts(const std::string& project_id, int64_t session_id,
+                                    const std::string& account_id, TimePoint now) override {
+    return base_.CompleteConnectionAttempts(project_id, session_id, account_id, now);
   }
   Result<std::vector<store::SealedField>> ListSealedFields() override {
     return base_.ListSealedFields();

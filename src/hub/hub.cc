@@ -245,6 +245,27 @@ Result<store::LinkedAccount> Hub::PatchAccount(const std::string& project_id,
   return account;
 }
 
+Result<store::LinkedAccount> Hub::SuspendAccount(const std::string& project_id,
+                                                 const std::string& account_id) {
+  TimePoint now = clock_.Now();
+  LINKHUB_RETURN_IF_ERROR(store_.SuspendAccount(
+      project_id, account_id,
+      store::StatusReason{"SUSPENDED",
+                          "Suspended by an operator: actions and proxy calls are refused until "
+                          "it is resumed.",
+                          now},
+      now));
+  spdlog::info("account {} suspended (project {})", account_id, project_id);
+  return store_.GetAccount(project_id, account_id);
+}
+
+Result<store::LinkedAccount> Hub::ResumeAccount(const std::string& project_id,
+                                                const std::string& account_id) {
+  LINKHUB_RETURN_IF_ERROR(store_.ResumeAccount(project_id, account_id, clock_.Now()));
+  spdlog::info("account {} resumed (project {})", account_id, project_id);
+  return store_.GetAccount(project_id, account_id);
+}
+
 Result<store::LinkedAccount> Hub::DeleteAccount(const std::string& project_id,
                                                 const std::string& account_id) {
   LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account, store_.GetAccount(project_id, account_id));

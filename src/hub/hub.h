@@ -132,6 +132,34 @@ class Hub {
   Result<store::LinkedAccount> DeleteAccount(const std::string& project_id,
                                              const std::string& account_id);
   Result<ItemFacts> GetItemFacts(const store::LinkedAccount& account);
+  // Suspends an account: status "suspended" (every action and proxy call on it is refused)
+  // until ResumeAccount, which gives back the status it had, or got meanwhile from Plaid.
+  // Idempotent. Returns the account as it is now. kNotFound.
+  Result<store::LinkedAccount> SuspendAccount(const std::string& project_id,
+                                              const std::string& account_id);
+  Result<store::LinkedAccount> ResumeAccount(const std::string& project_id,
+                                             const std::string& account_id);
+
+  // --- what the Hub page and StackOne's Hub component see of a session (hub_page.cc)
+  // The live accounts of the session's owner (a re-link session: its account only).
+  Result<std::vector<store::LinkedAccount>> SessionAccounts(const store::ConnectSession& session);
+  // One of SessionAccounts(session); kNotFound otherwise.
+  Result<store::LinkedAccount> SessionAccount(const store::ConnectSession& session,
+                                              const std::string& account_id);
+  Result<store::ConnectionAttempt> CreateConnectionAttempt(const store::ConnectSession& session);
+  // Called once a session linked or re-linked `account_id`: its pending attempts become
+  // "authenticated" by that account. Best effort (a failure is logged).
+  void CompleteConnectionAttempts(const store::ConnectSession& session,
+                                  const std::string& account_id);
+  // An attempt of this session, with the account it led to once authenticated.
+  struct AttemptState {
+    store::ConnectionAttempt attempt;
+    std::optional<store::LinkedAccount> account;
+  };
+  Result<AttemptState> GetConnectionAttempt(const store::ConnectSession& session,
+                                            const std::string& id);
+  Result<AttemptState> CancelConnectionAttempt(const store::ConnectSession& session,
+                                               const std::string& id);
 
   const LinkSettings& settings() const { return settings_; }
 

@@ -42,14 +42,43 @@ Result<std::string> Projects::Authenticate(std::string_view api_key) {
   if (api_key.empty() || api_key.size() > kMaxApiKeyBytes) {
     return Unexpected(MakeError(ErrorCode::kUnauthenticated, "invalid API key"));
   }
-  auto found = store_.FindActiveApiKey(keys_.Hash(api_key));
+  std::string hash = keys_.Hash(api_key);
+  auto found = store_.FindActiveApiKey(hash);
   if (!found) {
     if (found.error().code == ErrorCode::kNotFound) {
+      std::lock_guard lock(accepted_mu_);
+      accepted_.erase(hash);
       return Unexpected(MakeError(ErrorCode::kUnauthenticated, "invalid or revoked API key"));
     }
     return Unexpected(std::move(found).error());
   }
+  std::lock_guard lock(accepted_mu_);
+  if (accepted_.size() >= 10'000) {
+    accepted_.clear();  // a bound, not an eviction policy: the cache only saves look-ups
+  }
+  accepted_[std::move(hash)] = Accepted{found->project_id, std::chrono::steady_clock::now()};
   return found->project_id;
+}
+
+std::optional<std::string> Projects::RecentlyAuthenticated(std::string_view api_key) {
+  if (api_key.empty() || api_key.size() > kMaxApiKeyBytes) {
+    return std::nullopt;
+  }
+  std::string hash = keys_.Hash(api_key);
+  std::lock_guard lock(accepted_mu_);
+  auto it = accepted_.find(hash);
+  if (it == accepted_.end()) {
+    return std::nullopt;
+  }
+  auto age = std::chrono::steady_clock::now() - it->second.at;
+  if (age >= kAuthCacheTtl) {
+    return std::nullopt;
+  }
+  if (age >= kAuthCacheTtl / 2 && !it->second.refreshing) {
+    it->second.refreshing = true;
+    return std::nullopt;
+  }
+  return it->second.project_id;
 }
 
 }  // namespace linkhub::hub

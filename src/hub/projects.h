@@ -1,7 +1,11 @@
 #pragma once
 
+#include <chrono>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/clock.h"
 #include "core/random.h"
@@ -37,8 +41,21 @@ class Projects {
   // The project an API key belongs to; kUnauthenticated for an unknown or revoked key (the
   // message never repeats the key).
   Result<std::string> Authenticate(std::string_view api_key);
+  // The project of a key that Authenticate() accepted less than kAuthCacheTtl ago; nullopt
+  // otherwise. Never touches the database, so an I/O thread may call it. A key revoked by
+  // another process (the CLI) is therefore still accepted by this path for up to the TTL.
+  std::optional<std::string> RecentlyAuthenticated(std::string_view api_key);
+  static constexpr std::chrono::milliseconds kAuthCacheTtl{1000};
 
  private:
+  struct Accepted {
+    std::string project_id;
+    std::chrono::steady_clock::time_point at;
+    bool refreshing = false;  // one request was sent to Authenticate() to renew it
+  };
+  std::mutex accepted_mu_;
+  std::unordered_map<std::string, Accepted> accepted_;  // by key hash; guarded by accepted_mu_
+
   store::ProjectStore& store_;
   Keys& keys_;
   Clock& clock_;

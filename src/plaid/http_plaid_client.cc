@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <cctype>
 
 #include "core/json.h"
@@ -89,45 +90,90 @@ Error ErrorForPlaid(int http_status, const boost::json::object& body) {
   return Error{code, std::move(message), std::move(p), {}};
 }
 
+Attempt AttemptOf(const Result<boost::json::object>& result, std::chrono::microseconds latency) {
+  Attempt a;
+  a.latency = latency;
+  if (result) {
+    a.http_status = 200;
+    a.request_id = std::string(GetString(*result, "request_id").value_or(""));
+  } else if (const auto& p = result.error().provider) {
+    a.http_status = p->http_status;
+    a.error_code = p->error_code;
+    a.request_id = p->request_id;
+  }
+  return a;
+}
+
+Result<boost::json::object> PlaidClient::ObservedCall(std::string_view endpoint,
+                                                      const boost::json::object& body,
+                                                      const AttemptObserver& observer) {
+  auto started = std::chrono::steady_clock::now();
+  auto result = Call(endpoint, body);
+  if (observer) {
+    observer(AttemptOf(result, std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - started)));
+  }
+  return result;
+}
+
 HttpPlaidClient::HttpPlaidClient(http::HttpClient& http, Clock& clock, PlaidConfig config)
     : http_(http), clock_(clock), config_(std::move(config)) {}
 
-Result<boost::json::object> HttpPlaidClient::Call(std::string_view endpoint,
-                                                  const boost::json::object& body) {
+namespace {
+
+http::ClientRequest PlaidRequest(const PlaidConfig& config, std::string_view endpoint,
+                                 std::string body) {
   http::ClientRequest req;
   req.method = "POST";
-  req.url = config_.base_url + std::string(endpoint);
-  req.body = ToJson(body);
-  req.timeout = config_.timeout;
+  req.url = config.base_url + std::string(endpoint);
+  req.body = std::move(body);
+  req.timeout = config.timeout;
   // A public token is single-use: a silent re-send on a stale pooled connection would make the
   // second attempt fail with INVALID_PUBLIC_TOKEN and hide the Item the first one created.
   req.fresh_connection = endpoint == "/item/public_token/exchange";
   req.headers.Set("Content-Type", "application/json");
-  req.headers.Set("PLAID-CLIENT-ID", config_.client_id);
-  req.headers.Set("PLAID-SECRET", config_.secret);
+  req.headers.Set("PLAID-CLIENT-ID", config.client_id);
+  req.headers.Set("PLAID-SECRET", config.secret);
   req.headers.Set("Plaid-Version", "2020-09-14");
-  auto started = clock_.MonotonicNow();
-  auto res = http_.Send(req);
-  double ms = std::chrono::duration<double, std::milli>(clock_.MonotonicNow() - started).count();
+  return req;
+}
+
+struct AnswerFacts {
+  std::string_view request_id;
+  std::string_view item_id;
+  std::string_view error_code;
+};
+
+void LogCall(std::string_view endpoint, int status, const AnswerFacts& f, double ms) {
+  spdlog::info("plaid {} {} error_code={} request_id={} item_id={} {:.0f}ms", endpoint, status,
+               f.error_code.empty() ? "-" : f.error_code, f.request_id.empty() ? "-" : f.request_id,
+               f.item_id.empty() ? "-" : f.item_id, ms);
+}
+
+Error Unreachable(std::string_view endpoint, Error e, double ms) {
+  spdlog::warn("plaid {} failed after {:.0f}ms: {}", endpoint, ms, e.message);
+  e.message = "Plaid " + std::string(endpoint) + " could not be reached: " + e.message;
+  return e;
+}
+
+// Plaid's answer as Call() returns it: the object on 2xx, ErrorForPlaid otherwise. Logs the call.
+Result<boost::json::object> Interpret(std::string_view endpoint, Result<http::ClientResponse> res,
+                                      double ms) {
   if (!res) {
-    spdlog::warn("plaid {} failed after {:.0f}ms: {}", endpoint, ms, res.error().message);
-    Error e = std::move(res).error();
-    e.message = "Plaid " + std::string(endpoint) + " could not be reached: " + e.message;
-    return Unexpected(std::move(e));
+    return Unexpected(Unreachable(endpoint, std::move(res).error(), ms));
   }
   auto parsed = ParseJson(res->body);
   const boost::json::object* obj = parsed && parsed->is_object() ? &parsed->get_object() : nullptr;
-  std::string_view request_id = obj ? GetString(*obj, "request_id").value_or("") : "";
-  std::string_view item_id = obj ? GetString(*obj, "item_id").value_or("") : "";
-  if (obj && item_id.empty()) {
-    if (const auto* item = GetObject(*obj, "item")) {
-      item_id = GetString(*item, "item_id").value_or("");
+  AnswerFacts facts;
+  if (obj != nullptr) {
+    facts.request_id = GetString(*obj, "request_id").value_or("");
+    facts.item_id = GetString(*obj, "item_id").value_or("");
+    if (const auto* item = GetObject(*obj, "item"); item != nullptr && facts.item_id.empty()) {
+      facts.item_id = GetString(*item, "item_id").value_or("");
     }
+    facts.error_code = GetString(*obj, "error_code").value_or("");
   }
-  std::string_view error_code = obj ? GetString(*obj, "error_code").value_or("") : "";
-  spdlog::info("plaid {} {} error_code={} request_id={} item_id={} {:.0f}ms", endpoint, res->status,
-               error_code.empty() ? "-" : error_code, request_id.empty() ? "-" : request_id,
-               item_id.empty() ? "-" : item_id, ms);
+  LogCall(endpoint, res->status, facts, ms);
   if (obj == nullptr) {
     return Unexpected(MakeError(ErrorCode::kUpstream,
                                 "Plaid " + std::string(endpoint) + " answered " +
@@ -137,6 +183,151 @@ Result<boost::json::object> HttpPlaidClient::Call(std::string_view endpoint,
     return Unexpected(ErrorForPlaid(res->status, *obj));
   }
   return std::move(parsed->get_object());
+}
+
+// Checks that `text` is one JSON object and picks out what the log line needs, without building
+// a DOM: a success is passed on as sent.
+class ScanHandler {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  std::string request_id;
+  std::string item_id;
+  bool top_is_object = false;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    if (depth_ == 0) {
+      top_is_object = true;
+    }
+    in_item_ = depth_ == 1 && key_ == "item";
+    ++depth_;
+    key_.clear();
+    return depth_ <= 64;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code&) {
+    --depth_;
+    if (depth_ <= 1) {
+      in_item_ = false;
+    }
+    return true;
+  }
+  bool on_array_begin(boost::system::error_code&) {
+    ++depth_;
+    return depth_ <= 64;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) {
+    --depth_;
+    return true;
+  }
+  bool on_key_part(std::string_view s, std::size_t, boost::system::error_code&) {
+    StartKey();
+    key_.append(s);
+    return true;
+  }
+  bool on_key(std::string_view s, std::size_t, boost::system::error_code&) {
+    StartKey();
+    key_.append(s);
+    key_complete_ = true;
+    return true;
+  }
+  bool on_string_part(std::string_view s, std::size_t, boost::system::error_code&) {
+    if (Wanted()) {
+      value_.append(s);
+    }
+    return true;
+  }
+  bool on_string(std::string_view s, std::size_t, boost::system::error_code&) {
+    if (Wanted()) {
+      value_.append(s);
+      if (depth_ == 1 && key_ == "request_id") {
+        request_id = std::move(value_);
+      } else if (item_id.empty()) {
+        item_id = std::move(value_);
+      }
+      value_.clear();
+    }
+    key_.clear();
+    return true;
+  }
+  bool on_number_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t, std::string_view, boost::system::error_code&) { return Scalar(); }
+  bool on_uint64(std::uint64_t, std::string_view, boost::system::error_code&) { return Scalar(); }
+  bool on_double(double, std::string_view, boost::system::error_code&) { return Scalar(); }
+  bool on_bool(bool, boost::system::error_code&) { return Scalar(); }
+  bool on_null(boost::system::error_code&) { return Scalar(); }
+  bool on_comment_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(std::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  bool Wanted() const {
+    return (depth_ == 1 && (key_ == "request_id" || key_ == "item_id")) ||
+           (depth_ == 2 && in_item_ && key_ == "item_id");
+  }
+  bool Scalar() {
+    key_.clear();
+    return true;
+  }
+  // A key's parts arrive in pieces; the first piece of the next key replaces the last one.
+  void StartKey() {
+    if (key_complete_) {
+      key_.clear();
+      key_complete_ = false;
+    }
+  }
+  int depth_ = 0;
+  bool in_item_ = false;
+  bool key_complete_ = false;
+  std::string key_;
+  std::string value_;
+};
+
+}  // namespace
+
+Result<boost::json::object> HttpPlaidClient::Call(std::string_view endpoint,
+                                                  const boost::json::object& body) {
+  auto started = clock_.MonotonicNow();
+  auto res = http_.Send(PlaidRequest(config_, endpoint, ToJson(body)));
+  double ms = std::chrono::duration<double, std::milli>(clock_.MonotonicNow() - started).count();
+  return Interpret(endpoint, std::move(res), ms);
+}
+
+AsyncPlaidClient::AsyncPlaidClient(http::AsyncHttpClient& http, PlaidConfig config)
+    : http_(http), config_(std::move(config)) {}
+
+void AsyncPlaidClient::CallRaw(std::string_view endpoint, std::string body, RawDone done) {
+  auto started = std::chrono::steady_clock::now();
+  http_.SendAsync(PlaidRequest(config_, endpoint, std::move(body)),
+                  [endpoint = std::string(endpoint), started,
+                   done = std::move(done)](Result<http::ClientResponse> res) {
+                    auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started);
+                    double ms = static_cast<double>(latency.count()) / 1000.0;
+                    RawAnswer answer;
+                    if (res && res->status >= 200 && res->status < 300) {
+                      boost::json::basic_parser<ScanHandler> scan(boost::json::parse_options{});
+                      boost::system::error_code ec;
+                      scan.write_some(false, res->body.data(), res->body.size(), ec);
+                      if (!ec && scan.handler().top_is_object) {
+                        const ScanHandler& h = scan.handler();
+                        LogCall(endpoint, res->status, {h.request_id, h.item_id, ""}, ms);
+                        answer.attempt = Attempt{res->status, "", h.request_id, latency};
+                        answer.body = std::move(res->body);
+                        done(std::move(answer));
+                        return;
+                      }
+                    }
+                    // Failures (rarer) take the common path, which parses Plaid's error.
+                    Result<boost::json::object> interpreted =
+                        Interpret(endpoint, std::move(res), ms);
+                    answer.attempt = AttemptOf(interpreted, latency);
+                    answer.body = Unexpected(std::move(interpreted).error());
+                    done(std::move(answer));
+                  });
 }
 
 }  // namespace linkhub::plaid

@@ -1,6 +1,10 @@
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "core/clock.h"
+#include "http/async_http_client.h"
 #include "http/http_client.h"
 #include "plaid/plaid_client.h"
 
@@ -18,6 +22,29 @@ class HttpPlaidClient final : public PlaidClient {
  private:
   http::HttpClient& http_;
   Clock& clock_;
+  const PlaidConfig config_;
+};
+
+// A call's outcome without a parsed body: Plaid's JSON object as sent on success (checked to be
+// one object, not parsed), or the Error that PlaidClient::Call would have returned.
+struct RawAnswer {
+  Result<std::string> body = Unexpected(MakeError(ErrorCode::kInternal, "no answer"));
+  Attempt attempt;
+};
+using RawDone = std::function<void(RawAnswer)>;
+
+// Plaid calls for the hub's hot path, on an AsyncHttpClient: no thread waits for Plaid, and a
+// successful answer is handed on as bytes rather than parsed and written again. Logs exactly as
+// HttpPlaidClient does. Thread-safe.
+class AsyncPlaidClient {
+ public:
+  AsyncPlaidClient(http::AsyncHttpClient& http, PlaidConfig config);
+  // REQUIRES: `body` is a JSON object without client_id or secret. `done` runs once, on one of
+  // the HTTP client's I/O threads.
+  void CallRaw(std::string_view endpoint, std::string body, RawDone done);
+
+ private:
+  http::AsyncHttpClient& http_;
   const PlaidConfig config_;
 };
 

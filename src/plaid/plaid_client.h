@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,18 @@ struct PlaidConfig {
 // The base URL of a Plaid environment name ("sandbox", "production"); kInvalidArgument otherwise.
 Result<std::string> BaseUrlForEnvironment(std::string_view env);
 
+// One request that reached (or tried to reach) Plaid, as the per-account log shows it.
+struct Attempt {
+  int http_status = 0;  // 0: no answer
+  std::string error_code;
+  std::string request_id;
+  std::chrono::microseconds latency{0};
+};
+using AttemptObserver = std::function<void(const Attempt&)>;
+
+// The Attempt a finished call describes (status 200 for a success, Plaid's details otherwise).
+Attempt AttemptOf(const Result<boost::json::object>& result, std::chrono::microseconds latency);
+
 // A typed gateway to Plaid's API: one POST per call, credentials in headers, Plaid-Version
 // 2020-09-14. A Plaid error comes back as an Error whose `provider` carries error_type,
 // error_code, error_message and request_id, with the code chosen by ErrorForPlaid().
@@ -32,6 +45,11 @@ class PlaidClient {
   // REQUIRES: body holds no client_id or secret (they travel in headers).
   virtual Result<boost::json::object> Call(std::string_view endpoint,
                                            const boost::json::object& body) = 0;
+  // Call() that reports every request it makes to Plaid (retries included) to `observer`. The
+  // default makes one Call() and reports it as AttemptOf() its result.
+  virtual Result<boost::json::object> ObservedCall(std::string_view endpoint,
+                                                   const boost::json::object& body,
+                                                   const AttemptObserver& observer);
 };
 
 // Maps a Plaid error to linkhub's vocabulary:

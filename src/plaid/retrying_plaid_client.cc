@@ -41,11 +41,31 @@ RetryingPlaidClient::RetryingPlaidClient(PlaidClient& inner, Clock& clock, Rando
 
 Result<boost::json::object> RetryingPlaidClient::Call(std::string_view endpoint,
                                                       const boost::json::object& body) {
+  return ObservedCall(endpoint, body, nullptr);
+}
+
+Result<boost::json::object> RetryingPlaidClient::ObservedCall(std::string_view endpoint,
+                                                              const boost::json::object& body,
+                                                              const AttemptObserver& observer) {
+  return Attempts(endpoint, body, observer, std::nullopt);
+}
+
+Result<boost::json::object> RetryingPlaidClient::Continue(std::string_view endpoint,
+                                                          const boost::json::object& body,
+                                                          const AttemptObserver& observer,
+                                                          Result<boost::json::object> first) {
+  return Attempts(endpoint, body, observer, std::move(first));
+}
+
+Result<boost::json::object> RetryingPlaidClient::Attempts(
+    std::string_view endpoint, const boost::json::object& body, const AttemptObserver& observer,
+    std::optional<Result<boost::json::object>> first) {
   const bool retryable = IsReadOnlyEndpoint(endpoint);
   const auto started = clock_.MonotonicNow();
   std::chrono::milliseconds delay = policy_.base_delay;
   for (int attempt = 1;; ++attempt) {
-    auto result = inner_.Call(endpoint, body);
+    auto result =
+        attempt == 1 && first ? std::move(*first) : inner_.ObservedCall(endpoint, body, observer);
     if (result || !retryable || attempt >= policy_.max_attempts || !IsTransient(result.error())) {
       return result;
     }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 
 #include "core/clock.h"
 #include "core/random.h"
@@ -29,8 +30,19 @@ class RetryingPlaidClient final : public PlaidClient {
 
   Result<boost::json::object> Call(std::string_view endpoint,
                                    const boost::json::object& body) override;
+  Result<boost::json::object> ObservedCall(std::string_view endpoint,
+                                           const boost::json::object& body,
+                                           const AttemptObserver& observer) override;
+  // Goes on with a call whose first attempt was made elsewhere (an asynchronous client) and gave
+  // `first`: retries exactly as ObservedCall would have after that attempt.
+  Result<boost::json::object> Continue(std::string_view endpoint, const boost::json::object& body,
+                                       const AttemptObserver& observer,
+                                       Result<boost::json::object> first);
 
  private:
+  Result<boost::json::object> Attempts(std::string_view endpoint, const boost::json::object& body,
+                                       const AttemptObserver& observer,
+                                       std::optional<Result<boost::json::object>> first);
   PlaidClient& inner_;
   Clock& clock_;
   Random& random_;

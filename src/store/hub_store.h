@@ -47,7 +47,7 @@ struct LinkedAccount {
   std::string origin_owner_name;
   std::optional<std::string> origin_username;
   std::optional<std::string> label;
-  std::string status = "active";  // "active", "inactive" or "error"
+  std::string status = "active";  // "active", "inactive", "error" or "suspended"
   std::vector<StatusReason> status_reasons;
   std::string type = "production";
   std::string environment;            // Plaid environment: "sandbox" or "production"
@@ -100,6 +100,35 @@ struct SealedField {
   std::string sealed;
 };
 
+// One Plaid call made for an account, for the operator's logs. Never a body, token or secret.
+struct PlaidCallRecord {
+  std::string project_id;
+  std::string account_id;
+  TimePoint at;
+  std::string endpoint;
+  int http_status = 0;     // 0: no answer (connection failure, timeout)
+  std::string error_code;  // Plaid's error_code, or empty
+  std::string request_id;  // Plaid's request_id, or empty
+  int64_t latency_us = 0;
+};
+
+// How many Plaid call records the store keeps per account; older ones are dropped.
+inline constexpr int kPlaidCallsKept = 1000;
+
+// A Hub connection attempt (StackOne's /hub/connection_attempts): a marker the Hub component
+// makes before a sign-in and polls afterwards. Bound to one connect session.
+struct ConnectionAttempt {
+  std::string id;
+  std::string project_id;
+  int64_t session_id = 0;
+  std::string status = "pending";         // "pending", "authenticated" or "cancelled"
+  std::optional<std::string> account_id;  // the account linked through the session, once
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+// How many connection attempts one connect session may make.
+inline constexpr int kConnectionAttemptsPerSession = 50;
+
 // Connect sessions, linked accounts and pending exchanges. Every read and write of a session or
 // an account names its project: there is no way to reach another tenant's rows. Soft-deleted
 // accounts are invisible to every method except the key-rotation ones. Implementations are
@@ -128,10 +157,20 @@ class HubStore {
   // of an undeleted account.
   virtual Status UpdateAccountDetails(const LinkedAccount& account) = 0;
   // Sets only the status and its reasons (and updated_at) of an undeleted account, so that a
-  // status change never undoes an edit made meanwhile.
+  // status change never undoes an edit made meanwhile. While the account is suspended, the new
+  // status and reasons are kept for ResumeAccount instead, so a call that finishes after a
+  // suspension never lifts it. (UpdateAccount never changes a suspension either.)
   virtual Status SetAccountStatus(const std::string& project_id, const std::string& account_id,
                                   const std::string& status,
                                   const std::vector<StatusReason>& reasons, TimePoint now) = 0;
+  // Suspends an undeleted account: status "suspended" with `reason`; the status and reasons it
+  // had are kept for ResumeAccount. Suspending a suspended account changes nothing. kNotFound.
+  virtual Status SuspendAccount(const std::string& project_id, const std::string& account_id,
+                                const StatusReason& reason, TimePoint now) = 0;
+  // Gives a suspended account back the status and reasons it had (or got meanwhile, see
+  // SetAccountStatus). Resuming an account that is not suspended changes nothing. kNotFound.
+  virtual Status ResumeAccount(const std::string& project_id, const std::string& account_id,
+                               TimePoint now) = 0;
   // Marks the account deleted and inactive and erases its sealed columns.
   virtual Status SoftDeleteAccount(const std::string& project_id, const std::string& account_id,
                                    TimePoint now) = 0;
@@ -162,6 +201,31 @@ class HubStore {
   virtual Status PutSyncCursor(const std::string& project_id, const std::string& account_id,
                                const std::string& consumer, const std::string& cursor,
                                TimePoint now) = 0;
+
+  // Appends call records (in one transaction) and drops all but the newest kPlaidCallsKept of
+  // each account they name.
+  virtual Status AddPlaidCalls(const std::vector<PlaidCallRecord>& calls) = 0;
+  // The newest `limit` call records of an account, newest first.
+  virtual Result<std::vector<PlaidCallRecord>> ListPlaidCalls(const std::string& project_id,
+                                                              const std::string& account_id,
+                                                              int limit) = 0;
+
+  // A number that grows whenever this process may have changed stored rows, for caches of rows
+  // read through this store: read it before the rows, and trust them only while it stays the
+  // same. nullopt: the store cannot tell, so nothing read through it may be cached.
+  virtual std::optional<uint64_t> WriteCount() const { return std::nullopt; }
+
+  // Hub connection attempts; each read and write names the attempt's project and session.
+  virtual Status CreateConnectionAttempt(const ConnectionAttempt& attempt) = 0;
+  virtual Result<ConnectionAttempt> GetConnectionAttempt(const std::string& project_id,
+                                                         int64_t session_id,
+                                                         const std::string& id) = 0;
+  // Cancels the attempt if it is still pending (else leaves it); kNotFound for no such attempt.
+  virtual Status CancelConnectionAttempt(const std::string& project_id, int64_t session_id,
+                                         const std::string& id, TimePoint now) = 0;
+  // Marks every pending attempt of a session authenticated by `account_id`.
+  virtual Status CompleteConnectionAttempts(const std::string& project_id, int64_t session_id,
+                                            const std::string& account_id, TimePoint now) = 0;
 
   // Every sealed value (for re-sealing under a new data key).
   virtual Result<std::vector<SealedField>> ListSealedFields() = 0;

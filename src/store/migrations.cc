@@ -101,6 +101,46 @@ CREATE TABLE sync_cursors (
   PRIMARY KEY (project_id, account_id, consumer)
 );
 )sql"},
+      {4, "per-account Plaid call log", R"sql(
+CREATE TABLE plaid_calls (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id   TEXT NOT NULL,
+  account_id   TEXT NOT NULL,
+  at_ms        INTEGER NOT NULL,
+  endpoint     TEXT NOT NULL,
+  http_status  INTEGER NOT NULL,
+  error_code   TEXT NOT NULL,
+  request_id   TEXT NOT NULL,
+  latency_us   INTEGER NOT NULL
+);
+CREATE INDEX plaid_calls_account ON plaid_calls(project_id, account_id, id);
+)sql"},
+      {5, "project allowed origins and Hub connection attempts", R"sql(
+ALTER TABLE projects ADD COLUMN allowed_origins_json TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE connection_attempts (
+  id          TEXT PRIMARY KEY,
+  project_id  TEXT NOT NULL REFERENCES projects(id),
+  session_id  INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  account_id  TEXT,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE INDEX connection_attempts_session ON connection_attempts(project_id, session_id);
+)sql"},
+      {6, "dashboard sign-ins and account suspension", R"sql(
+CREATE TABLE dashboard_sessions (
+  id_hash       TEXT PRIMARY KEY,
+  project_id    TEXT NOT NULL REFERENCES projects(id),
+  api_key_hash  TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  last_seen_at  INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL
+);
+CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions(expires_at);
+ALTER TABLE accounts ADD COLUMN resume_status TEXT;
+ALTER TABLE accounts ADD COLUMN resume_reasons_json TEXT;
+)sql"},
   };
   return kMigrations;
 }

@@ -14,6 +14,9 @@ struct Project {
   int64_t numeric_id = 0;  // StackOne's organization_id is numeric
   std::string name;
   TimePoint created_at;
+  // Browser origins ("https://app.example.com") allowed to use this project's connect sessions
+  // from the Hub API (CORS) and to embed the Hub page; empty: any origin.
+  std::vector<std::string> allowed_origins;
 };
 
 // An API key as stored: only its keyed hash (see vault::SecretHasher) and a short prefix that
@@ -49,6 +52,9 @@ class ProjectStore {
                                         TimePoint now) = 0;
   virtual Result<Project> GetProject(const std::string& id) = 0;
   virtual Result<std::vector<Project>> ListProjects() = 0;
+  // Replaces a project's allowed origins (already validated). kNotFound for an unknown project.
+  virtual Status SetAllowedOrigins(const std::string& project_id,
+                                   const std::vector<std::string>& origins) = 0;
 
   virtual Status AddApiKey(const ApiKey& key) = 0;
   // The unrevoked key with this hash; kNotFound otherwise (revoked keys never authenticate).

@@ -83,6 +83,11 @@ Result<bool> Statement::Step() {
     return Unexpected(MakeError(ErrorCode::kInternal, "sqlite: " + bind_error_));
   }
   int rc = sqlite3_step(stmt_);
+  if (owner_ != nullptr && sqlite3_stmt_readonly(stmt_) == 0) {
+    // After the write, so that whoever reads the counter before reading rows never pairs a new
+    // count with old rows (see SqliteDb::WriteCount).
+    owner_->writes_.fetch_add(1, std::memory_order_release);
+  }
   if (rc == SQLITE_ROW) {
     return true;
   }
@@ -162,7 +167,9 @@ void SqliteDb::Recycle(std::string sql, sqlite3_stmt* stmt) {
 Status SqliteDb::Exec(std::string_view sql) {
   std::string s(sql);
   char* err = nullptr;
-  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  writes_.fetch_add(1, std::memory_order_release);  // COMMIT and DDL come this way
+  if (rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
     return Unexpected(MakeError(ErrorCode::kInternal, "sqlite: exec: " + msg));

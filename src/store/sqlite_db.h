@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -68,6 +69,10 @@ class SqliteDb {
   // on every request is parsed once.
   Result<Statement> Prepare(std::string_view sql);
   int64_t Changes() const;
+  // Grows after every statement of this connection that may have written (and after every
+  // COMMIT). Read it before reading rows: if it has not moved since, this process has not
+  // changed them. Writes by other processes or connections are not counted. Lock-free.
+  uint64_t WriteCount() const { return writes_.load(std::memory_order_acquire); }
 
  private:
   friend class Statement;
@@ -76,6 +81,7 @@ class SqliteDb {
   sqlite3* db_;
   std::recursive_mutex mu_;
   std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle_;  // guarded by mu_
+  std::atomic<uint64_t> writes_{0};
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless Commit() succeeds. Holds the connection's lock

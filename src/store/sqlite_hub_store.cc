@@ -1,5 +1,6 @@
 #include "store/sqlite_hub_store.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "core/json.h"
@@ -239,11 +240,17 @@ Status SqliteHubStore::UpdateAccount(const LinkedAccount& a) {
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd,
-      db_.Prepare("UPDATE accounts SET origin_owner_id = ?, origin_owner_name = ?, "
-                  "origin_username = ?, label = ?, status = ?, status_reasons_json = ?, "
-                  "products_json = ?, institution_id = ?, institution_name = ?, "
-                  "accounts_json = ?, details_pending = ?, updated_at = ? "
-                  "WHERE project_id = ? AND id = ? AND deleted_at IS NULL"));
+      // A suspension is changed only by SuspendAccount and ResumeAccount: an edit based on a
+      // read from before (or during) one leaves the status as it is now.
+      db_.Prepare("UPDATE accounts SET origin_owner_id = ?1, origin_owner_name = ?2, "
+                  "origin_username = ?3, label = ?4, "
+                  "status = CASE WHEN status = 'suspended' OR ?5 = 'suspended' THEN status "
+                  "ELSE ?5 END, "
+                  "status_reasons_json = CASE WHEN status = 'suspended' OR ?5 = 'suspended' "
+                  "THEN status_reasons_json ELSE ?6 END, "
+                  "products_json = ?7, institution_id = ?8, institution_name = ?9, "
+                  "accounts_json = ?10, details_pending = ?11, updated_at = ?12 "
+                  "WHERE project_id = ?13 AND id = ?14 AND deleted_at IS NULL"));
   return RunUpdate(db_,
                    upd.Bind(1, a.origin_owner_id)
                        .Bind(2, a.origin_owner_name)
@@ -287,14 +294,62 @@ Status SqliteHubStore::SetAccountStatus(const std::string& project_id,
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd,
-      db_.Prepare("UPDATE accounts SET status = ?, status_reasons_json = ?, updated_at = ? "
-                  "WHERE project_id = ? AND id = ? AND deleted_at IS NULL"));
+      // SQLite evaluates every SET expression on the row as it was, so each CASE sees the
+      // status before this update.
+      db_.Prepare("UPDATE accounts SET "
+                  "status = CASE WHEN status = 'suspended' THEN status ELSE ?1 END, "
+                  "status_reasons_json = CASE WHEN status = 'suspended' THEN "
+                  "status_reasons_json ELSE ?2 END, "
+                  "resume_status = CASE WHEN status = 'suspended' THEN ?1 ELSE resume_status END, "
+                  "resume_reasons_json = CASE WHEN status = 'suspended' THEN ?2 ELSE "
+                  "resume_reasons_json END, "
+                  "updated_at = ?3 WHERE project_id = ?4 AND id = ?5 AND deleted_at IS NULL"));
   return RunUpdate(db_,
                    upd.Bind(1, status)
                        .Bind(2, ReasonsToJson(reasons))
                        .Bind(3, Seconds(now))
                        .Bind(4, project_id)
                        .Bind(5, account_id),
+                   ErrorCode::kNotFound, "account " + account_id + " not found");
+}
+
+Status SqliteHubStore::SuspendAccount(const std::string& project_id, const std::string& account_id,
+                                      const StatusReason& reason, TimePoint now) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement upd,
+      db_.Prepare("UPDATE accounts SET "
+                  "resume_status = CASE WHEN status = 'suspended' THEN resume_status "
+                  "ELSE status END, "
+                  "resume_reasons_json = CASE WHEN status = 'suspended' THEN resume_reasons_json "
+                  "ELSE status_reasons_json END, "
+                  "status_reasons_json = CASE WHEN status = 'suspended' THEN "
+                  "status_reasons_json ELSE ?1 END, "
+                  "updated_at = CASE WHEN status = 'suspended' THEN updated_at ELSE ?2 END, "
+                  "status = 'suspended' "
+                  "WHERE project_id = ?3 AND id = ?4 AND deleted_at IS NULL"));
+  return RunUpdate(db_,
+                   upd.Bind(1, ReasonsToJson({reason}))
+                       .Bind(2, Seconds(now))
+                       .Bind(3, project_id)
+                       .Bind(4, account_id),
+                   ErrorCode::kNotFound, "account " + account_id + " not found");
+}
+
+Status SqliteHubStore::ResumeAccount(const std::string& project_id, const std::string& account_id,
+                                     TimePoint now) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement upd,
+      db_.Prepare("UPDATE accounts SET "
+                  "status = CASE WHEN status = 'suspended' THEN COALESCE(resume_status, "
+                  "'active') ELSE status END, "
+                  "status_reasons_json = CASE WHEN status = 'suspended' THEN "
+                  "COALESCE(resume_reasons_json, '[]') ELSE status_reasons_json END, "
+                  "updated_at = CASE WHEN status = 'suspended' THEN ?1 ELSE updated_at END, "
+                  "resume_status = NULL, resume_reasons_json = NULL "
+                  "WHERE project_id = ?2 AND id = ?3 AND deleted_at IS NULL"));
+  return RunUpdate(db_, upd.Bind(1, Seconds(now)).Bind(2, project_id).Bind(3, account_id),
                    ErrorCode::kNotFound, "account " + account_id + " not found");
 }
 
@@ -453,6 +508,70 @@ Status SqliteHubStore::PutSyncCursor(const std::string& project_id, const std::s
       .Bind(4, cursor)
       .Bind(5, Seconds(now))
       .Run();
+}
+
+Status SqliteHubStore::AddPlaidCalls(const std::vector<PlaidCallRecord>& calls) {
+  if (calls.empty()) {
+    return OkStatus();
+  }
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  std::vector<std::pair<std::string, std::string>> accounts;
+  for (const auto& c : calls) {
+    LINKHUB_ASSIGN_OR_RETURN(
+        Statement ins,
+        db_.Prepare("INSERT INTO plaid_calls(project_id, account_id, at_ms, endpoint, "
+                    "http_status, error_code, request_id, latency_us) VALUES (?, ?, ?, ?, ?, ?, "
+                    "?, ?)"));
+    LINKHUB_RETURN_IF_ERROR(
+        ins.Bind(1, c.project_id)
+            .Bind(2, c.account_id)
+            .Bind(3, int64_t{std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 c.at.time_since_epoch())
+                                 .count()})
+            .Bind(4, c.endpoint)
+            .Bind(5, int64_t{c.http_status})
+            .Bind(6, c.error_code)
+            .Bind(7, c.request_id)
+            .Bind(8, c.latency_us)
+            .Run());
+    std::pair<std::string, std::string> key(c.project_id, c.account_id);
+    if (std::find(accounts.begin(), accounts.end(), key) == accounts.end()) {
+      accounts.push_back(std::move(key));
+    }
+  }
+  for (const auto& [project_id, account_id] : accounts) {
+    LINKHUB_ASSIGN_OR_RETURN(
+        Statement trim,
+        db_.Prepare("DELETE FROM plaid_calls WHERE project_id = ?1 AND account_id = ?2 AND id <= "
+                    "(SELECT id FROM plaid_calls WHERE project_id = ?1 AND account_id = ?2 "
+                    "ORDER BY id DESC LIMIT 1 OFFSET ?3)"));
+    LINKHUB_RETURN_IF_ERROR(
+        trim.Bind(1, project_id).Bind(2, account_id).Bind(3, int64_t{kPlaidCallsKept}).Run());
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<PlaidCallRecord>> SqliteHubStore::ListPlaidCalls(const std::string& project_id,
+                                                                    const std::string& account_id,
+                                                                    int limit) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare("SELECT project_id, account_id, at_ms, endpoint, http_status, "
+                               "error_code, request_id, latency_us FROM plaid_calls WHERE "
+                               "project_id = ? AND account_id = ? ORDER BY id DESC LIMIT ?"));
+  q.Bind(1, project_id).Bind(2, account_id).Bind(3, int64_t{limit});
+  return CollectRows(q, [](const Statement& r) {
+    PlaidCallRecord c;
+    c.project_id = r.ColumnText(0);
+    c.account_id = r.ColumnText(1);
+    c.at = TimePoint(std::chrono::milliseconds(r.ColumnInt(2)));
+    c.endpoint = r.ColumnText(3);
+    c.http_status = static_cast<int>(r.ColumnInt(4));
+    c.error_code = r.ColumnText(5);
+    c.request_id = r.ColumnText(6);
+    c.latency_us = r.ColumnInt(7);
+    return c;
+  });
 }
 
 Result<std::vector<SealedField>> SqliteHubStore::ListSealedFields() {

@@ -24,6 +24,10 @@ class SqliteHubStore final : public HubStore {
   Status SetAccountStatus(const std::string& project_id, const std::string& account_id,
                           const std::string& status, const std::vector<StatusReason>& reasons,
                           TimePoint now) override;
+  Status SuspendAccount(const std::string& project_id, const std::string& account_id,
+                        const StatusReason& reason, TimePoint now) override;
+  Status ResumeAccount(const std::string& project_id, const std::string& account_id,
+                       TimePoint now) override;
   Status SoftDeleteAccount(const std::string& project_id, const std::string& account_id,
                            TimePoint now) override;
 
@@ -44,6 +48,19 @@ class SqliteHubStore final : public HubStore {
                        const std::string& consumer, const std::string& cursor,
                        TimePoint now) override;
 
+  Status AddPlaidCalls(const std::vector<PlaidCallRecord>& calls) override;
+  Result<std::vector<PlaidCallRecord>> ListPlaidCalls(const std::string& project_id,
+                                                      const std::string& account_id,
+                                                      int limit) override;
+  std::optional<uint64_t> WriteCount() const override { return db_.WriteCount(); }
+  // In sqlite_connection_attempts.cc.
+  Status CreateConnectionAttempt(const ConnectionAttempt& attempt) override;
+  Result<ConnectionAttempt> GetConnectionAttempt(const std::string& project_id, int64_t session_id,
+                                                 const std::string& id) override;
+  Status CancelConnectionAttempt(const std::string& project_id, int64_t session_id,
+                                 const std::string& id, TimePoint now) override;
+  Status CompleteConnectionAttempts(const std::string& project_id, int64_t session_id,
+                                    const std::string& account_id, TimePoint now) override;
   Result<std::vector<SealedField>> ListSealedFields() override;
   Status ReplaceSealedField(const SealedField& expected, const std::string& new_sealed) override;
 

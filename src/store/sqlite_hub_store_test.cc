@@ -587,5 +587,45 @@ TEST_F(SqliteHubStoreTest, ReplaceSealedFieldIsACompareAndSwap) {
   EXPECT_EQ(store_->ReplaceSealedField(unknown, "x").error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST_F(SqliteHubStoreTest, PlaidCallsKeepTheNewestPerAccountAndProject) {
+  auto call = [&](const std::string& project, const std::string& account, int n) {
+    PlaidCallRecord c;
+    c.project_id = project;
+    c.account_id = account;
+    c.at = now_ + std::chrono::milliseconds(n);
+    c.endpoint = "/accounts/get";
+    c.http_status = n % 2 == 0 ? 200 : 400;
+    c.error_code = n % 2 == 0 ? "" : "ITEM_LOGIN_REQUIRED";
+    c.request_id = "req-" + std::to_string(n);
+    c.latency_us = 1000 + n;
+    return c;
+  };
+  std::vector<PlaidCallRecord> batch;
+  for (int n = 0; n < kPlaidCallsKept + 5; ++n) {
+    batch.push_back(call("proj_a", "acc_1", n));
+  }
+  batch.push_back(call("proj_b", "acc_1", 7));  // same account id, other tenant
+  ASSERT_TRUE(store_->AddPlaidCalls(batch));
+  ASSERT_TRUE(store_->AddPlaidCalls({call("proj_a", "acc_1", kPlaidCallsKept + 5)}));
+
+  auto a = store_->ListPlaidCalls("proj_a", "acc_1", 5000);
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->size(), static_cast<size_t>(kPlaidCallsKept));
+  EXPECT_EQ(a->front().request_id, "req-" + std::to_string(kPlaidCallsKept + 5));
+  EXPECT_EQ(a->back().request_id, "req-6");  // 0..5 dropped
+  EXPECT_EQ(a->at(1).http_status, 200);
+  EXPECT_EQ(a->at(1).error_code, "");
+  EXPECT_EQ(a->at(0).error_code, "ITEM_LOGIN_REQUIRED");
+  EXPECT_EQ(a->at(0).latency_us, 1000 + kPlaidCallsKept + 5);
+  EXPECT_EQ(a->at(0).at, now_ + std::chrono::milliseconds(kPlaidCallsKept + 5));
+
+  auto b = store_->ListPlaidCalls("proj_b", "acc_1", 10);
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->size(), 1u);
+  EXPECT_EQ(b->front().request_id, "req-7");
+  EXPECT_EQ(store_->ListPlaidCalls("proj_a", "acc_1", 3)->size(), 3u);
+  EXPECT_TRUE(store_->ListPlaidCalls("proj_b", "acc_2", 10)->empty());
+}
+
 }  // namespace
 }  // namespace linkhub::store

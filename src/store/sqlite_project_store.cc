@@ -1,13 +1,28 @@
 #include "store/sqlite_project_store.h"
 
+#include <boost/json.hpp>
+
+#include "core/json.h"
 #include "store/sqlite_rows.h"
 
 namespace linkhub::store {
 
 namespace {
 
+constexpr std::string_view kProjectColumns =
+    "id, numeric_id, name, created_at, allowed_origins_json";
+
 Project ReadProject(const Statement& s) {
-  return Project{s.ColumnText(0), s.ColumnInt(1), s.ColumnText(2), FromSeconds(s.ColumnInt(3))};
+  Project p{s.ColumnText(0), s.ColumnInt(1), s.ColumnText(2), FromSeconds(s.ColumnInt(3)), {}};
+  auto origins = ParseJson(s.ColumnText(4));
+  if (origins && origins->is_array()) {
+    for (const auto& o : origins->get_array()) {
+      if (o.is_string()) {
+        p.allowed_origins.emplace_back(o.get_string());
+      }
+    }
+  }
+  return p;
 }
 
 ApiKey ReadApiKey(const Statement& s) {
@@ -41,9 +56,8 @@ Result<Project> SqliteProjectStore::CreateProject(const std::string& id, const s
 
 Result<Project> SqliteProjectStore::GetProject(const std::string& id) {
   auto lock = db_.Lock();
-  LINKHUB_ASSIGN_OR_RETURN(
-      Statement q,
-      db_.Prepare("SELECT id, numeric_id, name, created_at FROM projects WHERE id = ?"));
+  LINKHUB_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT " + std::string(kProjectColumns) +
+                                                    " FROM projects WHERE id = ?"));
   q.Bind(1, id);
   LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) {
@@ -54,10 +68,18 @@ Result<Project> SqliteProjectStore::GetProject(const std::string& id) {
 
 Result<std::vector<Project>> SqliteProjectStore::ListProjects() {
   auto lock = db_.Lock();
-  LINKHUB_ASSIGN_OR_RETURN(
-      Statement q,
-      db_.Prepare("SELECT id, numeric_id, name, created_at FROM projects ORDER BY numeric_id"));
+  LINKHUB_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT " + std::string(kProjectColumns) +
+                                                    " FROM projects ORDER BY numeric_id"));
   return CollectRows(q, ReadProject);
+}
+
+Status SqliteProjectStore::SetAllowedOrigins(const std::string& project_id,
+                                             const std::vector<std::string>& origins) {
+  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement upd, db_.Prepare("UPDATE projects SET allowed_origins_json = ? WHERE id = ?"));
+  return RunUpdate(db_, upd.Bind(1, ToJson(ToJsonArray(origins))).Bind(2, project_id),
+                   ErrorCode::kNotFound, "project " + project_id + " not found");
 }
 
 Status SqliteProjectStore::AddApiKey(const ApiKey& key) {

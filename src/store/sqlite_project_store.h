@@ -14,6 +14,8 @@ class SqliteProjectStore final : public ProjectStore {
                                 TimePoint now) override;
   Result<Project> GetProject(const std::string& id) override;
   Result<std::vector<Project>> ListProjects() override;
+  Status SetAllowedOrigins(const std::string& project_id,
+                           const std::vector<std::string>& origins) override;
   Status AddApiKey(const ApiKey& key) override;
   Result<ApiKey> FindActiveApiKey(const std::string& key_hash) override;
   Result<std::vector<ApiKey>> ListApiKeys(const std::string& project_id) override;

@@ -1,0 +1,316 @@
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "http/address.h"
+#include "http/async_http_client.h"
+#include "http/io_affinity.h"
+
+namespace linkhub::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using asio::ip::tcp;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+namespace {
+
+struct Target {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string path;  // path and query
+  std::string origin;
+};
+
+Result<Target> ParseUrl(const std::string& url) {
+  Target t;
+  std::string_view rest = url;
+  if (rest.starts_with("https://")) {
+    t.tls = true;
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "URL must be http or https"));
+  }
+  auto end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view path = end == std::string_view::npos ? "/" : rest.substr(end);
+  path = path.substr(0, path.find('#'));
+  if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    return Unexpected(
+        MakeError(ErrorCode::kInvalidArgument, "URL must name a host, without user info"));
+  }
+  uint16_t port = t.tls ? 443 : 80;
+  bool has_port = authority.back() != ']' && authority.find(':') != std::string_view::npos &&
+                  authority.find(':') == authority.rfind(':');
+  if (authority.starts_with('[')) {
+    has_port = authority.find("]:") != std::string_view::npos;
+  }
+  if (has_port) {
+    if (!SplitHostPort(std::string(authority), t.host, port)) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument, "URL has a malformed port"));
+    }
+  } else {
+    t.host = authority;
+    if (t.host.size() >= 2 && t.host.front() == '[' && t.host.back() == ']') {
+      t.host = t.host.substr(1, t.host.size() - 2);
+    }
+  }
+  t.port = std::to_string(port);
+  t.path = path.starts_with('?') ? "/" + std::string(path) : std::string(path);
+  t.origin = (t.tls ? "https://" : "http://") + t.host + ":" + t.port;
+  return t;
+}
+
+ErrorCode CodeFor(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) {
+    return ErrorCode::kDeadlineExceeded;
+  }
+  if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+    return ErrorCode::kResourceExhausted;
+  }
+  return ErrorCode::kUnavailable;
+}
+
+// One connection to an origin, plain or TLS.
+struct Connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since;
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+};
+
+using ConnectionPtr = std::unique_ptr<Connection>;
+
+}  // namespace
+
+struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& i, BeastClientOptions o) : ioc(i), options(std::move(o)) {
+    tls_context.set_verify_mode(ssl::verify_peer);
+    tls_context.set_default_verify_paths();
+    tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                            ssl::context::no_tlsv1_1);
+    if (!options.ca_file.empty()) {
+      boost::system::error_code ec;
+      tls_context.load_verify_file(options.ca_file, ec);
+      if (ec) {
+        spdlog::warn("cannot load CA file {}: {}", options.ca_file, ec.message());
+      }
+    }
+  }
+
+  asio::io_context& ioc;
+  const BeastClientOptions options;
+  ssl::context tls_context{ssl::context::tls_client};
+  std::mutex mu;
+  std::map<std::string, std::vector<ConnectionPtr>, std::less<>> idle;  // guarded by mu
+
+  ConnectionPtr TakeIdle(const std::string& origin) {
+    std::lock_guard lock(mu);
+    auto it = idle.find(origin);
+    auto now = std::chrono::steady_clock::now();
+    while (it != idle.end() && !it->second.empty()) {
+      ConnectionPtr c = std::move(it->second.back());
+      it->second.pop_back();
+      if (now - c->idle_since < options.max_idle_time) {
+        return c;
+      }
+    }
+    return nullptr;
+  }
+
+  void GiveIdle(const std::string& origin, ConnectionPtr c) {
+    c->idle_since = std::chrono::steady_clock::now();
+    std::lock_guard lock(mu);
+    auto& list = idle[origin];
+    if (list.size() < options.max_idle_per_origin) {
+      list.push_back(std::move(c));
+    }
+  }
+
+  asio::awaitable<Result<ConnectionPtr>> Connect(const Target& t,
+                                                 std::chrono::steady_clock::time_point deadline) {
+    auto ex = co_await asio::this_coro::executor;
+    auto conn = std::make_unique<Connection>();
+    conn->plain.emplace(ex);
+    tcp::resolver resolver(ex);
+    auto [rec, endpoints] = co_await resolver.async_resolve(t.host, t.port, kTuple);
+    if (rec) {
+      co_return Unexpected(
+          MakeError(ErrorCode::kUnavailable, "cannot resolve " + t.host + ": " + rec.message()));
+    }
+    conn->plain->expires_at(deadline);
+    auto [cec, ep] = co_await conn->plain->async_connect(endpoints, kTuple);
+    if (cec) {
+      co_return Unexpected(MakeError(CodeFor(cec), "cannot connect: " + cec.message()));
+    }
+    boost::system::error_code ignored;
+    conn->plain->socket().set_option(tcp::no_delay(true), ignored);
+    if (t.tls) {
+      conn->tls.emplace(std::move(*conn->plain), tls_context);
+      conn->plain.reset();
+      if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), t.host.c_str())) {
+        co_return Unexpected(MakeError(ErrorCode::kUnavailable, "cannot set TLS server name"));
+      }
+      conn->tls->set_verify_callback(ssl::host_name_verification(t.host));
+      auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, kTuple);
+      if (hec) {
+        co_return Unexpected(MakeError(CodeFor(hec), "TLS handshake failed: " + hec.message()));
+      }
+    }
+    co_return std::move(conn);
+  }
+
+  // One request on one connection. `answered`: some of the response arrived (so a failure is
+  // not a stale pooled connection).
+  template <class Stream>
+  asio::awaitable<Result<ClientResponse>> Exchange(Stream& stream, Connection& conn,
+                                                   bhttp::request<bhttp::string_body>& req,
+                                                   bool& answered, bool& keep_alive) {
+    auto [wec, wn] = co_await bhttp::async_write(stream, req, kTuple);
+    if (wec) {
+      co_return Unexpected(MakeError(CodeFor(wec), "sending failed: " + wec.message()));
+    }
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(options.max_response_bytes);
+    parser.header_limit(64 << 10);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, conn.buffer, parser, kTuple);
+    answered = hn > 0 || conn.buffer.size() > 0;
+    if (!hec) {
+      answered = true;
+      auto [rec, rn] = co_await bhttp::async_read(stream, conn.buffer, parser, kTuple);
+      hec = rec;
+    }
+    if (hec) {
+      co_return Unexpected(MakeError(CodeFor(hec), "reading the answer failed: " + hec.message()));
+    }
+    auto res = parser.release();
+    ClientResponse out;
+    out.status = static_cast<int>(res.result_int());
+    for (const auto& f : res) {
+      out.headers.Add(std::string(f.name_string()), std::string(f.value()));
+    }
+    out.body = std::move(res.body());
+    keep_alive = res.keep_alive();
+    co_return out;
+  }
+
+  asio::awaitable<void> Send(ClientRequest request, SendDone done) {
+    auto self = shared_from_this();
+    auto started = std::chrono::steady_clock::now();
+    auto deadline = started + request.timeout;
+    auto target = ParseUrl(request.url);
+    if (!target) {
+      done(Unexpected(std::move(target).error()));
+      co_return;
+    }
+    bhttp::request<bhttp::string_body> req;
+    req.method_string(request.method);
+    req.target(target->path);
+    req.version(11);
+    req.set(bhttp::field::host, target->host);
+    req.set(bhttp::field::user_agent, options.user_agent);
+    for (const auto& [k, v] : request.headers.fields()) {
+      req.set(k, v);
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+      req.body() = std::move(request.body);
+      req.prepare_payload();
+    }
+    req.keep_alive(true);
+
+    Result<ClientResponse> result = Unexpected(MakeError(ErrorCode::kUnavailable, "not sent"));
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      ConnectionPtr conn = request.fresh_connection ? nullptr : TakeIdle(target->origin);
+      bool reused = conn != nullptr;
+      if (!conn) {
+        auto c = co_await Connect(*target, started + request.connect_timeout < deadline
+                                               ? started + request.connect_timeout
+                                               : deadline);
+        if (!c) {
+          result = Unexpected(std::move(c).error());
+          break;
+        }
+        conn = std::move(*c);
+      }
+      conn->tcp().expires_at(deadline);
+      bool answered = false;
+      bool keep_alive = false;
+      // An if, not ?: — GCC 12 miscompiles co_await in both arms of a conditional operator.
+      if (conn->tls) {
+        result = co_await Exchange(*conn->tls, *conn, req, answered, keep_alive);
+      } else {
+        result = co_await Exchange(*conn->plain, *conn, req, answered, keep_alive);
+      }
+      if (result) {
+        if (keep_alive && !request.fresh_connection) {
+          conn->tcp().expires_never();
+          GiveIdle(target->origin, std::move(conn));
+        }
+        break;
+      }
+      // A pooled connection the server had closed: send once more on a new one.
+      if (!(reused && !answered && result.error().code == ErrorCode::kUnavailable)) {
+        break;
+      }
+    }
+    if (result) {
+      result->elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - started);
+    } else {
+      spdlog::debug("http client {} {} failed: {}", request.method, UrlForLog(request.url),
+                    result.error().message);
+      Error e = std::move(result).error();
+      e.message = "request to " + UrlForLog(request.url) + " failed: " + e.message;
+      result = Unexpected(std::move(e));
+    }
+    done(std::move(result));
+  }
+};
+
+BeastHttpClient::BeastHttpClient(asio::io_context& ioc, BeastClientOptions options)
+    : impl_(std::make_shared<Impl>(ioc, std::move(options))) {}
+
+BeastHttpClient::~BeastHttpClient() = default;
+
+void BeastHttpClient::SendAsync(ClientRequest request, SendDone done) {
+  // One coroutine per exchange; a connection belongs to one exchange at a time (the pool hands
+  // it over under a lock), so no strand is needed. Started from a server handler, it runs on
+  // that handler's executor: no other thread is woken for it.
+  if (const auto* ex = internal::current_handler_executor;
+      ex != nullptr && &asio::query(*ex, asio::execution::context) == &impl_->ioc) {
+    asio::co_spawn(*ex, impl_->Send(std::move(request), std::move(done)), asio::detached);
+    return;
+  }
+  asio::co_spawn(impl_->ioc, impl_->Send(std::move(request), std::move(done)), asio::detached);
+}
+
+bool BeastHttpClient::ProxyConfigured() {
+  for (const char* name :
+       {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace linkhub::http

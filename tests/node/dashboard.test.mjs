@@ -1,0 +1,685 @@
+// Browser tests of the operator dashboard (/dashboard) in headless Chromium: sign-in, the
+// Accounts page (list, filters, pagination), link now (through the Hub page) and send a link,
+// the action tester, logs, suspend and resume, re-link, delete, sign-out, and CSRF refusals.
+// Contract: docs/dashboard.md.
+//
+// Screenshots: docs/screenshots/accounts.png (the README shows it) and, for review, the dark and
+// 360 px views in DASHBOARD_SHOTS_DIR (default /tmp/dashboard-shots).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startEmulator, repoRoot } from './lib/emulator.mjs';
+import {
+  startHub, createProject, call, connectSession, linkAccount, poll, sandboxPublicToken,
+} from './lib/hub.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = process.env.DASHBOARD_SHOTS_DIR || '/tmp/dashboard-shots';
+const DOC_SHOT = path.join(repoRoot, 'docs', 'screenshots', 'accounts.png');
+const FIRST_PLATYPUS = 'ins_109508';
+const COOKIE = 'linkhub_dashboard';
+
+let emu;
+let hub;
+let projectA;
+let projectB;
+let browser;
+let evil;
+const named = {};  // accounts linked up front, by owner
+
+// ------------------------------------------------------------------------ set-up
+
+// A page on another origin that tries to change things on the dashboard with the operator's
+// cookie (a classic CSRF): a cross-origin fetch and a plain form post.
+function startEvilSite() {
+  const server = http.createServer((req, res) => {
+    const { pathname, searchParams } = new URL(req.url, 'http://localhost');
+    if (pathname !== '/attack') {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    const target = searchParams.get('target');
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>prize</title>
+<form id="f" method="POST" action="${target}" enctype="text/plain"><input name='{"a":"' value='"}'></form>
+<script>
+  window.__done = fetch(${JSON.stringify(target)}, { method: 'POST', credentials: 'include', mode: 'no-cors',
+    headers: { 'Content-Type': 'text/plain' }, body: '{}' }).then(() => 'sent', () => 'failed');
+</script>`);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() });
+    });
+  });
+}
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  fs.mkdirSync(path.dirname(DOC_SHOT), { recursive: true });
+  emu = await startEmulator(['--transactions-initial-delay', '0']);
+  hub = await startHub(emu);
+  projectA = await createProject(hub, 'Acme Budgeting');
+  projectB = await createProject(hub, 'Other Tenant');
+  // Project A: three named owners, then enough others for a second page (26 accounts in all).
+  for (const [owner, name] of [['cust_alice', 'Alice Martin'], ['cust_bob', 'Bob Chen'], ['cust_carol', 'Carol Diaz']]) {
+    const s = await connectSession(hub, projectA.api_key, { origin_owner_id: owner, origin_owner_name: name });
+    named[owner] = await linkAccount(hub, emu, projectA.api_key, { session: s.token });
+  }
+  for (let i = 1; i <= 23; i += 1) {
+    const s = await connectSession(hub, projectA.api_key, {
+      origin_owner_id: `cust_bulk_${String(i).padStart(2, '0')}`, origin_owner_name: `Bulk Customer ${i}`,
+    });
+    await linkAccount(hub, emu, projectA.api_key, { session: s.token });
+  }
+  const sb = await connectSession(hub, projectB.api_key, { origin_owner_id: 'cust_tenant_b', origin_owner_name: 'Tenant B User' });
+  named.other = await linkAccount(hub, emu, projectB.api_key, { session: sb.token });
+  evil = await startEvilSite();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (evil) evil.close();
+  if (hub) await hub.stop();
+  if (emu) await emu.stop();
+});
+
+// ------------------------------------------------------------------------ helpers
+
+// A page in a fresh browser context that fails the test on page errors and CSP violations.
+// Refused requests (401/403/404/409, which some tests make on purpose) are not problems.
+async function newPage(t, { colorScheme = 'light', width = 1280, height = 860, clipboard = false } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hub.url });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (msg.type() === 'error' && !/status of (401|403|404|409)/.test(text)) {
+      problems.push(`console.error: ${text} (${msg.location().url})`);
+    }
+  });
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(problems, [], 'no page errors or CSP violations');
+  });
+  return page;
+}
+
+async function signIn(page, key = projectA.api_key) {
+  await page.goto(`${hub.url}/dashboard`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#accounts-view').waitFor({ state: 'visible' });
+  await rowsLoaded(page);
+}
+
+async function rowsLoaded(page) {
+  await page.waitForFunction(() => !document.querySelector('#accounts-table').hasAttribute('aria-busy'));
+}
+
+const row = (page, accountId) => page.locator(`#accounts-body tr[data-account-id="${accountId}"]`);
+const rowIds = (page) => page.locator('#accounts-body tr').evaluateAll((rows) => rows.map((r) => r.dataset.accountId));
+
+async function openAccount(page, accountId) {
+  await row(page, accountId).getByRole('button', { name: /^Manage/ }).click();
+  await page.locator('#account-dialog').waitFor({ state: 'visible' });
+}
+
+async function account(id, key = projectA.api_key) {
+  const res = await call(hub, 'GET', `/accounts/${id}`, { key });
+  return res;
+}
+
+async function linkFrameIn(frame) {
+  const handle = await frame.waitForSelector('iframe[title="Plaid Link"]', { state: 'attached' });
+  const link = await handle.contentFrame();
+  assert.ok(link, 'Plaid Link frame');
+  return link;
+}
+
+const linkView = (frame, name) => frame.locator(`section[data-view="${name}"]`);
+
+async function cookieOf(page) {
+  const cookies = await page.context().cookies(`${hub.url}/dashboard`);
+  return cookies.find((c) => c.name === COOKIE);
+}
+
+// fetch() to the dashboard API as a browser would not allow: any cookie, Origin and token.
+async function raw(method, p, { cookie, origin, csrf, body } = {}) {
+  const headers = {};
+  if (cookie) headers.Cookie = `${COOKIE}=${cookie}`;
+  if (origin) headers.Origin = origin;
+  if (csrf) headers['x-csrf-token'] = csrf;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(hub.url + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let parsed = text;
+  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+// ------------------------------------------------------------------------ tests
+
+test('sign in: a bad key is refused; a good key opens a cookie session for its project only', async (t) => {
+  const page = await newPage(t);
+  const res = await page.goto(`${hub.url}/dashboard`);
+  const csp = res.headers()['content-security-policy'];
+  assert.match(csp, /script-src 'self'(;|$)/, 'no inline script allowed');
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  await page.locator('#sign-in-view').waitFor({ state: 'visible' });
+
+  await page.getByLabel('API key').fill('lh_live_not-a-real-key-0000000000000000000');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#sign-in-error', { hasText: 'not valid' }).waitFor();
+  assert.equal(await page.getByLabel('API key').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#accounts-view').isVisible(), false);
+  assert.equal(await cookieOf(page), undefined, 'no cookie for a refused key');
+
+  await page.getByLabel('API key').fill(projectA.api_key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#accounts-view').waitFor({ state: 'visible' });
+  await rowsLoaded(page);
+  assert.equal(await page.locator('#project-name').innerText(), 'Acme Budgeting');
+
+  const cookie = await cookieOf(page);
+  assert.ok(cookie, 'session cookie set');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  assert.equal(cookie.path, '/dashboard');
+  assert.equal(cookie.secure, false, 'Secure only when the public URL is https');
+  assert.ok(!cookie.value.includes(projectA.api_key), 'the cookie is not the API key');
+  assert.equal(await page.evaluate(() => document.cookie), '', 'the cookie is invisible to scripts');
+  assert.equal(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage })), '{}',
+    'nothing kept in web storage');
+
+  // Tenants never see each other's accounts, even by id.
+  const ids = await rowIds(page);
+  assert.ok(!ids.includes(named.other.id));
+  const peek = await page.evaluate(async (id) => (await fetch(`/dashboard/api/accounts/${id}`)).status, named.other.id);
+  assert.equal(peek, 404);
+});
+
+test('list, filter by status, owner and connector, and page through the accounts', async (t) => {
+  const page = await newPage(t);
+  await signIn(page);
+  assert.equal((await rowIds(page)).length, 25, 'a page holds 25 accounts');
+  assert.equal(await page.locator('#page-prev').isDisabled(), true);
+  assert.equal(await page.locator('#page-label').innerText(), 'Page 1');
+
+  const alice = row(page, named.cust_alice.id);
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await rowsLoaded(page);
+  assert.equal(await page.locator('#page-label').innerText(), 'Page 2');
+  assert.equal(await page.locator('#page-next').isDisabled(), true);
+  // Newest first: the first account linked is on the last page.
+  assert.deepEqual(await rowIds(page), [named.cust_alice.id]);
+  const cells = await alice.locator('td').allInnerTexts();
+  assert.match(cells[0], /First Platypus Bank[\s\S]*Alice Martin · cust_alice[\s\S]*acc_/);
+  assert.equal(cells[1], 'Plaid');
+  assert.equal(cells[2], 'test', 'a sandbox Item is a test account');
+  assert.match(cells[3], /Plaid sandbox[\s\S]*transactions/);
+  assert.match(cells[4], /^active/);
+  assert.match(cells[5], new RegExp(String(new Date().getFullYear())));
+  await page.getByRole('button', { name: 'Previous page' }).click();
+  await rowsLoaded(page);
+  assert.equal((await rowIds(page)).length, 25);
+
+  await page.locator('#filter-owner').fill('cust_bob');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await rowsLoaded(page);
+  assert.deepEqual(await rowIds(page), [named.cust_bob.id]);
+  await page.locator('#progress', { hasText: '1 account on page 1' }).waitFor();
+
+  await page.getByLabel('Status').selectOption('error');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await rowsLoaded(page);
+  assert.deepEqual(await rowIds(page), []);
+  assert.equal(await page.locator('#accounts-empty').isVisible(), true);
+
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByLabel('Connector').selectOption('plaid');
+  await page.getByLabel('Status').selectOption('active');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await rowsLoaded(page);
+  assert.equal((await rowIds(page)).length, 25);
+  assert.equal(await page.locator('#page-next').isDisabled(), false);
+});
+
+test('link now opens the Hub page in a dialog and links an account through it', async (t) => {
+  const page = await newPage(t);
+  await signIn(page);
+  await page.getByRole('button', { name: 'Link account' }).click();
+  await page.locator('#link-owner-id').fill('cust_dana');
+  await page.getByLabel('Owner name').fill('Dana Wu');
+  await page.getByRole('button', { name: 'Link now' }).click();
+
+  await page.locator('#hub-dialog').waitFor({ state: 'visible' });
+  const src = await page.locator('#hub-frame').getAttribute('src');
+  assert.match(src, new RegExp(`^${hub.url.replace(/[.:/]/g, '\\$&')}/embedded/integrations\\?token=lhcs_`));
+  const hubFrame = await (await page.$('#hub-frame')).contentFrame();
+  await hubFrame.locator('#connect').waitFor({ state: 'visible' });
+  await hubFrame.locator('#connect').click();
+
+  const link = await linkFrameIn(hubFrame);
+  await linkView(link, 'consent').waitFor({ state: 'visible' });
+  await link.getByRole('button', { name: 'Continue' }).click();
+  await linkView(link, 'select_institution').waitFor({ state: 'visible' });
+  await link.getByLabel('Search institutions').fill('First Platypus');
+  await link.locator('#search-status', { hasText: /^\d+ results?$/ }).waitFor();
+  await link.locator(`#results button[data-institution-id="${FIRST_PLATYPUS}"]`).click();
+  await linkView(link, 'credentials').waitFor({ state: 'visible' });
+  await link.getByLabel('Username').fill('user_good');
+  await link.getByLabel('Password', { exact: true }).fill('pass_good');
+  await link.locator('#cred-submit').click();
+  await linkView(link, 'select_accounts').waitFor({ state: 'visible' });
+  await link.locator('#accounts-continue').click();
+  await linkView(link, 'success').waitFor({ state: 'visible' });
+  await link.locator('#success-continue').click();
+
+  // The Hub page posts `success` to the dashboard, which closes the dialog and lists the account.
+  await page.locator('#hub-dialog').waitFor({ state: 'hidden' });
+  await page.locator('#progress', { hasText: /Account acc_\w+ linked/ }).waitFor();
+  await rowsLoaded(page);
+  const first = page.locator('#accounts-body tr').first();
+  await first.locator('text=Dana Wu · cust_dana').waitFor();
+  const id = await first.getAttribute('data-account-id');
+  const res = await account(id);
+  assert.equal(res.status, 200);
+  assert.equal(res.body.origin_owner_id, 'cust_dana');
+  assert.equal(res.body.status, 'active');
+  assert.equal(res.body.plaid.institution_id, FIRST_PLATYPUS);
+});
+
+test('send a link: a 5-day auth link to copy', async (t) => {
+  const page = await newPage(t, { clipboard: true });
+  await signIn(page);
+  await page.getByRole('button', { name: 'Link account' }).click();
+  await page.getByRole('button', { name: 'Send a link' }).click();
+  await page.locator('#link-error', { hasText: 'owner' }).waitFor();
+  assert.equal(await page.locator('#link-owner-id').getAttribute('aria-invalid'), 'true');
+
+  await page.locator('#link-owner-id').fill('cust_erin');
+  await page.getByLabel('Owner name').fill('Erin Park');
+  assert.equal(await page.getByLabel('Link valid for (days)').inputValue(), '5');
+  await page.getByRole('button', { name: 'Send a link' }).click();
+  await page.locator('#link-result').waitFor({ state: 'visible' });
+  const url = await page.locator('#link-url').inputValue();
+  assert.match(url, new RegExp(`^${hub.url.replace(/[.:/]/g, '\\$&')}/embedded/integrations\\?token=lhcs_\\w+$`));
+  await page.locator('#link-result').getByRole('button', { name: 'Copy' }).click();
+  await page.locator('#progress', { hasText: 'copied' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
+
+  const token = new URL(url).searchParams.get('token');
+  const session = await call(hub, 'POST', '/connect_sessions/authenticate', { key: projectA.api_key, body: { token } });
+  assert.equal(session.status, 201);
+  assert.equal(session.body.origin_owner_id, 'cust_erin');
+  assert.equal(Date.parse(session.body.expires_at) - Date.parse(session.body.created_at), 5 * 24 * 3600 * 1000);
+  // The link opens the Hub page.
+  const hubPage = await fetch(url);
+  assert.equal(hubPage.status, 200);
+});
+
+test('action tester: a form from the input schema runs the action through the runner', async (t) => {
+  const page = await newPage(t);
+  await signIn(page);
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await rowsLoaded(page);
+  await openAccount(page, named.cust_alice.id);
+  await page.getByRole('tab', { name: 'Action tester' }).click();
+  const select = page.getByLabel('Action', { exact: true });
+  await page.locator('#tester-action option[value="plaid_list_accounts"]').waitFor({ state: 'attached' });
+  const options = await page.locator('#tester-action option').evaluateAll((o) => o.map((x) => x.value));
+  assert.equal(options.length, 13, 'the whole catalogue');
+
+  await select.selectOption('plaid_list_accounts');
+  assert.equal(await page.getByLabel('account_ids').count(), 1, 'one field per schema property');
+  await page.getByRole('button', { name: 'Run action' }).click();
+  await page.locator('#tester-meta', { hasText: /^200/ }).waitFor();
+  const result = JSON.parse(await page.locator('#tester-result').innerText());
+  assert.ok(Array.isArray(result.data.accounts) && result.data.accounts.length >= 2);
+  assert.equal(result.data.item.institution_id, FIRST_PLATYPUS);
+
+  // Required fields are checked before sending; types follow the schema.
+  await select.selectOption('plaid_list_transactions');
+  await page.getByRole('button', { name: 'Run action' }).click();
+  await page.locator('#tester-error', { hasText: 'start_date is required' }).waitFor();
+  assert.equal(await page.getByLabel(/^start_date/).getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel(/^start_date/).getAttribute('type'), 'date');
+  assert.equal(await page.getByLabel(/^count/).getAttribute('type'), 'number');
+  const today = new Date();
+  const monthAgo = new Date(today.getTime() - 30 * 86400 * 1000);
+  await page.getByLabel(/^start_date/).fill(monthAgo.toISOString().slice(0, 10));
+  await page.getByLabel(/^end_date/).fill(today.toISOString().slice(0, 10));
+  await page.getByLabel(/^count/).fill('5');
+  await page.getByRole('button', { name: 'Run action' }).click();
+  await page.locator('#tester-meta', { hasText: /^200/ }).waitFor();
+  const txns = JSON.parse(await page.locator('#tester-result').innerText());
+  assert.ok(txns.data.transactions.length <= 5);
+  assert.equal(typeof txns.data.total_transactions, 'number');
+
+  // An action whose product the account lacks: the runner's 409, shown as it came.
+  await select.selectOption('plaid_get_auth');
+  assert.match(await page.locator('#tester-description').innerText(), /not linked with auth/);
+  await page.getByRole('button', { name: 'Run action' }).click();
+  await page.locator('#tester-meta', { hasText: '409' }).waitFor();
+  assert.equal(JSON.parse(await page.locator('#tester-result').innerText()).statusCode, 409);
+  assert.match(await page.locator('#tester-error').innerText(), /auth/);
+});
+
+test('logs: the account\'s Plaid calls with status, error_code, request_id and latency', async (t) => {
+  const id = named.cust_bob.id;
+  const itemId = (await account(id)).body.plaid.item_id;
+  const ok = await call(hub, 'POST', '/actions/rpc', {
+    key: projectA.api_key, headers: { 'x-account-id': id }, body: { action: 'plaid_get_item' },
+  });
+  assert.equal(ok.status, 200);
+  await emu.control('POST', '/emulator/faults', {
+    endpoint: '/accounts/balance/get', count: 1, item_id: itemId, http_status: 400,
+    error_type: 'INVALID_REQUEST', error_code: 'INVALID_FIELD', error_message: 'injected for the logs test',
+  });
+  const bad = await call(hub, 'POST', '/actions/rpc', {
+    key: projectA.api_key, headers: { 'x-account-id': id }, body: { action: 'plaid_get_balances' },
+  });
+  assert.equal(bad.status, 400);
+
+  const page = await newPage(t);
+  await signIn(page);
+  await page.locator('#filter-owner').fill('cust_bob');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await rowsLoaded(page);
+  await openAccount(page, id);
+  await page.getByRole('tab', { name: 'Logs' }).click();
+  const rows = page.locator('#logs-body tr');
+  await rows.first().waitFor();
+  const texts = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.innerText)));
+  // Newest first.
+  const [balance, item] = texts;
+  assert.equal(balance[1], '/accounts/balance/get');
+  assert.equal(balance[2], '400');
+  assert.equal(balance[3], 'INVALID_FIELD');
+  assert.match(balance[4], /\S/);
+  assert.match(balance[5], /^\d+(\.\d)? ms$/);
+  assert.equal(item[1], '/item/get');
+  assert.equal(item[2], '200');
+  assert.equal(item[3], '—');
+  assert.match(item[4], /^[A-Za-z0-9]+$/, 'Plaid request_id');
+  const body = await page.locator('#panel-logs').innerText();
+  assert.doesNotMatch(body, /access-sandbox|secret/i, 'never a token or a secret');
+});
+
+test('suspend and resume: while suspended an RPC on the account is refused', async (t) => {
+  const id = named.cust_carol.id;
+  const rpc = () => call(hub, 'POST', '/actions/rpc', {
+    key: projectA.api_key, headers: { 'x-account-id': id }, body: { action: 'plaid_list_accounts' },
+  });
+  assert.equal((await rpc()).status, 200);
+
+  const page = await newPage(t);
+  await signIn(page);
+  await page.locator('#filter-owner').fill('cust_carol');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await rowsLoaded(page);
+  await openAccount(page, id);
+  await page.getByRole('button', { name: 'Suspend' }).click();
+  await page.getByRole('button', { name: 'Resume' }).waitFor();
+  assert.match(await page.locator('#account-facts').innerText(), /suspended[\s\S]*Suspended by an operator/);
+  assert.match(await row(page, id).locator('td').nth(4).innerText(), /^suspended/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'resume', 'focus moves to Resume');
+
+  const refused = await rpc();
+  assert.equal(refused.status, 409, JSON.stringify(refused.body));
+  assert.match(refused.body.message, /suspended/);
+  const proxy = await call(hub, 'POST', '/unified/proxy', {
+    key: projectA.api_key, headers: { 'x-account-id': id }, body: { path: '/accounts/get', body: {} },
+  });
+  assert.notEqual(proxy.status, 200, 'the proxy refuses too');
+  assert.equal((await account(id)).body.status, 'suspended');
+  const listed = await call(hub, 'GET', '/accounts?status=suspended', { key: projectA.api_key });
+  assert.deepEqual(listed.body.map((a) => a.id), [id]);
+  // A suspended account still holds a live Item: the owner cannot quietly link a second one.
+  const again = await connectSession(hub, projectA.api_key, { origin_owner_id: 'cust_carol', origin_owner_name: 'Carol Diaz' });
+  const second = await call(hub, 'POST', '/hub/accounts', {
+    session: again.token,
+    body: { integration_id: 'plaid', credentials: { public_token: await sandboxPublicToken(emu) } },
+  });
+  assert.equal(second.status, 409);
+  assert.equal(second.body.existing_account_id, id);
+
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('button', { name: 'Suspend' }).waitFor();
+  assert.match(await row(page, id).locator('td').nth(4).innerText(), /^active/);
+  assert.equal((await rpc()).status, 200);
+
+  // The same state change on the management API, with the API key.
+  const s1 = await call(hub, 'POST', `/accounts/${id}/suspend`, { key: projectA.api_key });
+  assert.equal(s1.status, 200);
+  assert.equal(s1.body.status, 'suspended');
+  assert.equal((await call(hub, 'POST', `/accounts/${id}/suspend`, { key: projectA.api_key })).body.status, 'suspended');
+  assert.equal((await call(hub, 'POST', `/accounts/${id}/suspend`, { key: projectB.api_key })).status, 404);
+  assert.equal((await call(hub, 'POST', `/accounts/${id}/resume`)).status, 401);
+  const r1 = await call(hub, 'POST', `/accounts/${id}/resume`, { key: projectA.api_key });
+  assert.equal(r1.status, 200);
+  assert.equal(r1.body.status, 'active');
+});
+
+test('re-link: an account in error gets a re-link URL that repairs it in Plaid Link update mode', async (t) => {
+  const s = await connectSession(hub, projectA.api_key, { origin_owner_id: 'cust_frank', origin_owner_name: 'Frank Ito' });
+  const linked = await linkAccount(hub, emu, projectA.api_key, { session: s.token });
+  const itemId = (await account(linked.id)).body.plaid.item_id;
+  await emu.control('POST', '/emulator/faults', {
+    endpoint: '/accounts/get', count: 1, item_id: itemId, http_status: 400,
+    error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', error_message: 'the login details of this item have changed',
+  });
+  const broken = await call(hub, 'POST', '/actions/rpc', {
+    key: projectA.api_key, headers: { 'x-account-id': linked.id }, body: { action: 'plaid_list_accounts' },
+  });
+  assert.equal(broken.status, 409);
+
+  const page = await newPage(t, { clipboard: true });
+  await signIn(page);
+  await page.getByLabel('Status').selectOption('error');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await rowsLoaded(page);
+  assert.deepEqual(await rowIds(page), [linked.id]);
+  assert.match(await row(page, linked.id).innerText(), /error[\s\S]*log in again/i);
+  await openAccount(page, linked.id);
+  assert.equal(await page.locator('#relink').getAttribute('class'), 'primary', 're-link is the suggested step');
+  await page.getByRole('button', { name: 'Re-link' }).click();
+  await page.locator('#relink-result').waitFor({ state: 'visible' });
+  const url = await page.locator('#relink-url').inputValue();
+  assert.match(url, /\/embedded\/integrations\?token=lhcs_/);
+  const token = new URL(url).searchParams.get('token');
+  const session = await call(hub, 'POST', '/connect_sessions/authenticate', { key: projectA.api_key, body: { token } });
+  assert.equal(session.body.account_id, linked.id, 'a re-link session for this account');
+  assert.equal(session.body.origin_owner_id, 'cust_frank');
+
+  // The end user opens the link: Plaid Link in update mode, and the account is active again.
+  const enduser = await page.context().newPage();
+  await enduser.goto(url);
+  await enduser.locator('#connect').click();
+  const link = await linkFrameIn(enduser.mainFrame());
+  await linkView(link, 'credentials').waitFor({ state: 'visible' });
+  await link.getByLabel('Username').fill('user_good');
+  await link.getByLabel('Password', { exact: true }).fill('pass_good');
+  await link.locator('#cred-submit').click();
+  await linkView(link, 'success').waitFor({ state: 'visible' });
+  await link.locator('#success-continue').click();
+  assert.ok(await poll(async () => (await account(linked.id)).body.status === 'active'), 'active again');
+  await enduser.close();
+});
+
+test('delete asks for confirmation, then removes the account', async (t) => {
+  const s = await connectSession(hub, projectA.api_key, { origin_owner_id: 'cust_gone', origin_owner_name: 'Gone Soon' });
+  const linked = await linkAccount(hub, emu, projectA.api_key, { session: s.token });
+  const page = await newPage(t);
+  await signIn(page);
+  await openAccount(page, linked.id);
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  await page.locator('#confirm-dialog').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#confirm-text').innerText(), new RegExp(`Gone Soon \\(${linked.id}\\)`));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'confirm-cancel', 'the safe choice has focus');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('#confirm-dialog').waitFor({ state: 'hidden' });
+  assert.equal((await account(linked.id)).status, 200, 'nothing deleted on cancel');
+
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  await page.getByRole('button', { name: 'Delete account' }).click();
+  await page.locator('#account-dialog').waitFor({ state: 'hidden' });
+  await page.locator('#progress', { hasText: `Account ${linked.id} deleted.` }).waitFor();
+  await rowsLoaded(page);
+  assert.ok(!(await rowIds(page)).includes(linked.id));
+  assert.equal((await account(linked.id)).status, 404);
+});
+
+test('keyboard only: sign in, open an account, switch tabs, close with Escape', async (t) => {
+  const page = await newPage(t);
+  await page.goto(`${hub.url}/dashboard`);
+  await page.locator('#sign-in-view').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'api-key', 'the key field has focus');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip', 'the skip link comes first');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'api-key');
+  await page.keyboard.type(projectA.api_key);
+  await page.keyboard.press('Enter');
+  await page.locator('#accounts-view').waitFor({ state: 'visible' });
+  await rowsLoaded(page);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'accounts-title');
+
+  const manage = page.locator('#accounts-body tr').first().getByRole('button', { name: /^Manage/ });
+  await manage.focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#account-dialog').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-overview');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-tester');
+  assert.equal(await page.locator('#panel-tester').isVisible(), true);
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.locator('#panel-logs').isVisible(), true);
+  await page.keyboard.press('Escape');
+  await page.locator('#account-dialog').waitFor({ state: 'hidden' });
+  assert.equal(await manage.evaluate((b) => b === document.activeElement), true, 'focus returns to the row');
+});
+
+test('a CSRF attempt is refused with 403 and changes nothing', async (t) => {
+  const id = named.cust_alice.id;
+  const page = await newPage(t);
+  await signIn(page);
+  const cookie = (await cookieOf(page)).value;
+  const { csrf_token: csrf } = await page.evaluate(async () => (await fetch('/dashboard/api/session')).json());
+
+  // A page on another origin posts with the operator's browser (cookies go along: same site).
+  const target = `${hub.url}/dashboard/api/accounts/${id}/suspend`;
+  const attacker = await page.context().newPage();
+  const answers = [];
+  attacker.on('response', (r) => { if (r.url() === target) answers.push(r.status()); });
+  await attacker.goto(`${evil.url}/attack?target=${encodeURIComponent(target)}`);
+  assert.equal(await attacker.evaluate(() => window.__done), 'sent');
+  await Promise.all([
+    attacker.waitForNavigation(),
+    attacker.evaluate(() => document.getElementById('f').submit()),
+  ]);
+  assert.deepEqual(answers, [403, 403]);
+  assert.match(await attacker.locator('body').innerText(), /cross-origin request refused/);
+  await attacker.close();
+  assert.equal((await account(id)).body.status, 'active', 'not suspended');
+
+  // Every part is needed: the session, the CSRF token and linkhub's own Origin.
+  const path = `/dashboard/api/accounts/${id}/suspend`;
+  assert.equal((await raw('POST', path, { cookie, csrf, origin: evil.url })).status, 403);
+  assert.equal((await raw('POST', path, { cookie, csrf })).status, 403, 'no Origin');
+  assert.equal((await raw('POST', path, { cookie, origin: hub.url })).status, 403, 'no token');
+  assert.equal((await raw('POST', path, { cookie, origin: hub.url, csrf: csrf.replace(/.$/, (c) => (c === '0' ? '1' : '0')) })).status, 403);
+  assert.equal((await raw('POST', path, { origin: hub.url, csrf })).status, 401, 'no session');
+  assert.equal((await raw('POST', '/dashboard/api/sign_in', { origin: evil.url, body: { api_key: projectA.api_key } })).status, 403,
+    'no sign-in from another origin either');
+  assert.equal((await account(id)).body.status, 'active');
+  // With all three, it works (and is undone).
+  assert.equal((await raw('POST', path, { cookie, csrf, origin: hub.url })).status, 200);
+  assert.equal((await raw('POST', `/dashboard/api/accounts/${id}/resume`, { cookie, csrf, origin: hub.url })).status, 200);
+});
+
+test('sign out deletes the session: the old cookie no longer works', async (t) => {
+  const page = await newPage(t);
+  await signIn(page);
+  const cookie = (await cookieOf(page)).value;
+  const { csrf_token: csrf } = await page.evaluate(async () => (await fetch('/dashboard/api/session')).json());
+  assert.equal((await raw('GET', '/dashboard/api/session', { cookie })).status, 200);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.locator('#sign-in-view').waitFor({ state: 'visible' });
+  assert.equal(await cookieOf(page), undefined, 'the browser drops the cookie');
+  const after = await raw('GET', '/dashboard/api/session', { cookie });
+  assert.equal(after.status, 401);
+  assert.equal(after.body.statusCode, 401);
+  assert.equal((await raw('GET', '/dashboard/api/accounts', { cookie })).status, 401);
+  assert.equal((await raw('POST', `/dashboard/api/accounts/${named.cust_alice.id}/suspend`, { cookie, csrf, origin: hub.url })).status, 401);
+  await page.reload();
+  await page.locator('#sign-in-view').waitFor({ state: 'visible' });
+});
+
+test('with an https public URL the session cookie is Secure, and the page and assets are served', async () => {
+  const secure = await startHub(emu, { args: ['--public-url', 'https://hub.example.test'] });
+  try {
+    const key = (await createProject(secure, 'Secure project')).api_key;
+    const post = (origin) => fetch(`${secure.url}/dashboard/api/sign_in`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin },
+      body: JSON.stringify({ api_key: key }),
+    });
+    const ok = await post('https://hub.example.test');
+    assert.equal(ok.status, 200);
+    const setCookie = ok.headers.get('set-cookie');
+    assert.match(setCookie, /^linkhub_dashboard=lhds_\w+; Path=\/dashboard; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
+    // Over https, an http page of the same host is another origin.
+    assert.equal((await post(secure.url)).status, 403);
+    for (const [p, type] of [['/dashboard', /^text\/html/], ['/dashboard/assets/dashboard.js', /^text\/javascript/],
+      ['/dashboard/assets/dashboard.css', /^text\/css/], ['/dashboard/assets/icon.svg', /^image\/svg\+xml/]]) {
+      const res = await fetch(secure.url + p);
+      assert.equal(res.status, 200, p);
+      assert.match(res.headers.get('content-type'), type, p);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', p);
+      assert.ok(res.headers.get('content-security-policy'), p);
+    }
+    assert.equal((await fetch(`${secure.url}/dashboard/assets/nope.js`)).status, 404);
+  } finally {
+    await secure.stop();
+  }
+});
+
+test('screenshots: the Accounts page light, dark and at 360 px', async (t) => {
+  const page = await newPage(t, { width: 1280, height: 820 });
+  await signIn(page);
+  await page.locator('#accounts-body tr').first().waitFor();
+  await page.screenshot({ path: DOC_SHOT, animations: 'disabled' });
+  assert.ok(fs.statSync(DOC_SHOT).size > 10_000);
+
+  const dark = await newPage(t, { colorScheme: 'dark' });
+  await signIn(dark);
+  const bg = await dark.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  assert.equal(bg, 'rgb(17, 20, 24)', 'dark colours in dark mode');
+  await dark.screenshot({ path: path.join(SHOTS, 'accounts-dark.png'), animations: 'disabled' });
+  await openAccount(dark, (await rowIds(dark))[0]);
+  await dark.screenshot({ path: path.join(SHOTS, 'account-dark.png'), animations: 'disabled' });
+
+  const small = await newPage(t, { width: 360, height: 740 });
+  await signIn(small);
+  const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0, 'no sideways scrolling at 360 px');
+  await small.screenshot({ path: path.join(SHOTS, 'accounts-360.png'), animations: 'disabled', fullPage: false });
+  await openAccount(small, (await rowIds(small))[0]);
+  const dialogWidth = await small.locator('#account-dialog').evaluate((d) => d.getBoundingClientRect().width);
+  assert.ok(dialogWidth <= 360, `dialog fits (${dialogWidth})`);
+  await small.screenshot({ path: path.join(SHOTS, 'account-360.png'), animations: 'disabled' });
+});

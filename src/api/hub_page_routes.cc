@@ -229,10 +229,16 @@ Response HubPage(ApiContext& ctx, Request& r) {
   }
   std::string link_script = CspSource(ctx.link_script_url);
   std::string link_origin = OriginOf(link_script);
+  // Plaid's Link documentation also asks for its API host in connect-src.
+  std::string plaid_origin = OriginOf(CspSource(ctx.plaid_base_url + "/"));
+  if (plaid_origin == link_origin) {
+    plaid_origin.clear();
+  }
   std::string csp = "default-src 'none'; script-src 'self'" +
                     (link_script.empty() ? "" : " " + link_script) +
                     "; style-src 'self'; img-src 'self' data:; connect-src 'self'" +
-                    (link_origin.empty() ? "" : " " + link_origin) + "; frame-src" +
+                    (link_origin.empty() ? "" : " " + link_origin) +
+                    (plaid_origin.empty() ? "" : " " + plaid_origin) + "; frame-src" +
                     (link_origin.empty() ? " 'none'" : " " + link_origin) + "; frame-ancestors " +
                     frame_ancestors + "; base-uri 'none'; form-action 'none'; object-src 'none'";
   Response res = Response::Text(status, std::move(html), "text/html; charset=utf-8");

@@ -33,6 +33,7 @@ struct Target {
   std::string port;
   std::string path;  // path and query
   std::string origin;
+  std::string host_header;  // host, bracketed when IPv6, with the port unless the default
 };
 
 Result<Target> ParseUrl(const std::string& url) {
@@ -73,6 +74,10 @@ Result<Target> ParseUrl(const std::string& url) {
   t.port = std::to_string(port);
   t.path = path.starts_with('?') ? "/" + std::string(path) : std::string(path);
   t.origin = (t.tls ? "https://" : "http://") + t.host + ":" + t.port;
+  t.host_header = t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
+  if (port != (t.tls ? 443 : 80)) {
+    t.host_header += ":" + t.port;
+  }
   return t;
 }
 
@@ -150,8 +155,22 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
     auto ex = co_await asio::this_coro::executor;
     auto conn = std::make_unique<Connection>();
     conn->plain.emplace(ex);
-    tcp::resolver resolver(ex);
-    auto [rec, endpoints] = co_await resolver.async_resolve(t.host, t.port, kTuple);
+    // The deadline covers the name look-up too: a timer cancels it. Both live on the heap,
+    // because the timer's handler may run after this frame is gone.
+    auto resolver = std::make_shared<tcp::resolver>(ex);
+    auto timer = std::make_shared<asio::steady_timer>(ex);
+    timer->expires_at(deadline);
+    timer->async_wait([resolver](const boost::system::error_code& ec) {
+      if (!ec) {
+        resolver->cancel();
+      }
+    });
+    auto [rec, endpoints] = co_await resolver->async_resolve(t.host, t.port, kTuple);
+    timer->cancel();
+    if (rec == asio::error::operation_aborted) {
+      co_return Unexpected(
+          MakeError(ErrorCode::kDeadlineExceeded, "resolving " + t.host + " timed out"));
+    }
     if (rec) {
       co_return Unexpected(
           MakeError(ErrorCode::kUnavailable, "cannot resolve " + t.host + ": " + rec.message()));
@@ -225,7 +244,7 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
     req.method_string(request.method);
     req.target(target->path);
     req.version(11);
-    req.set(bhttp::field::host, target->host);
+    req.set(bhttp::field::host, target->host_header);
     req.set(bhttp::field::user_agent, options.user_agent);
     for (const auto& [k, v] : request.headers.fields()) {
       req.set(k, v);
@@ -292,14 +311,17 @@ BeastHttpClient::~BeastHttpClient() = default;
 
 void BeastHttpClient::SendAsync(ClientRequest request, SendDone done) {
   // One coroutine per exchange; a connection belongs to one exchange at a time (the pool hands
-  // it over under a lock), so no strand is needed. Started from a server handler, it runs on
-  // that handler's executor: no other thread is woken for it.
+  // it over under a lock). Started from a server handler, it runs on that handler's executor (a
+  // strand): no other thread is woken for it.
   if (const auto* ex = internal::current_handler_executor;
       ex != nullptr && &asio::query(*ex, asio::execution::context) == &impl_->ioc) {
     asio::co_spawn(*ex, impl_->Send(std::move(request), std::move(done)), asio::detached);
     return;
   }
-  asio::co_spawn(impl_->ioc, impl_->Send(std::move(request), std::move(done)), asio::detached);
+  // Elsewhere, a strand of its own: a stream's timer and its I/O must not complete at once on
+  // two threads.
+  asio::co_spawn(asio::make_strand(impl_->ioc), impl_->Send(std::move(request), std::move(done)),
+                 asio::detached);
 }
 
 bool BeastHttpClient::ProxyConfigured() {

@@ -16,7 +16,8 @@ using Reply = std::function<void(Response)>;
 // A route's non-blocking path, run on an I/O thread. It either takes the request — returns true
 // and calls `reply` exactly once, now or later, from any thread — or declines it — returns false
 // without calling `reply` — and the route's blocking Handler runs on the handler pool instead.
-// It must never block: no database, no synchronous outbound call.
+// It must never block: no database, no synchronous outbound call. It must not throw once it has
+// started work that will reply (a throw counts as declining, and the blocking handler runs).
 using FastHandler = std::function<bool(Request&, Reply)>;
 
 // Maps (method, path) to a handler. Patterns are literal segments and `{name}` segments, which

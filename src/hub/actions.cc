@@ -270,7 +270,10 @@ bool ActionRunner::TryRunFast(const std::string& project_id, const std::string& 
   const plaid::Action* action = plaid::FindAction(action_id);
   // Paged and sync actions read and write cursors; institution look-ups need the account's
   // institution and the configured countries. Run() does those.
-  if (action == nullptr || action->paging != plaid::Paging::kNone || !action->needs_access_token) {
+  // A call that changes state at Plaid (a billed refresh) is never sent twice by a stale-
+  // connection re-send, so it too stays on Run().
+  if (action == nullptr || action->paging != plaid::Paging::kNone || !action->needs_access_token ||
+      !action->read_only) {
     return false;
   }
   if (!ValidateJson(action->input_schema, input)) {

@@ -1187,7 +1187,8 @@ TEST_F(FastPathTest, OptionFieldsAndValidationMatchRun) {
                     R"({"start_date":"2026-01-01","end_date":"2026-02-01"})"));
   EXPECT_FALSE(Fast("plaid_get_institution", &out));
   EXPECT_FALSE(Fast("plaid_no_such_action", &out));
-  EXPECT_FALSE(Fast("plaid_list_holdings", &out));  // not linked with investments
+  EXPECT_FALSE(Fast("plaid_list_holdings", &out));         // not linked with investments
+  EXPECT_FALSE(Fast("plaid_refresh_transactions", &out));  // changes state at Plaid
   EXPECT_EQ(http_.requests.size(), 1u);
 }
 

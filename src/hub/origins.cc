@@ -53,6 +53,11 @@ Result<std::string> NormalizeOrigin(std::string_view origin) {
     if (!n || *n < 1 || *n > 65535) {
       return Unexpected(Invalid(origin, "the port must be a number from 1 to 65535"));
     }
+    // Browsers leave a scheme's default port out of Origin; so must the stored form.
+    bool https = o.starts_with("https://");
+    if ((https && *n == 443) || (!https && *n == 80)) {
+      o.resize(o.size() - port.size() - 1);
+    }
   }
   return o;
 }

@@ -29,6 +29,10 @@ TEST(OriginsTest, ParsesListsWithoutDuplicates) {
   auto list = ParseAllowedOrigins(" https://a.example, https://A.example ,http://b.example:8080,");
   ASSERT_TRUE(list);
   EXPECT_EQ(*list, (std::vector<std::string>{"https://a.example", "http://b.example:8080"}));
+  // Browsers leave the default port out of Origin.
+  EXPECT_EQ(
+      *ParseAllowedOrigins("https://c.example:443,http://d.example:80,https://e.example:80"),
+      (std::vector<std::string>{"https://c.example", "http://d.example", "https://e.example:80"}));
   auto empty = ParseAllowedOrigins("");
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->empty());

@@ -355,15 +355,21 @@ Status SqliteHubStore::ResumeAccount(const std::string& project_id, const std::s
 
 Status SqliteHubStore::SoftDeleteAccount(const std::string& project_id,
                                          const std::string& account_id, TimePoint now) {
-  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd,
       db_.Prepare("UPDATE accounts SET deleted_at = ?, updated_at = ?, status = 'inactive', "
                   "access_token_sealed = '', item_id_sealed = '' "
                   "WHERE project_id = ? AND id = ? AND deleted_at IS NULL"));
-  return RunUpdate(
+  LINKHUB_RETURN_IF_ERROR(RunUpdate(
       db_, upd.Bind(1, Seconds(now)).Bind(2, Seconds(now)).Bind(3, project_id).Bind(4, account_id),
-      ErrorCode::kNotFound, "account " + account_id + " not found");
+      ErrorCode::kNotFound, "account " + account_id + " not found"));
+  // Its call log goes with it (the log is reachable only through the account).
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement purge,
+      db_.Prepare("DELETE FROM plaid_calls WHERE project_id = ? AND account_id = ?"));
+  LINKHUB_RETURN_IF_ERROR(purge.Bind(1, project_id).Bind(2, account_id).Run());
+  return tx.Commit();
 }
 
 Status SqliteHubStore::BeginExchange(const PendingExchange& p) {

@@ -627,5 +627,23 @@ TEST_F(SqliteHubStoreTest, PlaidCallsKeepTheNewestPerAccountAndProject) {
   EXPECT_TRUE(store_->ListPlaidCalls("proj_b", "acc_2", 10)->empty());
 }
 
+TEST_F(SqliteHubStoreTest, DeletingAnAccountDropsItsCallLog) {
+  Insert(Account("acc_1"));
+  Insert(Account("acc_2"));
+  PlaidCallRecord c;
+  c.project_id = "proj_a";
+  c.account_id = "acc_1";
+  c.at = now_;
+  c.endpoint = "/accounts/get";
+  c.http_status = 200;
+  PlaidCallRecord other = c;
+  other.account_id = "acc_2";
+  ASSERT_TRUE(store_->AddPlaidCalls({c, other}));
+  ASSERT_TRUE(store_->SoftDeleteAccount("proj_a", "acc_1", now_));
+  EXPECT_TRUE(store_->ListPlaidCalls("proj_a", "acc_1", 10)->empty());
+  EXPECT_EQ(store_->ListPlaidCalls("proj_a", "acc_2", 10)->size(), 1u);
+  EXPECT_EQ(store_->SoftDeleteAccount("proj_a", "acc_1", now_).error().code, ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace linkhub::store

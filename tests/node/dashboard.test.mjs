@@ -3,22 +3,24 @@
 // the action tester, logs, suspend and resume, re-link, delete, sign-out, and CSRF refusals.
 // Contract: docs/dashboard.md.
 //
-// Screenshots: docs/screenshots/accounts.png (the README shows it) and, for review, the dark and
-// 360 px views in DASHBOARD_SHOTS_DIR (default /tmp/dashboard-shots).
+// Screenshots: accounts.png (the README's image) in LINKHUB_DOC_SCREENSHOTS when set
+// (docs/screenshots to refresh it), and, for review, the dark and 360 px views in
+// DASHBOARD_SHOTS_DIR (default /tmp/dashboard-shots, which also gets accounts.png otherwise).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser.mjs';
 import { startEmulator, repoRoot } from './lib/emulator.mjs';
 import {
   startHub, createProject, call, connectSession, linkAccount, poll, sandboxPublicToken,
 } from './lib/hub.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = process.env.DASHBOARD_SHOTS_DIR || '/tmp/dashboard-shots';
-const DOC_SHOT = path.join(repoRoot, 'docs', 'screenshots', 'accounts.png');
+const DOC_SHOT = process.env.LINKHUB_DOC_SCREENSHOTS
+  ? path.join(path.resolve(repoRoot, process.env.LINKHUB_DOC_SCREENSHOTS), 'accounts.png')
+  : path.join(SHOTS, 'accounts.png');
 const FIRST_PLATYPUS = 'ins_109508';
 const COOKIE = 'linkhub_dashboard';
 
@@ -79,11 +81,7 @@ before(async () => {
   const sb = await connectSession(hub, projectB.api_key, { origin_owner_id: 'cust_tenant_b', origin_owner_name: 'Tenant B User' });
   named.other = await linkAccount(hub, emu, projectB.api_key, { session: sb.token });
   evil = await startEvilSite();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

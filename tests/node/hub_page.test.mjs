@@ -4,18 +4,19 @@
 // expired tokens), a duplicate Item, expired and unknown sessions, and the iframe's postMessage
 // origin policy. Contract: docs/hub.md.
 //
-// Screenshots of the Hub page and its confirmation are written to docs/screenshots/ (override
-// with HUB_SHOTS_DIR).
+// Screenshots of the Hub page and its confirmation go to a temporary directory, or to the
+// directory LINKHUB_DOC_SCREENSHOTS names (docs/screenshots to refresh the README's images).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser.mjs';
 import { startEmulator, DEMO_CLIENT_ID, DEMO_SECRET, repoRoot } from './lib/emulator.mjs';
 import {
   hubBinary, spawnHub, newDataDir, newMasterKey, admin, createProject, call, connectSession,
@@ -25,8 +26,9 @@ import {
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PAGES = path.join(here, 'pages');
-const SHOTS = process.env.HUB_SHOTS_DIR || path.join(repoRoot, 'docs', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = process.env.LINKHUB_DOC_SCREENSHOTS
+  ? path.resolve(repoRoot, process.env.LINKHUB_DOC_SCREENSHOTS)
+  : path.join(os.tmpdir(), 'linkhub-hub-shots');
 const PLATYPUS = 'ins_109508';
 const OAUTH_BANK = 'ins_127287';
 
@@ -91,11 +93,7 @@ before(async () => {
   project = await createProject(hub, 'Hub page');
   app = await startApp();
   assert.notEqual(new URL(app.url).origin, new URL(hub.url).origin);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

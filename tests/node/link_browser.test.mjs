@@ -10,13 +10,12 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser.mjs';
 import { startEmulator } from './lib/emulator.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PAGES = path.join(here, 'pages');
 const SHOTS = process.env.LINK_SHOTS_DIR || '/tmp/link-shots';
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const FIRST_PLATYPUS = 'ins_109508';
 const OAUTH_BANK = 'ins_127287';
 const EVENT_METADATA_KEYS = [
@@ -71,11 +70,7 @@ before(async () => {
   emu = await startEmulator(args);
   app = await startApp(emu.url);
   assert.notEqual(new URL(app.url).origin, new URL(emu.url).origin, 'the app must be cross-origin');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

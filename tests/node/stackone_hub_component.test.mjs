@@ -11,14 +11,13 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser.mjs';
 import { startEmulator, repoRoot } from './lib/emulator.mjs';
 import { startHub, createProject, admin, call, connectSession, sandboxPublicToken, linkAccount } from './lib/hub.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PAGES = path.join(here, 'pages');
 const BUNDLE = path.join(repoRoot, 'node_modules', '@stackone', 'hub', 'dist', 'webcomponent.js');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PLATYPUS = 'ins_109508';
 
 let emu;
@@ -73,13 +72,7 @@ before(async () => {
   site = await startSite();
   assert.notEqual(new URL(site.url).origin, new URL(hub.url).origin, 'the page is cross-origin');
   deadEnd = await startDeadEnd();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync',
-      '--disable-background-networking', '--disable-component-update',
-      `--proxy-server=http://127.0.0.1:${deadEnd.port}`,
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

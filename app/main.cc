@@ -407,7 +407,8 @@ int main(int argc, char** argv) {
   app.add_option("--public-url", o.public_url,
                  "URL where browsers reach this server, for auth links (default: the listen URL)")
       ->envname(env("PUBLIC_URL"));
-  app.add_option("--threads", o.threads, "I/O threads")
+  app.add_option("--threads", o.threads,
+                 "I/O threads (one is usually best: they share one queue and wake each other)")
       ->check(CLI::Range(1, 64))
       ->envname(env("THREADS"))
       ->capture_default_str();

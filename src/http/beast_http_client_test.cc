@@ -1,10 +1,18 @@
 // The asynchronous client against the server over loopback on port 0, and the server's fast
 // (I/O-thread) handlers.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -232,6 +240,113 @@ TEST(ServerFastHandlerTest, TakenRepliesLaterAndDeclinedFallsThrough) {
   for (auto& r : repliers) {
     r.join();
   }
+}
+
+// TLS against `openssl s_server`: a certificate for "localhost" only, trusted through ca_file.
+class BeastHttpClientTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("linkhub-tls-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+    std::filesystem::create_directories(dir_);
+    std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+        "-addext subjectAltName=DNS:localhost -keyout '" +
+        (dir_ / "key.pem").string() + "' -out '" + (dir_ / "cert.pem").string() +
+        "' >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) {
+      GTEST_SKIP() << "the openssl command is not available";
+    }
+    port_ = FreePort();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string port = std::to_string(port_);
+      std::string cert = (dir_ / "cert.pem").string();
+      std::string key = (dir_ / "key.pem").string();
+      ::execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", port.c_str(), "-cert",
+               cert.c_str(), "-key", key.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ASSERT_GT(pid_, 0);
+    for (int i = 0; i < 200 && !Listening(); ++i) {
+      std::this_thread::sleep_for(25ms);
+    }
+    ASSERT_TRUE(Listening());
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    guard_.reset();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+    std::filesystem::remove_all(dir_);
+  }
+
+  static uint16_t FreePort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+  }
+  bool Listening() const {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port_);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+  }
+  Result<ClientResponse> Get(const std::string& host, bool trust) {
+    BeastClientOptions options;
+    if (trust) {
+      options.ca_file = (dir_ / "cert.pem").string();
+    }
+    BeastHttpClient client(ioc_, options);
+    ClientRequest req;
+    req.method = "GET";
+    req.url = "https://" + host + ":" + std::to_string(port_) + "/";
+    req.timeout = 5s;
+    std::promise<Result<ClientResponse>> p;
+    auto f = p.get_future();
+    client.SendAsync(req, [&p](Result<ClientResponse> r) { p.set_value(std::move(r)); });
+    return f.get();
+  }
+
+  std::filesystem::path dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  boost::asio::io_context ioc_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_ =
+      boost::asio::make_work_guard(ioc_);
+  std::thread thread_;
+};
+
+TEST_F(BeastHttpClientTlsTest, TalksToATrustedPeerAndRefusesUntrustedOrMisnamedOnes) {
+  auto ok = Get("localhost", /*trust=*/true);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_NE(ok->body.find("s_server"), std::string::npos);
+
+  auto untrusted = Get("localhost", /*trust=*/false);
+  ASSERT_FALSE(untrusted);
+  EXPECT_EQ(untrusted.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(untrusted.error().message.find("TLS"), std::string::npos) << untrusted.error().message;
+
+  // The certificate names localhost only: reaching it as 127.0.0.1 must fail verification.
+  auto misnamed = Get("127.0.0.1", /*trust=*/true);
+  ASSERT_FALSE(misnamed);
+  EXPECT_EQ(misnamed.error().code, ErrorCode::kUnavailable);
 }
 
 }  // namespace

@@ -77,16 +77,6 @@ std::string SessionCookie(const ApiContext& ctx, std::string_view value, int64_t
          (Secure(ctx) ? "; Secure" : "");
 }
 
-// "scheme://host[:port]" of linkhub's public URL.
-std::string PublicOrigin(const ApiContext& ctx) {
-  std::string_view url = ctx.public_url;
-  auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) {
-    return "";
-  }
-  return std::string(url.substr(0, url.find('/', scheme + 3)));
-}
-
 // A state-changing request must come from a page of linkhub itself: its Origin is linkhub's
 // public origin, or the origin the browser used to reach this server (its Host). Browsers send
 // Origin on every POST, PATCH and DELETE, and a page on another site cannot forge it.
@@ -97,14 +87,8 @@ Status CheckOrigin(const ApiContext& ctx, const Request& r) {
                                 "this request has no Origin header: the dashboard accepts "
                                 "changes only from its own pages"));
   }
-  if (*origin == PublicOrigin(ctx)) {
+  if (IsOwnOrigin(ctx, r, *origin)) {
     return OkStatus();
-  }
-  if (auto host = r.headers.Get("Host"); host && !host->empty()) {
-    std::string scheme = Secure(ctx) ? "https://" : "http://";
-    if (*origin == scheme + std::string(*host)) {
-      return OkStatus();
-    }
   }
   return Unexpected(MakeError(ErrorCode::kPermissionDenied,
                               "cross-origin request refused: the dashboard accepts changes only "

@@ -25,10 +25,6 @@ using http::Response;
 
 constexpr std::string_view kLogoPath = "/hub/logos/plaid.svg";
 
-boost::json::value OrNull(const std::optional<std::string>& s) {
-  return s ? boost::json::value(*s) : boost::json::value(nullptr);
-}
-
 boost::json::value AccountsOf(const store::LinkedAccount& a) {
   auto v = ParseJson(a.accounts_json);
   return v && v->is_array() ? std::move(*v) : boost::json::value(boost::json::array{});
@@ -46,16 +42,6 @@ object HubAccountJson(const store::LinkedAccount& a) {
                 {"updated_at", FormatRfc3339(a.updated_at)}};
 }
 
-// "scheme://host[:port]" of an absolute URL; empty when it has none.
-std::string OriginOf(std::string_view url) {
-  auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) {
-    return "";
-  }
-  auto end = url.find_first_of("/?#", scheme + 3);
-  return std::string(url.substr(0, end));
-}
-
 // A URL as a CSP source expression: without query or fragment, and nothing that could end the
 // directive. Empty when it cannot be one.
 std::string CspSource(std::string_view url) {
@@ -69,17 +55,6 @@ std::string CspSource(std::string_view url) {
     }
   }
   return std::string(url);
-}
-
-// Whether the request comes from linkhub's own pages: its Origin names the host it was sent to,
-// or the public URL.
-bool SameOrigin(const ApiContext& ctx, const Request& r, std::string_view origin) {
-  if (!ctx.public_url.empty() && origin == OriginOf(ctx.public_url)) {
-    return true;
-  }
-  auto host = r.headers.Get("Host");
-  auto scheme = origin.find("://");
-  return host && scheme != std::string_view::npos && origin.substr(scheme + 3) == *host;
 }
 
 object IntegrationJson(const ApiContext& ctx) {
@@ -288,7 +263,7 @@ http::Handler HubRoute(ApiContext& ctx, HubHandler f) {
       // A project that lists origins gets requests from those (and linkhub's own pages) only;
       // requests without Origin come from no browser page, and CORS does not concern them.
       auto origin = r.headers.Get("Origin");
-      if (origin && !SameOrigin(ctx, r, *origin)) {
+      if (origin && !IsOwnOrigin(ctx, r, *origin)) {
         LINKHUB_ASSIGN_OR_RETURN(store::Project project, ctx.projects.Get(session.project_id));
         if (!hub::OriginAllowed(project.allowed_origins, *origin)) {
           allow_origin = false;

@@ -19,10 +19,6 @@ using boost::json::object;
 using http::Request;
 using http::Response;
 
-boost::json::value OrNull(const std::optional<std::string>& s) {
-  return s ? boost::json::value(*s) : boost::json::value(nullptr);
-}
-
 boost::json::value ParsedOrNull(const std::string& json) {
   auto v = ParseJson(json);
   return v ? std::move(*v) : boost::json::value(nullptr);
@@ -356,6 +352,29 @@ Response JsonResponse(int status, const boost::json::value& v) {
 }
 
 Result<std::string> RequestApiKey(const Request& r) { return ApiKeyOf(r); }
+
+boost::json::value OrNull(const std::optional<std::string>& s) {
+  return s ? boost::json::value(*s) : boost::json::value(nullptr);
+}
+
+std::string OriginOf(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) {
+    return "";
+  }
+  auto end = url.find_first_of("/?#", scheme + 3);
+  return std::string(url.substr(0, end));
+}
+
+bool IsOwnOrigin(const ApiContext& ctx, const Request& r, std::string_view origin) {
+  if (!ctx.public_url.empty() && origin == OriginOf(ctx.public_url)) {
+    return true;
+  }
+  auto host = r.headers.Get("Host");
+  std::string_view scheme = ctx.public_url.starts_with("https://") ? "https://" : "http://";
+  return host && !host->empty() && origin.size() == scheme.size() + host->size() &&
+         origin.starts_with(scheme) && origin.substr(scheme.size()) == *host;
+}
 
 boost::json::object LinkedAccountJson(hub::Hub& hub, const store::LinkedAccount& account) {
   return AccountJson(hub, account);

@@ -5,7 +5,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/api.h"
 #include "core/result.h"
@@ -24,6 +26,16 @@ http::Handler Managed(ApiContext& ctx, ManagedHandler f);
 // The API key a request carries (HTTP Basic user name, or a Bearer token); kUnauthenticated
 // when there is none.
 Result<std::string> RequestApiKey(const http::Request& r);
+
+// A JSON string, or null.
+boost::json::value OrNull(const std::optional<std::string>& s);
+
+// "scheme://host[:port]" of an absolute URL; empty when it has none.
+std::string OriginOf(std::string_view url);
+
+// Whether `origin` (a browser's Origin header) is linkhub's own: the public URL's origin, or the
+// origin the browser used to reach this server (the public URL's scheme and the Host header).
+bool IsOwnOrigin(const ApiContext& ctx, const http::Request& r, std::string_view origin);
 
 // An integer query parameter within [min, max]; `fallback` when absent.
 Result<int64_t> IntParam(const http::Request& r, std::string_view key, int64_t fallback,

@@ -89,7 +89,8 @@ Result<ActionRunner::Target> ActionRunner::Load(const std::string& project_id,
       cache_.clear();  // a bound, not an eviction policy: the cache only saves reads
     }
     cache_[project_id + "\n" + account_id] =
-        CachedAccount{account, std::chrono::steady_clock::now(), *write_count};
+        CachedAccount{std::make_shared<const store::LinkedAccount>(account),
+                      std::chrono::steady_clock::now(), *write_count};
   }
   if (account.status == "inactive" || account.access_token_sealed.empty()) {
     return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
@@ -234,11 +235,11 @@ void ActionRunner::EnableFastPath(plaid::AsyncPlaidClient& async,
   offload_ = std::move(offload);
 }
 
-std::optional<store::LinkedAccount> ActionRunner::Cached(const std::string& project_id,
-                                                         const std::string& account_id) {
+std::shared_ptr<const store::LinkedAccount> ActionRunner::Cached(const std::string& project_id,
+                                                                 const std::string& account_id) {
   std::optional<uint64_t> write_count = store_.WriteCount();
   if (!write_count) {
-    return std::nullopt;
+    return nullptr;
   }
   std::string key;
   key.reserve(project_id.size() + account_id.size() + 1);
@@ -246,17 +247,17 @@ std::optional<store::LinkedAccount> ActionRunner::Cached(const std::string& proj
   std::lock_guard lock(cache_mu_);
   auto it = cache_.find(key);
   if (it == cache_.end() || it->second.write_count != *write_count) {
-    return std::nullopt;
+    return nullptr;
   }
   auto age = std::chrono::steady_clock::now() - it->second.read_at;
   if (age >= kAccountCacheTtl) {
-    return std::nullopt;
+    return nullptr;
   }
   // Past half its life, one request reads the account again (through Run()) while the others
   // still use this copy, so that the entry does not expire for all of them at once.
   if (age >= kAccountCacheTtl / 2 && !it->second.refreshing) {
     it->second.refreshing = true;
-    return std::nullopt;
+    return nullptr;
   }
   return it->second.account;
 }
@@ -279,7 +280,7 @@ bool ActionRunner::TryRunFast(const std::string& project_id, const std::string& 
   if (!ValidateJson(action->input_schema, input)) {
     return false;  // Run() words the error
   }
-  std::optional<store::LinkedAccount> account = Cached(project_id, account_id);
+  std::shared_ptr<const store::LinkedAccount> account = Cached(project_id, account_id);
   // Any status but active needs Run(): it refuses, or (for error) records the recovery.
   if (!account || account->status != "active" || account->access_token_sealed.empty() ||
       !Supports(*account, *action)) {
@@ -297,30 +298,32 @@ bool ActionRunner::TryRunFast(const std::string& project_id, const std::string& 
   }
   boost::json::object body = PlaidBody(*action, input, *token);
   std::string wire = ToJson(body);
-  async_->CallRaw(action->endpoint, std::move(wire),
-                  [this, account = std::move(*account), action, body = std::move(body),
-                   done = std::move(done)](plaid::RawAnswer answer) mutable {
-                    auto observe = ObserverFor(account, action->endpoint);
-                    if (observe) {
-                      observe(answer.attempt);
-                    }
-                    if (answer.body) {
-                      done(std::move(answer.body));  // the account is active: nothing to record
-                      return;
-                    }
-                    offload_([this, account = std::move(account), action, body = std::move(body),
-                              observe = std::move(observe), error = std::move(answer.body).error(),
-                              done = std::move(done)]() mutable {
-                      auto result = retrying_->Continue(action->endpoint, body, observe,
-                                                        Unexpected(std::move(error)));
-                      NoteOutcome(account, result);
-                      if (!result) {
-                        done(Unexpected(std::move(result).error()));
-                        return;
-                      }
-                      done(ToJson(*result));
-                    });
-                  });
+  async_->CallRaw(
+      action->endpoint, std::move(wire),
+      [this, account = std::move(account), action, body = std::move(body),
+       done = std::move(done)](plaid::RawAnswer answer) mutable {
+        auto observe = ObserverFor(*account, action->endpoint);
+        if (observe) {
+          observe(answer.attempt);
+        }
+        if (answer.body) {
+          done(std::move(answer.body));  // the account is active: nothing to record
+          return;
+        }
+        // NoteOutcome updates its own copy of the account.
+        offload_([this, account = store::LinkedAccount(*account), action, body = std::move(body),
+                  observe = std::move(observe), error = std::move(answer.body).error(),
+                  done = std::move(done)]() mutable {
+          auto result =
+              retrying_->Continue(action->endpoint, body, observe, Unexpected(std::move(error)));
+          NoteOutcome(account, result);
+          if (!result) {
+            done(Unexpected(std::move(result).error()));
+            return;
+          }
+          done(ToJson(*result));
+        });
+      });
   return true;
 }
 

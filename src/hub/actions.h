@@ -88,8 +88,9 @@ class ActionRunner {
   void NoteOutcome(store::LinkedAccount& account, const Result<boost::json::object>& result);
   plaid::AttemptObserver ObserverFor(const store::LinkedAccount& account,
                                      std::string_view endpoint);
-  std::optional<store::LinkedAccount> Cached(const std::string& project_id,
-                                             const std::string& account_id);
+  // Shared, not copied: the hot path reads it on every request.
+  std::shared_ptr<const store::LinkedAccount> Cached(const std::string& project_id,
+                                                     const std::string& account_id);
   Result<ActionResult> Sync(Target& target, const boost::json::object& input);
   Result<ActionResult> Paged(Target& target, const plaid::Action& action,
                              boost::json::object input);
@@ -107,7 +108,7 @@ class ActionRunner {
 
   // Accounts as Load() last read them, for TryRunFast.
   struct CachedAccount {
-    store::LinkedAccount account;
+    std::shared_ptr<const store::LinkedAccount> account;
     std::chrono::steady_clock::time_point read_at;
     uint64_t write_count = 0;  // the store's WriteCount() before the read
     bool refreshing = false;   // one request was left to Run() to read it again

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdio>
@@ -59,7 +60,8 @@ struct Options {
   // serve
   std::string listen = "127.0.0.1:8080";
   std::string public_url;
-  int threads = 1;
+  // One I/O thread per core: each runs its own connections (see http::Server).
+  int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 64u));
   int handler_threads = 16;
   size_t max_body_bytes = 256 << 10;
   std::string plaid_env = "sandbox";
@@ -408,7 +410,7 @@ int main(int argc, char** argv) {
                  "URL where browsers reach this server, for auth links (default: the listen URL)")
       ->envname(env("PUBLIC_URL"));
   app.add_option("--threads", o.threads,
-                 "I/O threads (one is usually best: they share one queue and wake each other)")
+                 "I/O threads; each serves its own connections (default: one per core)")
       ->check(CLI::Range(1, 64))
       ->envname(env("THREADS"))
       ->capture_default_str();

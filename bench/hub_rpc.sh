@@ -35,7 +35,7 @@ key=$(build/bin/linkhub project create --name bench --data-dir "$work/data" |
   sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p')
 LINKHUB_PLAID_SECRET=linkhub-demo-secret build/bin/linkhub serve --listen 127.0.0.1:0 \
   --data-dir "$work/data" --plaid-base-url "$emu" --plaid-client-id linkhub-demo-client \
-  --plaid-rate-budget off --log-level ${BENCH_HUB_LOG_LEVEL:-warn} >"$work/hub.out" 2>"$work/hub.log" &
+  --plaid-rate-budget off --log-level ${BENCH_HUB_LOG_LEVEL:-warn} ${BENCH_HUB_ARGS:-} >"$work/hub.out" 2>"$work/hub.log" &
 pids+=($!)
 wait_for "$work/hub.out"
 hub=$(grep -o 'http://[0-9.:]*' "$work/hub.out")
@@ -114,14 +114,30 @@ run() {  # name lua url
 }
 if [[ -n ${BENCH_ONLY_NGINX:-} ]]; then run "nginx proxy" "$work/plaid.lua" "http://127.0.0.1:$nginx_port/accounts/get"; sleep "${BENCH_HOLD:-0}"; exit 0; fi
 if [[ -n ${BENCH_ONLY_HUB:-} ]]; then run "linkhub rpc" "$work/rpc.lua" "$hub/actions/rpc"; echo "hub pid: ${pids[1]}" >&2; sleep "${BENCH_HOLD:-0}"; exit 0; fi
-run "emulator direct" "$work/plaid.lua" "$emu/accounts/get"
-run "nginx proxy" "$work/plaid.lua" "http://127.0.0.1:$nginx_port/accounts/get"
-run "linkhub rpc" "$work/rpc.lua" "$hub/actions/rpc"
+# Rounds interleave the three targets, so that a change in the shared machine's load touches all
+# three alike; the summary takes each target's median over the rounds.
+rounds=${BENCH_ROUNDS:-3}
+for ((round = 1; round <= rounds; round++)); do
+  run "emulator direct" "$work/plaid.lua" "$emu/accounts/get"
+  run "nginx proxy" "$work/plaid.lua" "http://127.0.0.1:$nginx_port/accounts/get"
+  run "linkhub rpc" "$work/rpc.lua" "$hub/actions/rpc"
+done
 
 echo
-printf 'target\trequests/s\tp50\tp99\tnon-2xx\n'
-cat "$work/results"
+printf 'round\ttarget\trequests/s\tp50\tp99\tnon-2xx\n'
+awk -F'\t' '{ printf "%d\t%s\n", int((NR - 1) / 3) + 1, $0 }' "$work/results"
 awk -F'\t' '
   function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-  $1=="nginx proxy" { nr=$2; np=ms($4) } $1=="linkhub rpc" { hr=$2; hp=ms($4) }
-  END { printf "linkhub / nginx: throughput %.2fx (target >= 0.8), p99 %.2fx (target <= 2)\n", hr/nr, hp/np }' "$work/results"
+  function median(list, n,   i, j, t, a) {
+    split(list, a, " "); n = length(a)
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { rps[$1] = rps[$1] " " $2; p50[$1] = p50[$1] " " ms($3); p99[$1] = p99[$1] " " ms($4) }
+  END {
+    printf "\nmedians over the rounds\ntarget\trequests/s\tp50\tp99\n"
+    for (t in rps) printf "%s\t%.0f\t%.2fms\t%.2fms\n", t, median(rps[t]), median(p50[t]), median(p99[t])
+    hr = median(rps["linkhub rpc"]); nr = median(rps["nginx proxy"])
+    hp = median(p99["linkhub rpc"]); np = median(p99["nginx proxy"])
+    printf "linkhub / nginx: throughput %.2fx (target >= 0.8), p99 %.2fx (target <= 2)\n", hr / nr, hp / np
+  }' "$work/results"

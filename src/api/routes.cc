@@ -101,11 +101,13 @@ object ConnectorJson(const ApiContext& ctx) {
 // The API key from "Authorization: Basic base64(key:)" (StackOne's scheme) or "Bearer key".
 Result<std::string> ApiKeyOf(const Request& r) {
   auto auth = r.headers.Get("Authorization");
-  const Error missing =
-      MakeError(ErrorCode::kUnauthenticated,
-                "missing API key: send it as the HTTP Basic user name (curl -u \"$API_KEY:\")");
+  auto missing = [] {
+    return Unexpected(
+        MakeError(ErrorCode::kUnauthenticated,
+                  "missing API key: send it as the HTTP Basic user name (curl -u \"$API_KEY:\")"));
+  };
   if (!auth) {
-    return Unexpected(missing);
+    return missing();
   }
   std::string_view v = *auth;
   if (v.size() > 6 && http::EqualsIgnoreCase(v.substr(0, 6), "Basic ")) {
@@ -113,12 +115,15 @@ Result<std::string> ApiKeyOf(const Request& r) {
     if (!decoded) {
       return Unexpected(MakeError(ErrorCode::kUnauthenticated, "malformed Basic credentials"));
     }
-    return decoded->substr(0, decoded->find(':'));
+    if (auto colon = decoded->find(':'); colon != std::string::npos) {
+      decoded->resize(colon);
+    }
+    return std::move(*decoded);
   }
   if (v.size() > 7 && http::EqualsIgnoreCase(v.substr(0, 7), "Bearer ")) {
     return std::string(v.substr(7));
   }
-  return Unexpected(missing);
+  return missing();
 }
 
 // ---------------------------------------------------------------- query parsing

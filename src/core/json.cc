@@ -167,7 +167,7 @@ void Append(std::string& out, const boost::json::value& v, int indent, int depth
 
 std::string ToJson(const boost::json::value& v) {
   std::string out;
-  out.reserve(4096);
+  out.reserve(512);  // most documents are small; past this, the string grows geometrically
   Append(out, v, -1, 0);
   return out;
 }

@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,6 +15,7 @@
 
 #include "http/address.h"
 #include "http/async_http_client.h"
+#include "http/beast_parse.h"
 #include "http/io_affinity.h"
 
 namespace linkhub::http {
@@ -24,6 +26,8 @@ namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr size_t kReadBufferBytes = 16 << 10;
+constexpr size_t kBodyHeadroomBytes = 64;
 
 namespace {
 
@@ -37,6 +41,13 @@ struct Target {
 };
 
 Result<Target> ParseUrl(const std::string& url) {
+  for (char c : url) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                  "URL must not contain spaces or control characters"));
+    }
+  }
   Target t;
   std::string_view rest = url;
   if (rest.starts_with("https://")) {
@@ -103,6 +114,68 @@ struct Connection {
 
 using ConnectionPtr = std::unique_ptr<Connection>;
 
+// The parsed form of the last URL this thread sent to: callers send to one base URL over and
+// over, and parsing it allocates.
+Result<std::shared_ptr<const Target>> CachedTarget(const std::string& url) {
+  thread_local std::string last_url;
+  thread_local std::shared_ptr<const Target> last;
+  if (last && url == last_url) {
+    return last;
+  }
+  auto parsed = ParseUrl(url);
+  if (!parsed) {
+    return Unexpected(std::move(parsed).error());
+  }
+  last = std::make_shared<const Target>(std::move(*parsed));
+  last_url = url;
+  return last;
+}
+
+// The request line and header block, written by hand: Beast's serializer allocates per field
+// and walks long buffer sequences, which showed in the fast path's profile.
+Result<std::string> RequestHead(const ClientRequest& request, const Target& target, bool with_body,
+                                std::string_view user_agent) {
+  if (!IsWritableField(request.method, "")) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "request method is not a token"));
+  }
+  std::string out;
+  out.reserve(256);
+  out += request.method;
+  out += ' ';
+  out += target.path;
+  out += " HTTP/1.1\r\nHost: ";
+  out += target.host_header;
+  out += "\r\n";
+  bool has_user_agent = false;
+  for (const auto& [k, v] : request.headers.fields()) {
+    if (EqualsIgnoreCase(k, "Host") || EqualsIgnoreCase(k, "Content-Length") ||
+        EqualsIgnoreCase(k, "Transfer-Encoding") || EqualsIgnoreCase(k, "Connection")) {
+      continue;  // the client's own framing
+    }
+    if (!IsWritableField(k, v)) {
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument,
+                                  "request header field is not valid: " + k.substr(0, 64)));
+    }
+    has_user_agent = has_user_agent || EqualsIgnoreCase(k, "User-Agent");
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  if (!has_user_agent) {
+    out += "User-Agent: ";
+    out += user_agent;
+    out += "\r\n";
+  }
+  if (with_body) {
+    out += "Content-Length: ";
+    out += std::to_string(request.body.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
 }  // namespace
 
 struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
@@ -124,14 +197,21 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
   asio::io_context& ioc;
   const BeastClientOptions options;
   ssl::context tls_context{ssl::context::tls_client};
+  // Idle connections by the execution context their sockets belong to and by origin: a
+  // connection is only handed to an exchange running on its own context (its own thread).
+  using Pool = std::map<std::string, std::vector<ConnectionPtr>, std::less<>>;
   std::mutex mu;
-  std::map<std::string, std::vector<ConnectionPtr>, std::less<>> idle;  // guarded by mu
+  std::map<const asio::execution_context*, Pool> idle;  // guarded by mu
 
-  ConnectionPtr TakeIdle(const std::string& origin) {
+  ConnectionPtr TakeIdle(const asio::execution_context* context, std::string_view origin) {
     std::lock_guard lock(mu);
-    auto it = idle.find(origin);
+    auto pool = idle.find(context);
+    if (pool == idle.end()) {
+      return nullptr;
+    }
+    auto it = pool->second.find(origin);
     auto now = std::chrono::steady_clock::now();
-    while (it != idle.end() && !it->second.empty()) {
+    while (it != pool->second.end() && !it->second.empty()) {
       ConnectionPtr c = std::move(it->second.back());
       it->second.pop_back();
       if (now - c->idle_since < options.max_idle_time) {
@@ -141,10 +221,16 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
     return nullptr;
   }
 
-  void GiveIdle(const std::string& origin, ConnectionPtr c) {
+  void GiveIdle(const asio::execution_context* context, const std::string& origin,
+                ConnectionPtr c) {
     c->idle_since = std::chrono::steady_clock::now();
     std::lock_guard lock(mu);
-    auto& list = idle[origin];
+    auto& pool = idle[context];
+    auto it = pool.find(origin);
+    if (it == pool.end()) {
+      it = pool.emplace(origin, std::vector<ConnectionPtr>()).first;
+    }
+    auto& list = it->second;
     if (list.size() < options.max_idle_per_origin) {
       list.push_back(std::move(c));
     }
@@ -155,6 +241,9 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
     auto ex = co_await asio::this_coro::executor;
     auto conn = std::make_unique<Connection>();
     conn->plain.emplace(ex);
+    // Beast reads as much as the buffer's free capacity, but at least 512 bytes, and an empty
+    // buffer never grows: without room up front, a 4 KB answer would take nine reads.
+    conn->buffer.reserve(kReadBufferBytes);
     // The deadline covers the name look-up too: a timer cancels it. Both live on the heap,
     // because the timer's handler may run after this frame is gone.
     auto resolver = std::make_shared<tcp::resolver>(ex);
@@ -201,9 +290,10 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
   // not a stale pooled connection).
   template <class Stream>
   asio::awaitable<Result<ClientResponse>> Exchange(Stream& stream, Connection& conn,
-                                                   bhttp::request<bhttp::string_body>& req,
+                                                   const std::string& head, const std::string& body,
                                                    bool& answered, bool& keep_alive) {
-    auto [wec, wn] = co_await bhttp::async_write(stream, req, kTuple);
+    std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(body)};
+    auto [wec, wn] = co_await asio::async_write(stream, request, kTuple);
     if (wec) {
       co_return Unexpected(MakeError(CodeFor(wec), "sending failed: " + wec.message()));
     }
@@ -214,8 +304,15 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
     answered = hn > 0 || conn.buffer.size() > 0;
     if (!hec) {
       answered = true;
-      auto [rec, rn] = co_await bhttp::async_read(stream, conn.buffer, parser, kTuple);
-      hec = rec;
+      if (auto length = parser.content_length(); length && *length <= options.max_response_bytes) {
+        // A little room past the body, so that a caller wrapping the answer in an envelope
+        // (the action fast path) does not copy it into a new string.
+        parser.get().body().reserve(static_cast<size_t>(*length) + kBodyHeadroomBytes);
+      }
+      if (!internal::ParseBuffered(conn.buffer, parser, hec) && !hec) {
+        auto [rec, rn] = co_await bhttp::async_read(stream, conn.buffer, parser, kTuple);
+        hec = rec;
+      }
     }
     if (hec) {
       co_return Unexpected(MakeError(CodeFor(hec), "reading the answer failed: " + hec.message()));
@@ -223,6 +320,7 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
     auto res = parser.release();
     ClientResponse out;
     out.status = static_cast<int>(res.result_int());
+    out.headers.Reserve(static_cast<size_t>(std::distance(res.begin(), res.end())));
     for (const auto& f : res) {
       out.headers.Add(std::string(f.name_string()), std::string(f.value()));
     }
@@ -235,34 +333,31 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
     auto self = shared_from_this();
     auto started = std::chrono::steady_clock::now();
     auto deadline = started + request.timeout;
-    auto target = ParseUrl(request.url);
+    auto target = CachedTarget(request.url);
     if (!target) {
       done(Unexpected(std::move(target).error()));
       co_return;
     }
-    bhttp::request<bhttp::string_body> req;
-    req.method_string(request.method);
-    req.target(target->path);
-    req.version(11);
-    req.set(bhttp::field::host, target->host_header);
-    req.set(bhttp::field::user_agent, options.user_agent);
-    for (const auto& [k, v] : request.headers.fields()) {
-      req.set(k, v);
+    bool with_body = request.method != "GET" && request.method != "HEAD";
+    auto head = RequestHead(request, **target, with_body, options.user_agent);
+    if (!head) {
+      done(Unexpected(std::move(head).error()));
+      co_return;
     }
-    if (request.method != "GET" && request.method != "HEAD") {
-      req.body() = std::move(request.body);
-      req.prepare_payload();
+    if (!with_body) {
+      request.body.clear();
     }
-    req.keep_alive(true);
-
+    const asio::execution_context* context =
+        &asio::query(co_await asio::this_coro::executor, asio::execution::context);
     Result<ClientResponse> result = Unexpected(MakeError(ErrorCode::kUnavailable, "not sent"));
     for (int attempt = 0; attempt < 2; ++attempt) {
-      ConnectionPtr conn = request.fresh_connection ? nullptr : TakeIdle(target->origin);
+      ConnectionPtr conn =
+          request.fresh_connection ? nullptr : TakeIdle(context, (*target)->origin);
       bool reused = conn != nullptr;
       if (!conn) {
-        auto c = co_await Connect(*target, started + request.connect_timeout < deadline
-                                               ? started + request.connect_timeout
-                                               : deadline);
+        auto c = co_await Connect(**target, started + request.connect_timeout < deadline
+                                                ? started + request.connect_timeout
+                                                : deadline);
         if (!c) {
           result = Unexpected(std::move(c).error());
           break;
@@ -274,14 +369,14 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
       bool keep_alive = false;
       // An if, not ?: — GCC 12 miscompiles co_await in both arms of a conditional operator.
       if (conn->tls) {
-        result = co_await Exchange(*conn->tls, *conn, req, answered, keep_alive);
+        result = co_await Exchange(*conn->tls, *conn, *head, request.body, answered, keep_alive);
       } else {
-        result = co_await Exchange(*conn->plain, *conn, req, answered, keep_alive);
+        result = co_await Exchange(*conn->plain, *conn, *head, request.body, answered, keep_alive);
       }
       if (result) {
         if (keep_alive && !request.fresh_connection) {
           conn->tcp().expires_never();
-          GiveIdle(target->origin, std::move(conn));
+          GiveIdle(context, (*target)->origin, std::move(conn));
         }
         break;
       }
@@ -311,10 +406,9 @@ BeastHttpClient::~BeastHttpClient() = default;
 
 void BeastHttpClient::SendAsync(ClientRequest request, SendDone done) {
   // One coroutine per exchange; a connection belongs to one exchange at a time (the pool hands
-  // it over under a lock). Started from a server handler, it runs on that handler's executor (a
-  // strand): no other thread is woken for it.
-  if (const auto* ex = internal::current_handler_executor;
-      ex != nullptr && &asio::query(*ex, asio::execution::context) == &impl_->ioc) {
+  // it over under a lock). Started from a server handler, it runs on that handler's executor
+  // (its connection's I/O thread): no other thread is woken for it.
+  if (const auto* ex = internal::current_handler_executor; ex != nullptr) {
     asio::co_spawn(*ex, impl_->Send(std::move(request), std::move(done)), asio::detached);
     return;
   }

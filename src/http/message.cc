@@ -6,10 +6,23 @@
 namespace linkhub::http {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+  // ASCII only, as field names are: no locale look-up per character.
+  auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return fold(x) == fold(y); });
+}
+
+bool IsWritableField(std::string_view name, std::string_view value) {
+  if (name.empty()) {
+    return false;
+  }
+  for (char c : name) {  // RFC 9110 token
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
 std::optional<std::string_view> Headers::Get(std::string_view name) const {
@@ -108,7 +121,7 @@ std::string_view Request::PathParam(std::string_view name) const {
 Response Response::Json(int status, std::string body) {
   Response r;
   r.status = status;
-  r.headers.Set("Content-Type", "application/json; charset=utf-8");
+  r.headers.Add("Content-Type", "application/json; charset=utf-8");
   r.body = std::move(body);
   return r;
 }

@@ -22,6 +22,7 @@ class Headers {
   void Set(std::string name, std::string value);
   void Add(std::string name, std::string value);
   void Remove(std::string_view name);
+  void Reserve(size_t n) { fields_.reserve(n); }
   const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
 
  private:
@@ -29,6 +30,10 @@ class Headers {
 };
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Whether a header field may be written as is: a token name and a value without CR, LF or NUL,
+// so that a value that came from elsewhere can never split a message.
+bool IsWritableField(std::string_view name, std::string_view value);
 
 struct Request {
   std::string method;  // "GET", "POST", ...

@@ -16,6 +16,7 @@
 
 #include "core/ids.h"
 #include "core/random.h"
+#include "http/beast_parse.h"
 #include "http/io_affinity.h"
 
 namespace linkhub::http {
@@ -28,6 +29,9 @@ using tuple_awaitable_t = asio::experimental::as_tuple_t<asio::use_awaitable_t<>
 constexpr tuple_awaitable_t kTupleAwaitable{};
 
 namespace {
+
+constexpr size_t kInitialReadBufferBytes = 2048;
+constexpr size_t kMaxReadBufferBytes = 64 << 10;
 
 // A connection, tracked so that Stop() can close the idle ones.
 struct Connection {
@@ -84,6 +88,62 @@ std::string PercentDecodePath(std::string_view in) {
   return out;
 }
 
+// 1xx, 204 and 304 answers carry neither a body nor a Content-Length (RFC 9110 §8.6).
+bool HasBody(int status) { return status >= 200 && status != 204 && status != 304; }
+
+// Fields the server itself writes; a handler's own copy is ignored.
+bool ServerOwnedField(std::string_view name) {
+  return EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+         EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "X-Request-Id");
+}
+
+// The status line and header block of a response, written by hand rather than through Beast's
+// serializer: on the action fast path the serializer's buffer sequences and per-field
+// allocations cost more than the rest of the answer.
+std::string ResponseHead(const Response& res, std::string_view server_header,
+                         std::string_view request_id, bool keep_alive) {
+  std::string out;
+  out.reserve(256);
+  out += "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(res.status)));
+  out += "\r\n";
+  bool has_server = false;
+  for (const auto& [k, v] : res.headers.fields()) {
+    if (ServerOwnedField(k)) {
+      continue;
+    }
+    if (!IsWritableField(k, v)) {
+      spdlog::error("response header field {} dropped: not a valid field", LogSafe(k));
+      continue;
+    }
+    has_server = has_server || EqualsIgnoreCase(k, "Server");
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  if (!has_server) {
+    out += "Server: ";
+    out += server_header;
+    out += "\r\n";
+  }
+  out += "X-Request-Id: ";
+  out += request_id;
+  out += "\r\n";
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  }
+  if (HasBody(res.status)) {
+    out += "Content-Length: ";
+    out += std::to_string(res.body.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -91,35 +151,53 @@ struct Server::Impl {
       : options(std::move(o)),
         router(r),
         error_responder(std::move(e)),
-        ioc(std::max(1, options.io_threads)),
-        control(asio::make_strand(ioc)),
+        iocs(MakeContexts(options.io_threads)),
+        control(iocs.front()->get_executor()),
         acceptor(control),
         signals(control),
         grace_timer(control) {
     if (options.handler_threads > 0) {
       pool = std::make_unique<asio::thread_pool>(options.handler_threads);
     }
+    for (size_t i = 1; i < iocs.size(); ++i) {
+      keep_running.emplace_back(iocs[i]->get_executor());
+    }
+  }
+
+  // One io_context per I/O thread, each run by that thread alone: a connection stays on the
+  // thread that accepted it, so a request, its outbound call and its reply never wake another
+  // thread, and nothing needs a strand. (Threads sharing one io_context woke each other for
+  // every completion.)
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < std::max(1, n); ++i) {
+      out.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return out;
   }
 
   ServerOptions options;
   const Router& router;
   ErrorResponder error_responder;
-  asio::io_context ioc;
-  // Accepting, stopping and signals run on this strand, so closing the acceptor never races an
-  // accept in flight on another I/O thread.
-  asio::strand<asio::io_context::executor_type> control;
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  // Accepting, stopping and signals run on the first context, so closing the acceptor never
+  // races an accept in flight.
+  asio::io_context::executor_type control;
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer grace_timer;
   std::unique_ptr<asio::thread_pool> pool;
   uint16_t bound_port = 0;
+  // Keeps the other contexts' run() going while they have no connection; released on stop.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  size_t next_context = 0;  // round-robin for new connections; used on `control` only
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::list<std::weak_ptr<Connection>> connections;
 
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> conn, std::string remote);
-  asio::awaitable<Response> Dispatch(Request& req);
+  Response NoRoute(Request& req, const Router::Match& match);
   asio::awaitable<Response> RunOnPool(Request& req, const Handler& handler);
   asio::awaitable<std::optional<Response>> TryFast(Request& req, const FastHandler& fast);
   Response CallHandler(Request& req, const Handler& handler);
@@ -177,16 +255,19 @@ std::string Server::url() const {
 
 void Server::Run() {
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->options.io_threads; ++i) {
-    threads.emplace_back([this] { impl_->ioc.run(); });
+  for (size_t i = 1; i < impl_->iocs.size(); ++i) {
+    threads.emplace_back([ioc = impl_->iocs[i].get()] { ioc->run(); });
   }
-  impl_->ioc.run();
+  impl_->iocs.front()->run();
+  // The first context ran out of work: every connection is closed (or the grace period ran out
+  // and every context was stopped).
+  impl_->keep_running.clear();
   for (auto& t : threads) {
     t.join();
   }
 }
 
-boost::asio::io_context& Server::io_context() { return impl_->ioc; }
+boost::asio::io_context& Server::io_context() { return *impl_->iocs.front(); }
 
 void Server::RunBlocking(std::function<void()> work) {
   if (!impl_->pool) {
@@ -242,7 +323,9 @@ void Server::Impl::BeginStop() {
   grace_timer.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) {
       spdlog::warn("shutdown grace period over; closing remaining connections");
-      ioc.stop();
+      for (auto& ioc : iocs) {
+        ioc->stop();
+      }
     }
   });
   // When every connection is gone, cancel the grace timer so that run() returns at once.
@@ -262,6 +345,7 @@ void Server::Impl::BeginStop() {
           co_await t.async_wait(asio::use_awaitable);
         }
         grace_timer.cancel();
+        keep_running.clear();
         if (pool) {
           pool->stop();
         }
@@ -271,7 +355,9 @@ void Server::Impl::BeginStop() {
 
 asio::awaitable<void> Server::Impl::Accept() {
   while (!stopping.load()) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTupleAwaitable);
+    auto& context = *iocs[next_context];
+    next_context = (next_context + 1) % iocs.size();
+    auto [ec, socket] = co_await acceptor.async_accept(context, kTupleAwaitable);
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping.load()) {
         break;
@@ -309,9 +395,11 @@ Response Server::Impl::CallHandler(Request& req, const Handler& handler) {
   return error_responder(req, 500, "internal error");
 }
 
+// RunOnPool and TryFast are plain functions returning the operation's awaitable rather than
+// coroutines: one coroutine frame fewer to allocate per request.
 asio::awaitable<Response> Server::Impl::RunOnPool(Request& req, const Handler& handler) {
   // Runs the handler on the pool and resumes this coroutine on its own executor afterwards.
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+  return asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
       [this, &req, &handler](auto completion) {
         // The work guard keeps the I/O side alive while the handler runs on the pool.
         auto guard = asio::make_work_guard(asio::get_associated_executor(completion));
@@ -332,36 +420,23 @@ asio::awaitable<Response> Server::Impl::RunOnPool(Request& req, const Handler& h
       asio::use_awaitable);
 }
 
-asio::awaitable<Response> Server::Impl::Dispatch(Request& req) {
-  auto match = router.Find(req);
-  if (match.handler == nullptr) {
-    if (match.path_matched) {
-      Response r =
-          error_responder(req, 405, "method " + req.method + " is not allowed on " + req.path);
-      std::string allow;
-      for (auto& m : match.allowed_methods) {
-        allow += (allow.empty() ? "" : ", ") + m;
-      }
-      r.headers.Set("Allow", allow);
-      co_return r;
+Response Server::Impl::NoRoute(Request& req, const Router::Match& match) {
+  if (match.path_matched) {
+    Response r =
+        error_responder(req, 405, "method " + req.method + " is not allowed on " + req.path);
+    std::string allow;
+    for (auto& m : match.allowed_methods) {
+      allow += (allow.empty() ? "" : ", ") + m;
     }
-    co_return error_responder(req, 404, "no route for " + req.method + " " + req.path);
+    r.headers.Set("Allow", allow);
+    return r;
   }
-  if (match.fast != nullptr) {
-    if (auto r = co_await TryFast(req, *match.fast)) {
-      co_return std::move(*r);
-    }
-  }
-  if (pool) {
-    co_return co_await RunOnPool(req, *match.handler);
-  }
-  co_return CallHandler(req, *match.handler);
+  return error_responder(req, 404, "no route for " + req.method + " " + req.path);
 }
 
 asio::awaitable<std::optional<Response>> Server::Impl::TryFast(Request& req,
                                                                const FastHandler& fast) {
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                          void(std::optional<Response>)>(
+  return asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<Response>)>(
       [this, &req, &fast](auto completion) {
         // The reply may come from any thread, once; it resumes this coroutine on its own
         // executor. A work guard keeps the I/O side alive until then.
@@ -403,7 +478,10 @@ asio::awaitable<std::optional<Response>> Server::Impl::TryFast(Request& req,
 }
 
 asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std::string remote) {
+  // Beast reads as much as the buffer's free capacity (at least 512 bytes), and a buffer that is
+  // emptied after every message never grows: give it room for a whole typical request up front.
   beast::flat_buffer buffer;
+  buffer.reserve(kInitialReadBufferBytes);
   auto& stream = conn->stream;
   bool linger = false;
   while (!stopping.load()) {
@@ -443,8 +521,15 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
         early_message =
             "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
       } else {
-        stream.expires_after(options.read_timeout);
-        auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTupleAwaitable);
+        if (content_length && *content_length > buffer.capacity() - buffer.size()) {
+          buffer.reserve(std::min<size_t>(buffer.size() + *content_length, kMaxReadBufferBytes));
+        }
+        boost::system::error_code bec;
+        if (!internal::ParseBuffered(buffer, parser, bec) && !bec) {
+          stream.expires_after(options.read_timeout);
+          auto [rec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTupleAwaitable);
+          bec = rec;
+        }
         if (bec == bhttp::error::body_limit) {
           early_status = 413;
           early_message =
@@ -468,6 +553,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
       auto q = req.target.find('?');
       req.path = PercentDecodePath(std::string_view(req.target).substr(0, q));
       req.query = q == std::string::npos ? "" : req.target.substr(q + 1);
+      req.headers.Reserve(static_cast<size_t>(std::distance(msg.begin(), msg.end())));
       for (const auto& field : msg) {
         req.headers.Add(std::string(field.name_string()), std::string(field.value()));
       }
@@ -485,7 +571,24 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
       keep_alive = false;  // the rest of the stream cannot be trusted
       linger = true;
     } else {
-      res = co_await Dispatch(req);
+      // Dispatch, inline in this coroutine (a coroutine of its own would cost a frame per
+      // request).
+      auto match = router.Find(req);
+      if (match.handler == nullptr) {
+        res = NoRoute(req, match);
+      } else {
+        std::optional<Response> fast;
+        if (match.fast != nullptr) {
+          fast = co_await TryFast(req, *match.fast);
+        }
+        if (fast) {
+          res = std::move(*fast);
+        } else if (pool) {
+          res = co_await RunOnPool(req, *match.handler);
+        } else {
+          res = CallHandler(req, *match.handler);
+        }
+      }
     }
 
     if (res.delay.count() > 0) {
@@ -504,26 +607,16 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
       keep_alive = false;
     }
 
-    bhttp::response<bhttp::string_body> out;
-    out.version(11);
-    out.result(static_cast<unsigned>(res.status));
-    for (const auto& [k, v] : res.headers.fields()) {
-      out.insert(k, v);
-    }
-    if (out.find(bhttp::field::server) == out.end()) {
-      out.set(bhttp::field::server, options.server_header);
-    }
-    out.set("X-Request-Id", req.request_id);
-    out.keep_alive(keep_alive);
     bool head = req.method == "HEAD";
     size_t bytes = res.body.size();
-    out.body() = head ? std::string() : std::move(res.body);
-    out.prepare_payload();
-    if (head) {
-      out.content_length(bytes);
+    std::string head_block = ResponseHead(res, options.server_header, req.request_id, keep_alive);
+    std::array<asio::const_buffer, 2> out{asio::buffer(head_block),
+                                          head ? asio::const_buffer() : asio::buffer(res.body)};
+    if (!HasBody(res.status)) {
+      out[1] = asio::const_buffer();
     }
     stream.expires_after(options.read_timeout);
-    auto [wec, wn] = co_await bhttp::async_write(stream, out, kTupleAwaitable);
+    auto [wec, wn] = co_await asio::async_write(stream, out, kTupleAwaitable);
     spdlog::info("{} {} {} {}B {:.1f}ms rid={}", req.method.empty() ? "-" : req.method,
                  req.path.empty() ? "-" : LogSafe(req.path), res.status, bytes, elapsed.count(),
                  req.request_id);

@@ -11,6 +11,7 @@
 #include "core/strings.h"
 #include "plaid/http_plaid_client.h"
 #include "plaid/retrying_plaid_client.h"
+#include "vault/hashing.h"
 
 namespace linkhub::hub {
 
@@ -83,14 +84,23 @@ Result<ActionRunner::Target> ActionRunner::Load(const std::string& project_id,
                                                 const std::string& account_id) {
   std::optional<uint64_t> write_count = store_.WriteCount();
   LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account, store_.GetAccount(project_id, account_id));
+  bool usable = account.status != "inactive" && account.status != "suspended" &&
+                !account.access_token_sealed.empty();
+  std::string token;
+  if (usable) {
+    LINKHUB_ASSIGN_OR_RETURN(token, keys_.Open(account.project_id, account.id, "access_token",
+                                               account.access_token_sealed));
+  }
   if (write_count) {
+    auto fast = std::make_shared<FastAccount>();
+    fast->account = account;
+    fast->access_token = token;
     std::lock_guard lock(cache_mu_);
     if (cache_.size() >= 10'000) {
       cache_.clear();  // a bound, not an eviction policy: the cache only saves reads
     }
     cache_[project_id + "\n" + account_id] =
-        CachedAccount{std::make_shared<const store::LinkedAccount>(account),
-                      std::chrono::steady_clock::now(), *write_count};
+        CachedAccount{std::move(fast), std::chrono::steady_clock::now(), *write_count};
   }
   if (account.status == "inactive" || account.access_token_sealed.empty()) {
     return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
@@ -104,9 +114,6 @@ Result<ActionRunner::Target> ActionRunner::Load(const std::string& project_id,
                                     " is suspended by its project's operator: no action runs on it "
                                     "until it is resumed"));
   }
-  LINKHUB_ASSIGN_OR_RETURN(
-      std::string token,
-      keys_.Open(account.project_id, account.id, "access_token", account.access_token_sealed));
   return Target{std::move(account), std::move(token)};
 }
 
@@ -157,6 +164,25 @@ void ActionRunner::NoteOutcome(store::LinkedAccount& account,
   }
 }
 
+ActionRunner::FastAccount::~FastAccount() { vault::Wipe(access_token); }
+
+void ActionRunner::Record(std::string_view project_id, std::string_view account_id,
+                          std::string_view endpoint, const plaid::Attempt& a) {
+  if (call_log_ == nullptr) {
+    return;
+  }
+  store::PlaidCallRecord r;
+  r.project_id = project_id;
+  r.account_id = account_id;
+  r.at = clock_.Now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(a.latency);
+  r.endpoint = endpoint;
+  r.http_status = a.http_status;
+  r.error_code = a.error_code;
+  r.request_id = a.request_id;
+  r.latency_us = a.latency.count();
+  call_log_->Record(std::move(r));
+}
+
 plaid::AttemptObserver ActionRunner::ObserverFor(const store::LinkedAccount& account,
                                                  std::string_view endpoint) {
   if (call_log_ == nullptr) {
@@ -164,17 +190,7 @@ plaid::AttemptObserver ActionRunner::ObserverFor(const store::LinkedAccount& acc
   }
   return [this, project_id = account.project_id, account_id = account.id,
           endpoint = std::string(endpoint)](const plaid::Attempt& a) {
-    store::PlaidCallRecord r;
-    r.project_id = project_id;
-    r.account_id = account_id;
-    r.at =
-        clock_.Now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(a.latency);
-    r.endpoint = endpoint;
-    r.http_status = a.http_status;
-    r.error_code = a.error_code;
-    r.request_id = a.request_id;
-    r.latency_us = a.latency.count();
-    call_log_->Record(std::move(r));
+    Record(project_id, account_id, endpoint, a);
   };
 }
 
@@ -235,8 +251,8 @@ void ActionRunner::EnableFastPath(plaid::AsyncPlaidClient& async,
   offload_ = std::move(offload);
 }
 
-std::shared_ptr<const store::LinkedAccount> ActionRunner::Cached(const std::string& project_id,
-                                                                 const std::string& account_id) {
+std::shared_ptr<const ActionRunner::FastAccount> ActionRunner::Cached(
+    const std::string& project_id, const std::string& account_id) {
   std::optional<uint64_t> write_count = store_.WriteCount();
   if (!write_count) {
     return nullptr;
@@ -280,42 +296,35 @@ bool ActionRunner::TryRunFast(const std::string& project_id, const std::string& 
   if (!ValidateJson(action->input_schema, input)) {
     return false;  // Run() words the error
   }
-  std::shared_ptr<const store::LinkedAccount> account = Cached(project_id, account_id);
+  std::shared_ptr<const FastAccount> cached = Cached(project_id, account_id);
   // Any status but active needs Run(): it refuses, or (for error) records the recovery.
-  if (!account || account->status != "active" || account->access_token_sealed.empty() ||
-      !Supports(*account, *action)) {
+  if (!cached || cached->account.status != "active" || cached->access_token.empty() ||
+      !Supports(cached->account, *action)) {
     return false;
   }
-  // Opening is in memory unless the data key is new to this process (a rotation by the CLI),
-  // which happens once per key.
-  auto token =
-      keys_.Open(account->project_id, account->id, "access_token", account->access_token_sealed);
-  if (!token) {
-    return false;
-  }
-  if (budget_ != nullptr && !budget_->Acquire(account->item_id_hash, action->endpoint)) {
+  const store::LinkedAccount& account = cached->account;
+  if (budget_ != nullptr && !budget_->Acquire(account.item_id_hash, action->endpoint)) {
     return false;  // Run() answers the 429 (a refused Acquire counts nothing)
   }
-  boost::json::object body = PlaidBody(*action, input, *token);
-  std::string wire = ToJson(body);
+  std::string wire = ToJson(PlaidBody(*action, input, cached->access_token));
   async_->CallRaw(
-      action->endpoint, std::move(wire),
-      [this, account = std::move(account), action, body = std::move(body),
+      action->endpoint, wire,
+      [this, cached = std::move(cached), action, wire,
        done = std::move(done)](plaid::RawAnswer answer) mutable {
-        auto observe = ObserverFor(*account, action->endpoint);
-        if (observe) {
-          observe(answer.attempt);
-        }
+        const store::LinkedAccount& account = cached->account;
+        Record(account.project_id, account.id, action->endpoint, answer.attempt);
         if (answer.body) {
           done(std::move(answer.body));  // the account is active: nothing to record
           return;
         }
-        // NoteOutcome updates its own copy of the account.
-        offload_([this, account = store::LinkedAccount(*account), action, body = std::move(body),
-                  observe = std::move(observe), error = std::move(answer.body).error(),
-                  done = std::move(done)]() mutable {
+        // NoteOutcome updates its own copy of the account. The body is parsed again: this path
+        // is rare, and keeping the parsed form for it would cost every request.
+        offload_([this, account = store::LinkedAccount(account), action, wire = std::move(wire),
+                  error = std::move(answer.body).error(), done = std::move(done)]() mutable {
+          boost::json::object body = boost::json::parse(wire).as_object();
           auto result =
-              retrying_->Continue(action->endpoint, body, observe, Unexpected(std::move(error)));
+              retrying_->Continue(action->endpoint, body, ObserverFor(account, action->endpoint),
+                                  Unexpected(std::move(error)));
           NoteOutcome(account, result);
           if (!result) {
             done(Unexpected(std::move(result).error()));

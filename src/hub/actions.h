@@ -88,9 +88,20 @@ class ActionRunner {
   void NoteOutcome(store::LinkedAccount& account, const Result<boost::json::object>& result);
   plaid::AttemptObserver ObserverFor(const store::LinkedAccount& account,
                                      std::string_view endpoint);
+  // An account as Load() read it, with its access token already opened when the account can
+  // run actions (empty otherwise): the fast path's copy. The token is wiped when the last
+  // request using this copy ends.
+  struct FastAccount {
+    store::LinkedAccount account;
+    std::string access_token;
+    ~FastAccount();
+  };
   // Shared, not copied: the hot path reads it on every request.
-  std::shared_ptr<const store::LinkedAccount> Cached(const std::string& project_id,
-                                                     const std::string& account_id);
+  std::shared_ptr<const FastAccount> Cached(const std::string& project_id,
+                                            const std::string& account_id);
+  // Adds one Plaid call to the account's call log.
+  void Record(std::string_view project_id, std::string_view account_id, std::string_view endpoint,
+              const plaid::Attempt& attempt);
   Result<ActionResult> Sync(Target& target, const boost::json::object& input);
   Result<ActionResult> Paged(Target& target, const plaid::Action& action,
                              boost::json::object input);
@@ -108,7 +119,7 @@ class ActionRunner {
 
   // Accounts as Load() last read them, for TryRunFast.
   struct CachedAccount {
-    std::shared_ptr<const store::LinkedAccount> account;
+    std::shared_ptr<const FastAccount> account;
     std::chrono::steady_clock::time_point read_at;
     uint64_t write_count = 0;  // the store's WriteCount() before the read
     bool refreshing = false;   // one request was left to Run() to read it again

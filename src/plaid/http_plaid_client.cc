@@ -131,10 +131,11 @@ http::ClientRequest PlaidRequest(const PlaidConfig& config, std::string_view end
   // A public token is single-use: a silent re-send on a stale pooled connection would make the
   // second attempt fail with INVALID_PUBLIC_TOKEN and hide the Item the first one created.
   req.fresh_connection = endpoint == "/item/public_token/exchange";
-  req.headers.Set("Content-Type", "application/json");
-  req.headers.Set("PLAID-CLIENT-ID", config.client_id);
-  req.headers.Set("PLAID-SECRET", config.secret);
-  req.headers.Set("Plaid-Version", "2020-09-14");
+  req.headers.Reserve(4);
+  req.headers.Add("Content-Type", "application/json");
+  req.headers.Add("PLAID-CLIENT-ID", config.client_id);
+  req.headers.Add("PLAID-SECRET", config.secret);
+  req.headers.Add("Plaid-Version", "2020-09-14");
   return req;
 }
 

@@ -97,6 +97,12 @@ Result<bool> Statement::Step() {
   return Unexpected(SqlError(db_, "step"));
 }
 
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_error_.clear();
+}
+
 Status Statement::Run() {
   LINKHUB_ASSIGN_OR_RETURN(bool row, Step());
   (void)row;

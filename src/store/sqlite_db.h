@@ -35,6 +35,8 @@ class Statement {
   Result<bool> Step();
   // Runs a statement that returns no rows.
   Status Run();
+  // Makes the statement ready to run again, with no values bound.
+  void Reset();
 
   std::string ColumnText(int column) const;
   std::optional<std::string> ColumnOptionalText(int column) const;

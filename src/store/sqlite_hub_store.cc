@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <map>
+#include <string_view>
+#include <utility>
 
 #include "core/json.h"
 #include "store/sqlite_rows.h"
@@ -522,12 +525,27 @@ Status SqliteHubStore::AddPlaidCalls(const std::vector<PlaidCallRecord>& calls) 
   }
   LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   std::vector<std::pair<std::string, std::string>> accounts;
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement ins,
+      db_.Prepare("INSERT INTO plaid_calls(project_id, account_id, at_ms, endpoint, "
+                  "http_status, error_code, request_id, latency_us) VALUES (?, ?, ?, ?, ?, ?, "
+                  "?, ?)"));
+  // Records past the newest kPlaidCallsKept of their account in this batch would be trimmed
+  // below in the same transaction: under load a batch holds thousands per account, so they are
+  // never written at all.
+  std::map<std::pair<std::string_view, std::string_view>, int64_t> to_skip;
   for (const auto& c : calls) {
-    LINKHUB_ASSIGN_OR_RETURN(
-        Statement ins,
-        db_.Prepare("INSERT INTO plaid_calls(project_id, account_id, at_ms, endpoint, "
-                    "http_status, error_code, request_id, latency_us) VALUES (?, ?, ?, ?, ?, ?, "
-                    "?, ?)"));
+    ++to_skip[{c.project_id, c.account_id}];
+  }
+  for (auto& [key, n] : to_skip) {
+    n = std::max<int64_t>(0, n - kPlaidCallsKept);
+  }
+  for (const auto& c : calls) {
+    if (int64_t& skip = to_skip[{c.project_id, c.account_id}]; skip > 0) {
+      --skip;
+      continue;
+    }
+    ins.Reset();
     LINKHUB_RETURN_IF_ERROR(
         ins.Bind(1, c.project_id)
             .Bind(2, c.account_id)
@@ -540,9 +558,10 @@ Status SqliteHubStore::AddPlaidCalls(const std::vector<PlaidCallRecord>& calls) 
             .Bind(7, c.request_id)
             .Bind(8, c.latency_us)
             .Run());
-    std::pair<std::string, std::string> key(c.project_id, c.account_id);
-    if (std::find(accounts.begin(), accounts.end(), key) == accounts.end()) {
-      accounts.push_back(std::move(key));
+    if (std::find_if(accounts.begin(), accounts.end(), [&](const auto& a) {
+          return a.first == c.project_id && a.second == c.account_id;
+        }) == accounts.end()) {
+      accounts.emplace_back(c.project_id, c.account_id);
     }
   }
   for (const auto& [project_id, account_id] : accounts) {

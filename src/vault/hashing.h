@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,10 @@ class SecretHasher {
 
  private:
   std::string key_;
+  // Each thread keeps an HMAC context with this hasher's key set up (every API request hashes
+  // its key; setting up HMAC from scratch costs more than the hash). The id tells whose key a
+  // thread's context holds.
+  const uint64_t id_;
 };
 
 // HMAC-SHA256(key, data), lowercase hex.
@@ -25,5 +30,7 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data);
 std::string Sha256Hex(std::string_view data);
 // Compares in time that depends only on the lengths, not on where the bytes differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+// Overwrites a secret's bytes (in a way the compiler cannot drop) and empties it.
+void Wipe(std::string& secret);
 
 }  // namespace linkhub::vault

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace linkhub::vault {
 namespace {
 
@@ -17,6 +19,29 @@ TEST(HashingTest, SecretHasherIsKeyedAndStable) {
   EXPECT_NE(a.Hash("lh_token"), b.Hash("lh_token"));
   EXPECT_NE(a.Hash("lh_token"), Sha256Hex("lh_token"));
   EXPECT_EQ(a.Hash("lh_token").size(), 64u);
+}
+
+TEST(HashingTest, HashersSharingAThreadKeepTheirOwnKeys) {
+  // A thread keeps one keyed context at a time; switching hashers must re-key it, and a
+  // destroyed hasher's context must not serve a new one.
+  SecretHasher a("key-a");
+  SecretHasher b("key-b");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(a.Hash("secret"), HmacSha256Hex("key-a", "secret"));
+    EXPECT_EQ(b.Hash("secret"), HmacSha256Hex("key-b", "secret"));
+    EXPECT_EQ(a.Hash("other"), HmacSha256Hex("key-a", "other"));
+  }
+  std::string first;
+  {
+    SecretHasher c("key-c");
+    first = c.Hash("x");
+  }
+  SecretHasher d("key-d");
+  EXPECT_EQ(first, HmacSha256Hex("key-c", "x"));
+  EXPECT_EQ(d.Hash("x"), HmacSha256Hex("key-d", "x"));
+  std::string from_other_thread;
+  std::thread([&] { from_other_thread = d.Hash("x"); }).join();
+  EXPECT_EQ(from_other_thread, d.Hash("x"));
 }
 
 TEST(HashingTest, ConstantTimeEquals) {

@@ -166,6 +166,17 @@ void ActionRunner::NoteOutcome(store::LinkedAccount& account,
 
 ActionRunner::FastAccount::~FastAccount() { vault::Wipe(access_token); }
 
+plaid::RetryGate ActionRunner::BudgetGate(const store::LinkedAccount& account,
+                                          std::string_view endpoint) {
+  if (budget_ == nullptr) {
+    return nullptr;
+  }
+  // A retry is a request Plaid counts like any other.
+  return [this, item = account.item_id_hash, endpoint = std::string(endpoint)] {
+    return static_cast<bool>(budget_->Acquire(item, endpoint));
+  };
+}
+
 void ActionRunner::Record(std::string_view project_id, std::string_view account_id,
                           std::string_view endpoint, const plaid::Attempt& a) {
   if (call_log_ == nullptr) {
@@ -200,7 +211,8 @@ Result<boost::json::object> ActionRunner::CallFor(store::LinkedAccount& account,
   if (budget_ != nullptr && uses_item) {
     LINKHUB_RETURN_IF_ERROR(budget_->Acquire(account.item_id_hash, endpoint));
   }
-  auto result = plaid_.ObservedCall(endpoint, body, ObserverFor(account, endpoint));
+  auto result = plaid_.ObservedCall(endpoint, body, ObserverFor(account, endpoint),
+                                    uses_item ? BudgetGate(account, endpoint) : nullptr);
   if (uses_item) {
     NoteOutcome(account, result);
   }
@@ -320,11 +332,12 @@ bool ActionRunner::TryRunFast(const std::string& project_id, const std::string& 
         // NoteOutcome updates its own copy of the account. The body is parsed again: this path
         // is rare, and keeping the parsed form for it would cost every request.
         offload_([this, account = store::LinkedAccount(account), action, wire = std::move(wire),
-                  error = std::move(answer.body).error(), done = std::move(done)]() mutable {
+                  error = std::move(answer.body).error(), first_took = answer.attempt.latency,
+                  done = std::move(done)]() mutable {
           boost::json::object body = boost::json::parse(wire).as_object();
-          auto result =
-              retrying_->Continue(action->endpoint, body, ObserverFor(account, action->endpoint),
-                                  Unexpected(std::move(error)));
+          auto result = retrying_->Continue(
+              action->endpoint, body, ObserverFor(account, action->endpoint),
+              BudgetGate(account, action->endpoint), Unexpected(std::move(error)), first_took);
           NoteOutcome(account, result);
           if (!result) {
             done(Unexpected(std::move(result).error()));

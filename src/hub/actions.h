@@ -88,6 +88,8 @@ class ActionRunner {
   void NoteOutcome(store::LinkedAccount& account, const Result<boost::json::object>& result);
   plaid::AttemptObserver ObserverFor(const store::LinkedAccount& account,
                                      std::string_view endpoint);
+  // Takes a unit of the account's Item budget for each retry (null without a budget).
+  plaid::RetryGate BudgetGate(const store::LinkedAccount& account, std::string_view endpoint);
   // An account as Load() read it, with its access token already opened when the account can
   // run actions (empty otherwise): the fast path's copy. The token is wiped when the last
   // request using this copy ends.

@@ -644,6 +644,31 @@ TEST_F(ActionsTest, TheRateBudgetRefusesTheSixteenthAccountsGetInAMinuteWithoutC
   EXPECT_TRUE(runner.Run("proj_a", "acc_a", "plaid_list_accounts", json::object{}));
 }
 
+TEST_F(ActionsTest, RetriesSpendTheItemsBudgetAndStopWhenItIsSpent) {
+  plaid::RateBudget budget(clock_);
+  plaid::RetryPolicy policy;
+  policy.max_attempts = 4;
+  plaid::RetryingPlaidClient retrying(plaid_, clock_, random_, policy,
+                                      [](std::chrono::milliseconds) {});
+  ActionRunner runner(*store_, *keys_, retrying, &budget, clock_, settings_);
+  const Error down = PlaidError(400, "INSTITUTION_ERROR", "INSTITUTION_DOWN");
+  for (int i = 0; i < 20; ++i) {
+    plaid_.QueueError("/accounts/get", down);
+  }
+  // 15 /accounts/get a minute: three calls of four attempts, then the fourth call's first
+  // attempt and two retries; its third retry is refused, and so is a fifth call.
+  for (int call = 0; call < 4; ++call) {
+    auto r = runner.Run("proj_a", "acc_a", "plaid_list_accounts", json::object{});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kUnavailable) << call;
+  }
+  EXPECT_EQ(plaid_.Count("/accounts/get"), 15);
+  auto refused = runner.Run("proj_a", "acc_a", "plaid_list_accounts", json::object{});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(plaid_.Count("/accounts/get"), 15);
+}
+
 TEST_F(ActionsTest, TheRateBudgetCoversEverySyncPage) {
   plaid::RateBudget budget(clock_);
   ActionRunner runner(*store_, *keys_, plaid_, &budget, clock_, settings_);

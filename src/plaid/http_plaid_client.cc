@@ -106,7 +106,8 @@ Attempt AttemptOf(const Result<boost::json::object>& result, std::chrono::micros
 
 Result<boost::json::object> PlaidClient::ObservedCall(std::string_view endpoint,
                                                       const boost::json::object& body,
-                                                      const AttemptObserver& observer) {
+                                                      const AttemptObserver& observer,
+                                                      const RetryGate& /*may_retry*/) {
   auto started = std::chrono::steady_clock::now();
   auto result = Call(endpoint, body);
   if (observer) {

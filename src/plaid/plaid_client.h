@@ -29,6 +29,9 @@ struct Attempt {
   std::chrono::microseconds latency{0};
 };
 using AttemptObserver = std::function<void(const Attempt&)>;
+// Asked before a retry is sent; false ends the call with the last answer (e.g. a per-Item budget
+// that a retry would overspend). An empty gate lets every retry go.
+using RetryGate = std::function<bool()>;
 
 // The Attempt a finished call describes (status 200 for a success, Plaid's details otherwise).
 Attempt AttemptOf(const Result<boost::json::object>& result, std::chrono::microseconds latency);
@@ -45,11 +48,13 @@ class PlaidClient {
   // REQUIRES: body holds no client_id or secret (they travel in headers).
   virtual Result<boost::json::object> Call(std::string_view endpoint,
                                            const boost::json::object& body) = 0;
-  // Call() that reports every request it makes to Plaid (retries included) to `observer`. The
-  // default makes one Call() and reports it as AttemptOf() its result.
+  // Call() that reports every request it makes to Plaid (retries included) to `observer`, and
+  // asks `may_retry` before each retry. The default makes one Call() (no retries) and reports
+  // it as AttemptOf() its result.
   virtual Result<boost::json::object> ObservedCall(std::string_view endpoint,
                                                    const boost::json::object& body,
-                                                   const AttemptObserver& observer);
+                                                   const AttemptObserver& observer,
+                                                   const RetryGate& may_retry);
 };
 
 // Maps a Plaid error to linkhub's vocabulary:

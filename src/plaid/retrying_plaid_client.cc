@@ -41,31 +41,35 @@ RetryingPlaidClient::RetryingPlaidClient(PlaidClient& inner, Clock& clock, Rando
 
 Result<boost::json::object> RetryingPlaidClient::Call(std::string_view endpoint,
                                                       const boost::json::object& body) {
-  return ObservedCall(endpoint, body, nullptr);
+  return ObservedCall(endpoint, body, nullptr, nullptr);
 }
 
 Result<boost::json::object> RetryingPlaidClient::ObservedCall(std::string_view endpoint,
                                                               const boost::json::object& body,
-                                                              const AttemptObserver& observer) {
-  return Attempts(endpoint, body, observer, std::nullopt);
+                                                              const AttemptObserver& observer,
+                                                              const RetryGate& may_retry) {
+  return Attempts(endpoint, body, observer, may_retry, std::nullopt, clock_.MonotonicNow());
 }
 
 Result<boost::json::object> RetryingPlaidClient::Continue(std::string_view endpoint,
                                                           const boost::json::object& body,
                                                           const AttemptObserver& observer,
-                                                          Result<boost::json::object> first) {
-  return Attempts(endpoint, body, observer, std::move(first));
+                                                          const RetryGate& may_retry,
+                                                          Result<boost::json::object> first,
+                                                          std::chrono::microseconds first_took) {
+  return Attempts(endpoint, body, observer, may_retry, std::move(first),
+                  clock_.MonotonicNow() - first_took);
 }
 
 Result<boost::json::object> RetryingPlaidClient::Attempts(
     std::string_view endpoint, const boost::json::object& body, const AttemptObserver& observer,
-    std::optional<Result<boost::json::object>> first) {
+    const RetryGate& may_retry, std::optional<Result<boost::json::object>> first,
+    std::chrono::steady_clock::time_point started) {
   const bool retryable = IsReadOnlyEndpoint(endpoint);
-  const auto started = clock_.MonotonicNow();
   std::chrono::milliseconds delay = policy_.base_delay;
   for (int attempt = 1;; ++attempt) {
-    auto result =
-        attempt == 1 && first ? std::move(*first) : inner_.ObservedCall(endpoint, body, observer);
+    auto result = attempt == 1 && first ? std::move(*first)
+                                        : inner_.ObservedCall(endpoint, body, observer, nullptr);
     if (result || !retryable || attempt >= policy_.max_attempts || !IsTransient(result.error())) {
       return result;
     }
@@ -78,6 +82,11 @@ Result<boost::json::object> RetryingPlaidClient::Attempts(
     auto wait = std::chrono::milliseconds(
         static_cast<int64_t>(delay.count() * (0.5 + static_cast<double>(r % 1000) / 1000.0)));
     if (clock_.MonotonicNow() - started + wait > policy_.deadline) {
+      return result;
+    }
+    if (may_retry && !may_retry()) {
+      spdlog::info("plaid {}: attempt {} failed; retry refused (the Item's rate budget is spent)",
+                   endpoint, attempt);
       return result;
     }
     spdlog::info("plaid {}: attempt {} failed ({}); retrying in {} ms", endpoint, attempt,

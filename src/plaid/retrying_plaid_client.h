@@ -32,17 +32,21 @@ class RetryingPlaidClient final : public PlaidClient {
                                    const boost::json::object& body) override;
   Result<boost::json::object> ObservedCall(std::string_view endpoint,
                                            const boost::json::object& body,
-                                           const AttemptObserver& observer) override;
-  // Goes on with a call whose first attempt was made elsewhere (an asynchronous client) and gave
-  // `first`: retries exactly as ObservedCall would have after that attempt.
+                                           const AttemptObserver& observer,
+                                           const RetryGate& may_retry) override;
+  // Goes on with a call whose first attempt was made elsewhere (an asynchronous client), took
+  // `first_took` and gave `first`: retries exactly as ObservedCall would have after that
+  // attempt, within the same deadline counted from the first attempt's start.
   Result<boost::json::object> Continue(std::string_view endpoint, const boost::json::object& body,
-                                       const AttemptObserver& observer,
-                                       Result<boost::json::object> first);
+                                       const AttemptObserver& observer, const RetryGate& may_retry,
+                                       Result<boost::json::object> first,
+                                       std::chrono::microseconds first_took);
 
  private:
   Result<boost::json::object> Attempts(std::string_view endpoint, const boost::json::object& body,
-                                       const AttemptObserver& observer,
-                                       std::optional<Result<boost::json::object>> first);
+                                       const AttemptObserver& observer, const RetryGate& may_retry,
+                                       std::optional<Result<boost::json::object>> first,
+                                       std::chrono::steady_clock::time_point started);
   PlaidClient& inner_;
   Clock& clock_;
   Random& random_;

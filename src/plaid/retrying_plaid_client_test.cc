@@ -379,6 +379,35 @@ TEST_F(RetryingPlaidClientTest, ACallSlowerThanTheDeadlineIsNotRetried) {
   EXPECT_THAT(sleeps(), IsEmpty());
 }
 
+TEST_F(RetryingPlaidClientTest, ARetryTheGateRefusesIsNotSentAndTheLastErrorStands) {
+  RetryingPlaidClient client = Client(Policy(10));
+  inner_.AlwaysFail(InstitutionDown());
+  int asked = 0;
+  auto r = client.ObservedCall("/accounts/get", Body(), nullptr, [&] { return ++asked < 3; });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().provider->error_code, "INSTITUTION_DOWN");
+  EXPECT_EQ(asked, 3);  // asked before each retry: two allowed, the third refused
+  EXPECT_EQ(inner_.calls(), 3);
+  EXPECT_EQ(sleeps().size(), 2u);  // no wait for a retry that is not sent
+}
+
+TEST_F(RetryingPlaidClientTest, ContinueCountsTheDeadlineFromTheFirstAttemptsStart) {
+  RetryPolicy policy = Policy(4, milliseconds(1000));
+  policy.base_delay = milliseconds(200);  // waits of 100..300 ms
+  RetryingPlaidClient client = Client(policy);
+  inner_.AlwaysFail(InstitutionDown());
+  // The first attempt, made elsewhere, took 900 ms: no retry fits in what is left.
+  auto late = client.Continue("/accounts/get", Body(), nullptr, nullptr,
+                              Unexpected(InstitutionDown()), std::chrono::milliseconds(900));
+  ASSERT_FALSE(late);
+  EXPECT_EQ(inner_.calls(), 0);
+  // A quick first attempt leaves room for retries.
+  auto early = client.Continue("/accounts/get", Body(), nullptr, nullptr,
+                               Unexpected(InstitutionDown()), std::chrono::milliseconds(10));
+  ASSERT_FALSE(early);
+  EXPECT_GE(inner_.calls(), 1);
+}
+
 TEST_F(RetryingPlaidClientTest, ConcurrentCallersEachGetTheirOwnRetries) {
   RetryingPlaidClient client = Client(Policy(3));
   inner_.AlwaysFail(Plaid500());

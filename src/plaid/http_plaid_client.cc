@@ -226,15 +226,21 @@ class ScanHandler {
     --depth_;
     return true;
   }
+  // Only keys of the top-level object and of "item" matter; the rest (most of an answer) are
+  // not copied.
   bool on_key_part(std::string_view s, std::size_t, boost::system::error_code&) {
-    StartKey();
-    key_.append(s);
+    if (depth_ <= 2) {
+      StartKey();
+      key_.append(s);
+    }
     return true;
   }
   bool on_key(std::string_view s, std::size_t, boost::system::error_code&) {
-    StartKey();
-    key_.append(s);
-    key_complete_ = true;
+    if (depth_ <= 2) {
+      StartKey();
+      key_.append(s);
+      key_complete_ = true;
+    }
     return true;
   }
   bool on_string_part(std::string_view s, std::size_t, boost::system::error_code&) {

@@ -17,11 +17,22 @@ namespace {
 
 std::atomic<uint64_t> next_hasher_id{1};
 
-// One thread's HMAC-SHA256 context, keyed for the hasher `id`.
+// One thread's HMAC-SHA256 context, keyed for the hasher `id`, and the last secret it hashed:
+// a client sends the same API key with every request, and the hash is then a comparison.
 struct ThreadMac {
   uint64_t id = 0;
   EVP_MAC_CTX* ctx = nullptr;
-  ~ThreadMac() { EVP_MAC_CTX_free(ctx); }  // frees and wipes the key schedule
+  std::string last_secret;
+  std::string last_hash;
+  void Forget() {
+    OPENSSL_cleanse(last_secret.data(), last_secret.size());
+    last_secret.clear();
+    last_hash.clear();
+  }
+  ~ThreadMac() {
+    Forget();
+    EVP_MAC_CTX_free(ctx);  // frees and wipes the key schedule
+  }
 };
 
 }  // namespace
@@ -34,6 +45,10 @@ SecretHasher::~SecretHasher() { OPENSSL_cleanse(key_.data(), key_.size()); }
 
 std::string SecretHasher::Hash(std::string_view secret) const {
   thread_local ThreadMac mac;
+  if (mac.id == id_ && !mac.last_hash.empty() && ConstantTimeEquals(secret, mac.last_secret)) {
+    return mac.last_hash;
+  }
+  mac.Forget();
   bool ready = false;
   if (mac.id == id_ && mac.ctx != nullptr) {
     ready = EVP_MAC_init(mac.ctx, nullptr, 0, nullptr) == 1;  // the same key again
@@ -61,7 +76,9 @@ std::string SecretHasher::Hash(std::string_view secret) const {
     mac.id = 0;
     return HmacSha256Hex(key_, secret);  // the one-shot path; it does not fail for SHA-256
   }
-  return HexEncode(std::string_view(reinterpret_cast<char*>(out), len));
+  mac.last_secret.assign(secret);
+  mac.last_hash = HexEncode(std::string_view(reinterpret_cast<char*>(out), len));
+  return mac.last_hash;
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {

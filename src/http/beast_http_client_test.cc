@@ -176,6 +176,32 @@ TEST_F(BeastHttpClientTest, BadUrlsAndRefusedConnections) {
   EXPECT_NE(r.error().message.find("http://127.0.0.1:1"), std::string::npos) << r.error().message;
 }
 
+TEST_F(BeastHttpClientTest, RefusesFieldsAndUrlsThatWouldSplitTheRequest) {
+  // Nothing is sent: the server would count a request that reached it.
+  ClientRequest evil = Get("/count");
+  evil.headers.Add("X-Note", "a\r\nX-Injected: 1");
+  auto r = Send(evil);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  ClientRequest bad_name = Get("/count");
+  bad_name.headers.Add("Bad Name", "x");
+  EXPECT_FALSE(Send(bad_name));
+  ClientRequest bad_url = Get("/count HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET /count");
+  r = Send(bad_url);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(served_.load(), 0);
+  // The client writes Host, Content-Length and Connection itself.
+  ClientRequest framed;
+  framed.url = server_->url() + "/echo";
+  framed.body = "four";
+  framed.headers.Add("Content-Length", "999");
+  framed.headers.Add("Host", "elsewhere.example");
+  auto ok = Send(framed);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->body, "four");
+}
+
 // Fast handlers: taken requests are answered from another thread; declined ones fall through
 // to the blocking handler.
 TEST(ServerFastHandlerTest, TakenRepliesLaterAndDeclinedFallsThrough) {

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "http/curl_http_client.h"
@@ -173,6 +175,95 @@ TEST_F(ServerTest, HandlerPoolServesConcurrentRequests) {
     t.join();
   }
   EXPECT_EQ(ok.load(), 160);
+}
+
+// Sends `request` on a new connection and reads until the server closes it.
+std::string RawExchange(uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    return "";
+  }
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) {
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST_F(ServerTest, ConnectionsAreSpreadOverTheIoThreadsAndStopEndsThemAll) {
+  std::mutex mu;
+  std::set<std::thread::id> seen;
+  router_.Add("GET", "/where", [&](Request&) {
+    std::lock_guard lock(mu);
+    seen.insert(std::this_thread::get_id());
+    return Response::Text(200, "here");
+  });
+  ServerOptions options;
+  options.io_threads = 3;
+  options.handler_threads = 0;  // handlers run on the connection's own I/O thread
+  StartServer(options);
+  // Six connections, each kept open afterwards (a client keeps its connection alive).
+  std::vector<std::unique_ptr<CurlHttpClient>> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<CurlHttpClient>());
+    ClientRequest req;
+    req.method = "GET";
+    req.url = server_->url() + "/where";
+    auto r = clients.back()->Send(req);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->body, "here");
+  }
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen.size(), 3u);  // round-robin over the three threads
+  // TearDown's Stop() must end Run() with idle connections open on every thread.
+}
+
+TEST_F(ServerTest, TheServerOwnsFramingAndDropsFieldsThatCouldSplitTheAnswer) {
+  router_.Add("GET", "/fields", [](Request&) {
+    Response r = Response::Text(200, "body");
+    r.headers.Add("X-Fine", "yes");
+    r.headers.Add("X-Evil", "a\r\nSet-Cookie: stolen=1");
+    r.headers.Add("Bad Name", "x");
+    r.headers.Add("Content-Length", "999");
+    r.headers.Add("Connection", "keep-alive");
+    r.headers.Add("X-Request-Id", "forged");
+    return r;
+  });
+  router_.Add("GET", "/none", [](Request&) { return Response::Text(204, ""); });
+  router_.Add("HEAD", "/sized", [](Request&) { return Response::Text(200, "twelve bytes"); });
+  StartServer();
+  std::string out = RawExchange(server_->port(),
+                                "GET /fields HTTP/1.1\r\nHost: x\r\nX-Request-Id: rid-1\r\n"
+                                "Connection: close\r\n\r\n");
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 200 OK\r\n")) << out;
+  EXPECT_NE(out.find("\r\nX-Fine: yes\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("stolen"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Bad Name"), std::string::npos) << out;
+  EXPECT_EQ(out.find("999"), std::string::npos) << out;
+  EXPECT_EQ(out.find("forged"), std::string::npos) << out;
+  EXPECT_NE(out.find("\r\nX-Request-Id: rid-1\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\r\nConnection: close\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\r\nServer: linkhub\r\n"), std::string::npos) << out;
+  EXPECT_TRUE(out.ends_with("\r\nContent-Length: 4\r\n\r\nbody")) << out;
+
+  // HEAD: the length of the body GET would send, and no body.
+  std::string head =
+      RawExchange(server_->port(), "HEAD /sized HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  EXPECT_TRUE(head.ends_with("\r\nContent-Length: 12\r\n\r\n")) << head;
+  std::string none =
+      RawExchange(server_->port(), "GET /none HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(none.starts_with("HTTP/1.1 204 No Content\r\n")) << none;
+  EXPECT_EQ(none.find("Content-Length"), std::string::npos) << none;
+  EXPECT_TRUE(none.ends_with("\r\n\r\n")) << none;
 }
 
 TEST_F(ServerTest, MalformedRequestGets400) {

@@ -524,7 +524,6 @@ Status SqliteHubStore::AddPlaidCalls(const std::vector<PlaidCallRecord>& calls) 
     return OkStatus();
   }
   LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-  std::vector<std::pair<std::string, std::string>> accounts;
   LINKHUB_ASSIGN_OR_RETURN(
       Statement ins,
       db_.Prepare("INSERT INTO plaid_calls(project_id, account_id, at_ms, endpoint, "
@@ -558,20 +557,17 @@ Status SqliteHubStore::AddPlaidCalls(const std::vector<PlaidCallRecord>& calls) 
             .Bind(7, c.request_id)
             .Bind(8, c.latency_us)
             .Run());
-    if (std::find_if(accounts.begin(), accounts.end(), [&](const auto& a) {
-          return a.first == c.project_id && a.second == c.account_id;
-        }) == accounts.end()) {
-      accounts.emplace_back(c.project_id, c.account_id);
-    }
   }
-  for (const auto& [project_id, account_id] : accounts) {
-    LINKHUB_ASSIGN_OR_RETURN(
-        Statement trim,
-        db_.Prepare("DELETE FROM plaid_calls WHERE project_id = ?1 AND account_id = ?2 AND id <= "
-                    "(SELECT id FROM plaid_calls WHERE project_id = ?1 AND account_id = ?2 "
-                    "ORDER BY id DESC LIMIT 1 OFFSET ?3)"));
+  // Every account of the batch (the keys of to_skip) keeps its newest kPlaidCallsKept.
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement trim,
+      db_.Prepare("DELETE FROM plaid_calls WHERE project_id = ?1 AND account_id = ?2 AND id <= "
+                  "(SELECT id FROM plaid_calls WHERE project_id = ?1 AND account_id = ?2 "
+                  "ORDER BY id DESC LIMIT 1 OFFSET ?3)"));
+  for (const auto& [key, unused] : to_skip) {
+    trim.Reset();
     LINKHUB_RETURN_IF_ERROR(
-        trim.Bind(1, project_id).Bind(2, account_id).Bind(3, int64_t{kPlaidCallsKept}).Run());
+        trim.Bind(1, key.first).Bind(2, key.second).Bind(3, int64_t{kPlaidCallsKept}).Run());
   }
   return tx.Commit();
 }

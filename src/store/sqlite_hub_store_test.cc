@@ -627,6 +627,32 @@ TEST_F(SqliteHubStoreTest, PlaidCallsKeepTheNewestPerAccountAndProject) {
   EXPECT_TRUE(store_->ListPlaidCalls("proj_b", "acc_2", 10)->empty());
 }
 
+TEST_F(SqliteHubStoreTest, ABatchLargerThanWhatIsKeptKeepsTheNewestOfEachAccount) {
+  // Two accounts interleaved in one batch, each past the limit: each keeps its own newest.
+  std::vector<PlaidCallRecord> batch;
+  for (int n = 0; n < kPlaidCallsKept + 3; ++n) {
+    for (const char* account : {"acc_1", "acc_2"}) {
+      PlaidCallRecord c;
+      c.project_id = "proj_a";
+      c.account_id = account;
+      c.at = now_ + std::chrono::milliseconds(n);
+      c.endpoint = "/accounts/get";
+      c.http_status = 200;
+      c.request_id = std::string(account) + "-" + std::to_string(n);
+      batch.push_back(c);
+    }
+  }
+  ASSERT_TRUE(store_->AddPlaidCalls(batch));
+  for (const char* account : {"acc_1", "acc_2"}) {
+    auto calls = store_->ListPlaidCalls("proj_a", account, 5000);
+    ASSERT_TRUE(calls);
+    ASSERT_EQ(calls->size(), static_cast<size_t>(kPlaidCallsKept)) << account;
+    EXPECT_EQ(calls->front().request_id,
+              std::string(account) + "-" + std::to_string(kPlaidCallsKept + 2));
+    EXPECT_EQ(calls->back().request_id, std::string(account) + "-3");
+  }
+}
+
 TEST_F(SqliteHubStoreTest, DeletingAnAccountDropsItsCallLog) {
   Insert(Account("acc_1"));
   Insert(Account("acc_2"));

@@ -19,8 +19,9 @@ class SecretHasher {
  private:
   std::string key_;
   // Each thread keeps an HMAC context with this hasher's key set up (every API request hashes
-  // its key; setting up HMAC from scratch costs more than the hash). The id tells whose key a
-  // thread's context holds.
+  // its key; setting up HMAC from scratch costs more than the hash), and the last secret it
+  // hashed with its hash (wiped when the next one replaces it, or when the thread ends). The id
+  // tells whose key a thread's context holds.
   const uint64_t id_;
 };
 

@@ -157,20 +157,13 @@ Result<std::string> RequestHead(const ClientRequest& request, const Target& targ
                                   "request header field is not valid: " + k.substr(0, 64)));
     }
     has_user_agent = has_user_agent || EqualsIgnoreCase(k, "User-Agent");
-    out += k;
-    out += ": ";
-    out += v;
-    out += "\r\n";
+    AppendField(out, k, v);
   }
   if (!has_user_agent) {
-    out += "User-Agent: ";
-    out += user_agent;
-    out += "\r\n";
+    AppendField(out, "User-Agent", user_agent);
   }
   if (with_body) {
-    out += "Content-Length: ";
-    out += std::to_string(request.body.size());
-    out += "\r\n";
+    AppendField(out, "Content-Length", std::to_string(request.body.size()));
   }
   out += "\r\n";
   return out;

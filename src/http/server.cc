@@ -119,26 +119,17 @@ std::string ResponseHead(const Response& res, std::string_view server_header,
       continue;
     }
     has_server = has_server || EqualsIgnoreCase(k, "Server");
-    out += k;
-    out += ": ";
-    out += v;
-    out += "\r\n";
+    AppendField(out, k, v);
   }
   if (!has_server) {
-    out += "Server: ";
-    out += server_header;
-    out += "\r\n";
+    AppendField(out, "Server", server_header);
   }
-  out += "X-Request-Id: ";
-  out += request_id;
-  out += "\r\n";
+  AppendField(out, "X-Request-Id", request_id);
   if (!keep_alive) {
-    out += "Connection: close\r\n";
+    AppendField(out, "Connection", "close");
   }
   if (HasBody(res.status)) {
-    out += "Content-Length: ";
-    out += std::to_string(res.body.size());
-    out += "\r\n";
+    AppendField(out, "Content-Length", std::to_string(res.body.size()));
   }
   out += "\r\n";
   return out;

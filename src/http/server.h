@@ -20,6 +20,7 @@ namespace linkhub::http {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0 picks a free port; see Server::port()
+  // Each I/O thread runs its own io_context; new connections go to them in turn and stay there.
   int io_threads = 1;
   // Handlers run on a separate pool of this many threads so that blocking work (databases,
   // outbound HTTP) never stalls the I/O threads. 0 runs handlers inline on the I/O thread, for
@@ -70,8 +71,8 @@ class Server {
   void Stop();
   // Makes SIGINT and SIGTERM call Stop(). Call before Run().
   void StopOnSignals();
-  // The I/O threads' context, for asynchronous clients whose completions (and so fast handlers'
-  // replies) should run on the server's own threads.
+  // The first I/O thread's context, for asynchronous clients used outside handlers. (A client
+  // call started from a handler runs on that handler's own context; see io_affinity.h.)
   boost::asio::io_context& io_context();
   // Runs `work` on the handler pool, for a fast handler that finds it must block after all (on
   // the calling thread when there is no pool).

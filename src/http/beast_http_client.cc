@@ -26,10 +26,11 @@ namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
-constexpr size_t kReadBufferBytes = 16 << 10;
-constexpr size_t kBodyHeadroomBytes = 64;
 
 namespace {
+
+constexpr size_t kReadBufferBytes = 16 << 10;
+constexpr size_t kBodyHeadroomBytes = 64;
 
 struct Target {
   bool tls = false;
@@ -148,9 +149,8 @@ Result<std::string> RequestHead(const ClientRequest& request, const Target& targ
   out += "\r\n";
   bool has_user_agent = false;
   for (const auto& [k, v] : request.headers.fields()) {
-    if (EqualsIgnoreCase(k, "Host") || EqualsIgnoreCase(k, "Content-Length") ||
-        EqualsIgnoreCase(k, "Transfer-Encoding") || EqualsIgnoreCase(k, "Connection")) {
-      continue;  // the client's own framing
+    if (IsFramingField(k) || EqualsIgnoreCase(k, "Host")) {
+      continue;  // the client writes these itself
     }
     if (!IsWritableField(k, v)) {
       return Unexpected(MakeError(ErrorCode::kInvalidArgument,

@@ -34,6 +34,9 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Whether a header field may be written as is: a token name and a value without CR, LF or NUL,
 // so that a value that came from elsewhere can never split a message.
 bool IsWritableField(std::string_view name, std::string_view value);
+// Content-Length, Transfer-Encoding and Connection: fields that frame a message, which the
+// server and the client write themselves.
+bool IsFramingField(std::string_view name);
 // Appends "name: value\r\n". REQUIRES: IsWritableField(name, value).
 void AppendField(std::string& out, std::string_view name, std::string_view value);
 

@@ -93,8 +93,7 @@ bool HasBody(int status) { return status >= 200 && status != 204 && status != 30
 
 // Fields the server itself writes; a handler's own copy is ignored.
 bool ServerOwnedField(std::string_view name) {
-  return EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
-         EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "X-Request-Id");
+  return IsFramingField(name) || EqualsIgnoreCase(name, "X-Request-Id");
 }
 
 // The status line and header block of a response, written by hand rather than through Beast's
@@ -601,11 +600,9 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
     bool head = req.method == "HEAD";
     size_t bytes = res.body.size();
     std::string head_block = ResponseHead(res, options.server_header, req.request_id, keep_alive);
-    std::array<asio::const_buffer, 2> out{asio::buffer(head_block),
-                                          head ? asio::const_buffer() : asio::buffer(res.body)};
-    if (!HasBody(res.status)) {
-      out[1] = asio::const_buffer();
-    }
+    bool send_body = !head && HasBody(res.status);
+    std::array<asio::const_buffer, 2> out{
+        asio::buffer(head_block), send_body ? asio::buffer(res.body) : asio::const_buffer()};
     stream.expires_after(options.read_timeout);
     auto [wec, wn] = co_await asio::async_write(stream, out, kTupleAwaitable);
     spdlog::info("{} {} {} {}B {:.1f}ms rid={}", req.method.empty() ? "-" : req.method,

@@ -15,8 +15,7 @@
 // that only injected faults fail and 50 concurrent calls are allowed; `budgetHub` keeps the default
 // per-Item budget and is used only by the budget test, so that only the hub can refuse.
 //
-// References: /tmp/brief/actions.md (the feature), /work/shared/reference/stackone-api.md §4, §7,
-// docs/emulator.md.
+// References: docs/api.md (Actions), docs/emulator.md.
 // Run: node --test tests/node/actions.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 // Validates the emulator's sandbox fixtures (emulator/fixtures/*.json) against Plaid's OpenAPI
 // schemas, after turning each fixture template into the object the emulator would serve.
 //
-// The spec is looked up in $PLAID_OPENAPI_SPEC, then in the usual places (see specCandidates).
+// The spec is $PLAID_OPENAPI_SPEC when set, else the vendored third_party/plaid-openapi/2020-09-14.yml.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,25 +10,12 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
+import { specPath } from './lib/openapi.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
 const fixturesDir = path.join(repoRoot, 'emulator', 'fixtures');
 
-const specCandidates = [
-  process.env.PLAID_OPENAPI_SPEC,
-  path.join(repoRoot, 'third_party', 'plaid-openapi', '2020-09-14.yml'),
-  path.join(repoRoot, 'docs', 'plaid-openapi-2020-09-14.yml'),
-  '/work/shared/reference/plaid-openapi-2020-09-14.yml',
-].filter(Boolean);
-
-function findSpec() {
-  const found = specCandidates.find((p) => fs.existsSync(p));
-  if (!found) {
-    throw new Error(`Plaid OpenAPI spec not found; set PLAID_OPENAPI_SPEC. Tried:\n  ${specCandidates.join('\n  ')}`);
-  }
-  return found;
-}
 
 const SPEC_ID = 'plaid.yml';
 const SCHEMAS = [
@@ -93,10 +80,9 @@ class Problems {
   }
 }
 
-let specPath, doc, institutions, accounts, identity, securities, merchants;
+let doc, institutions, accounts, identity, securities, merchants;
 
 before(() => {
-  specPath = findSpec();
   doc = YAML.parse(fs.readFileSync(specPath, 'utf8'), { maxAliasCount: -1 });
   ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv); // also knows OpenAPI's int32/int64/float/double/byte/binary/password

@@ -6,7 +6,7 @@
 // One part runs a second hub whose Plaid base URL is a small recording proxy in front of the
 // emulator, to see what the hub sends Plaid (client_user_id, update mode) without exposing it.
 //
-// References: /work/shared/reference/stackone-api.md, docs/emulator.md, docs/emulator-link-protocol.md.
+// References: docs/api.md, docs/hub.md, docs/emulator.md, docs/emulator-link-protocol.md.
 // Run: node --test tests/node/hub_api.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,7 +3,8 @@
 // Every response the emulator gives to a Plaid endpoint (success or error) is validated against
 // Plaid's OpenAPI spec (tests/node/lib/openapi.mjs); on top of that each test asserts behaviour:
 // exact error_type/error_code/HTTP status, token formats, stable ids, fixtures, paging rules, webhooks
-// and their signatures. References: /work/shared/reference/plaid-api.md, docs/emulator-link-protocol.md.
+// and their signatures. References: docs/emulator.md, docs/emulator-link-protocol.md,
+// third_party/plaid-openapi/.
 //
 // Run: node --test tests/node/plaid_conformance.test.mjs
 import { describe, it, before, after } from 'node:test';

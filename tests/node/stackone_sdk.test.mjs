@@ -5,8 +5,8 @@
 // Linking itself goes through the Hub API with plain fetch (the SDK has no Hub API), with a
 // sandbox public token from the emulator.
 //
-// Contract: /work/shared/reference/stackone-api.md §1-3, 5, 7, 10 (what the SDK sends and accepts)
-// and the hub's API contract (connect sessions, accounts, connectors).
+// Contract: docs/api.md (connect sessions, linked accounts, connectors), which follows StackOne's
+// public API as the SDK sends and accepts it.
 //
 // Run: node --test tests/node/stackone_sdk.test.mjs
 import { test, before, after } from 'node:test';

@@ -8,7 +8,7 @@
 // The SDK strips rpc `data` to {} (its schema is z.object({})) and ignores the proxy's body, so a
 // custom HTTPClient fetcher keeps a clone of every raw exchange to check the payload.
 //
-// Contract: /work/shared/reference/stackone-api.md §4, §7, §10 and /tmp/brief/actions.md.
+// Contract: docs/api.md (Actions).
 // Run: node --test tests/node/stackone_sdk_actions.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

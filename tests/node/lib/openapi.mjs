@@ -11,7 +11,7 @@ import addFormats from 'ajv-formats';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const specPath = process.env.PLAID_OPENAPI_SPEC ||
-  path.resolve(here, '..', '..', '..', '..', 'shared', 'reference', 'plaid-openapi-2020-09-14.yml');
+  path.resolve(here, '..', '..', '..', 'third_party', 'plaid-openapi', '2020-09-14.yml');
 
 const SPEC_ID = 'plaid.yml';
 

@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
 
   http::Router router;
   emu.RegisterRoutes(router);
-  http::Server server(server_options, router, &emulator::Emulator::ServerError);
+  http::Server server(server_options, router, &emulator::Emulator::ServerError, system_clock);
   if (auto s = server.Start(); !s) {
     std::cerr << "plaid-emulator: " << s.error().message << "\n";
     return 1;

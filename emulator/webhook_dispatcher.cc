@@ -49,7 +49,7 @@ int64_t WebhookDispatcher::Enqueue(const std::string& url, const std::string& it
   while (records_.size() > options_.history) {
     records_.pop_front();
   }
-  jobs_.push_back(Job{records_.back().id, std::chrono::steady_clock::now(), 1});
+  jobs_.push_back(Job{records_.back().id, clock_.MonotonicNow(), 1});
   cv_.notify_one();
   return records_.back().id;
 }
@@ -57,6 +57,18 @@ int64_t WebhookDispatcher::Enqueue(const std::string& url, const std::string& it
 std::vector<WebhookRecord> WebhookDispatcher::Records() {
   std::lock_guard lock(mu_);
   return {records_.begin(), records_.end()};
+}
+
+std::vector<WebhookRecord> WebhookDispatcher::WaitFor(
+    const std::function<bool(const std::vector<WebhookRecord>&)>& done,
+    std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  std::vector<WebhookRecord> now;
+  attempted_.wait_for(lock, timeout, [&] {
+    now.assign(records_.begin(), records_.end());
+    return done(now);
+  });
+  return now;
 }
 
 void WebhookDispatcher::Clear() {
@@ -83,9 +95,10 @@ void WebhookDispatcher::Work() {
     }
     auto next = std::min_element(jobs_.begin(), jobs_.end(),
                                  [](const Job& a, const Job& b) { return a.due < b.due; });
-    auto now = std::chrono::steady_clock::now();
+    // Due times are the Clock's; the wait is handed the time left, as timers run on real time.
+    auto now = clock_.MonotonicNow();
     if (next->due > now) {
-      cv_.wait_until(lock, next->due);
+      cv_.wait_for(lock, next->due - now);
       continue;
     }
     Job job = *next;
@@ -128,6 +141,7 @@ void WebhookDispatcher::Work() {
       continue;
     }
     rec->attempts.push_back(attempt);
+    attempted_.notify_all();
     if (ok) {
       rec->delivered = true;
       spdlog::info("webhook {} {}/{} delivered (attempt {})", rec->id, rec->webhook_type,
@@ -146,9 +160,8 @@ void WebhookDispatcher::Work() {
               ? static_cast<int64_t>(random_.Uniform(0, static_cast<uint64_t>(2 * jitter_range))) -
                     jitter_range
               : 0;
-      jobs_.push_back(
-          Job{job.id, std::chrono::steady_clock::now() + delay + std::chrono::milliseconds(jitter),
-              job.attempt + 1});
+      jobs_.push_back(Job{job.id, clock_.MonotonicNow() + delay + std::chrono::milliseconds(jitter),
+                          job.attempt + 1});
       spdlog::info("webhook {} {}/{} attempt {} failed ({}), retrying", rec->id, rec->webhook_type,
                    rec->webhook_code, job.attempt,
                    attempt.status != 0 ? std::to_string(attempt.status) : attempt.error);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -59,6 +60,11 @@ class WebhookDispatcher {
   int64_t Enqueue(const std::string& url, const std::string& item_id,
                   const boost::json::object& payload);
   std::vector<WebhookRecord> Records();
+  // Waits until `done` holds for the records (checked after each delivery attempt) or `timeout`
+  // passes, and returns them as they are then.
+  std::vector<WebhookRecord> WaitFor(
+      const std::function<bool(const std::vector<WebhookRecord>&)>& done,
+      std::chrono::milliseconds timeout);
   void Clear();
   // Stops the workers; queued deliveries are dropped.
   void Stop();
@@ -66,7 +72,7 @@ class WebhookDispatcher {
  private:
   struct Job {
     int64_t id;
-    std::chrono::steady_clock::time_point due;
+    std::chrono::steady_clock::time_point due;  // the Clock's monotonic time
     int attempt;
   };
   void Work();
@@ -79,6 +85,7 @@ class WebhookDispatcher {
   const WebhookOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable attempted_;  // a delivery attempt was recorded
   bool stopping_ = false;
   int64_t next_id_ = 1;
   std::deque<WebhookRecord> records_;

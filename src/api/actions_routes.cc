@@ -61,9 +61,9 @@ Result<Response> ListActions(ApiContext& ctx, Request& r, const std::string& pro
   if (account_ids.size() > 100) {
     return Unexpected(MakeError(ErrorCode::kInvalidArgument, "filter[account_ids] lists too many"));
   }
-  std::vector<store::LinkedAccount> accounts;
+  std::vector<domain::LinkedAccount> accounts;
   for (const auto& id : account_ids) {
-    auto a = ctx.hub.GetAccount(project_id, id);
+    auto a = ctx.accounts.Get(project_id, id);
     if (a) {
       accounts.push_back(std::move(*a));
     } else if (a.error().code != ErrorCode::kNotFound) {
@@ -79,8 +79,8 @@ Result<Response> ListActions(ApiContext& ctx, Request& r, const std::string& pro
         continue;
       }
       if (!account_ids.empty() &&
-          std::none_of(accounts.begin(), accounts.end(), [&](const store::LinkedAccount& acc) {
-            return hub::ActionRunner::Supports(acc, a);
+          std::none_of(accounts.begin(), accounts.end(), [&](const domain::LinkedAccount& acc) {
+            return plaid::Supports(acc.products, a);
           })) {
         continue;
       }
@@ -147,14 +147,11 @@ boost::json::value Coerce(const boost::json::value& v, const boost::json::value*
   return v;
 }
 
-struct RpcCall {
-  std::string account_id;
-  std::string action_id;
-  object input;  // body and query merged, query values coerced to the schema's types
-};
-
-Result<RpcCall> ParseRpc(Request& r) {
-  RpcCall call;
+// The RPC door's parse step: the account from x-account-id, the action, and its input from the
+// body's `body` and `query` (query values coerced to the schema's types).
+Result<hub::ActionRequest> ParseRpc(Request& r, const std::string& project_id) {
+  hub::ActionRequest call;
+  call.project_id = project_id;
   LINKHUB_ASSIGN_OR_RETURN(call.account_id, AccountHeader(r));
   LINKHUB_ASSIGN_OR_RETURN(object request, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(call.action_id, RequiredString(request, "action", 100));
@@ -177,19 +174,20 @@ Result<RpcCall> ParseRpc(Request& r) {
   return call;
 }
 
-Result<Response> Rpc(ApiContext& ctx, Request& r, const std::string& project_id) {
-  LINKHUB_ASSIGN_OR_RETURN(RpcCall call, ParseRpc(r));
-  LINKHUB_ASSIGN_OR_RETURN(hub::ActionResult result, ctx.actions.Run(project_id, call.account_id,
-                                                                     call.action_id, call.input));
-  return JsonResponse(200, object{{"data", std::move(result.data)},
-                                  {"next", result.next ? boost::json::value(*result.next)
-                                                       : boost::json::value(nullptr)}});
+Response Envelope(hub::ActionOutcome&& outcome) {
+  return Response::Json(200, hub::WriteEnvelope(std::move(outcome)));
 }
 
-// The I/O-thread path of POST /actions/rpc (see ActionRunner::TryRunFast): a key accepted within
-// the last second, an account read within the last second, one Plaid call whose answer is
-// passed on as bytes. Anything else — including every error the request itself has — declines,
-// and Rpc() answers it.
+// POST /actions/rpc on the handler pool: the API key read from the store.
+Result<Response> Rpc(ApiContext& ctx, Request& r, const std::string& project_id) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::ActionRequest call, ParseRpc(r, project_id));
+  LINKHUB_ASSIGN_OR_RETURN(hub::ActionOutcome outcome, ctx.actions.Run(std::move(call)));
+  return Envelope(std::move(outcome));
+}
+
+// POST /actions/rpc on the I/O thread, for a key accepted within the last second (no database
+// read): the same door into the same pipeline, started without blocking (Actions::Start).
+// Declines only when the key is not known in memory; Rpc() then authenticates it.
 bool RpcFast(ApiContext& ctx, Request& r, http::Reply reply) {
   auto key = RequestApiKey(r);
   if (!key) {
@@ -199,22 +197,16 @@ bool RpcFast(ApiContext& ctx, Request& r, http::Reply reply) {
   if (!project_id) {
     return false;
   }
-  auto call = ParseRpc(r);
+  auto call = ParseRpc(r, *project_id);
   if (!call) {
-    return false;
+    reply(ErrorResponse(call.error(), ctx.clock));
+    return true;
   }
-  return ctx.actions.TryRunFast(*project_id, call->account_id, call->action_id, call->input,
-                                [reply = std::move(reply)](Result<std::string> data) {
-                                  if (!data) {
-                                    reply(ErrorResponse(data.error()));
-                                    return;
-                                  }
-                                  // In place: the client left room for the envelope, so this moves
-                                  // bytes, not memory.
-                                  data->insert(0, R"({"data":)");
-                                  data->append(R"(,"next":null})");
-                                  reply(Response::Json(200, std::move(*data)));
-                                });
+  ctx.actions.Start(
+      std::move(*call), [&ctx, reply = std::move(reply)](Result<hub::ActionOutcome> outcome) {
+        reply(outcome ? Envelope(std::move(*outcome)) : ErrorResponse(outcome.error(), ctx.clock));
+      });
+  return true;
 }
 
 Result<Response> Proxy(ApiContext& ctx, Request& r, const std::string& project_id) {
@@ -260,9 +252,10 @@ Result<Response> Proxy(ApiContext& ctx, Request& r, const std::string& project_i
     }
   }
   LINKHUB_ASSIGN_OR_RETURN(const object* body, OptionalObject(request, "body"));
-  LINKHUB_ASSIGN_OR_RETURN(
-      object answer, ctx.actions.Proxy(project_id, account_id, *path, body ? *body : object{}));
-  return JsonResponse(200, answer);
+  // Plaid's answer as Plaid sent it.
+  LINKHUB_ASSIGN_OR_RETURN(std::string answer, ctx.actions.Proxy(project_id, account_id, *path,
+                                                                 body ? *body : object{}));
+  return Response::Json(200, std::move(answer));
 }
 
 }  // namespace

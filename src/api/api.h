@@ -2,26 +2,35 @@
 
 #include <string>
 
+#include "core/clock.h"
 #include "http/message.h"
 #include "http/router.h"
+#include "hub/accounts.h"
 #include "hub/actions.h"
-#include "hub/call_log.h"
 #include "hub/dashboard_sessions.h"
-#include "hub/hub.h"
+#include "hub/hub_view.h"
+#include "hub/link_settings.h"
+#include "hub/linker.h"
 #include "hub/projects.h"
+#include "hub/sessions.h"
 
 namespace linkhub::api {
 
-// What the HTTP API needs from the rest of the server.
+// What the HTTP API needs from the rest of the server: the hub's interfaces, never their
+// implementations. Everything referred to must outlive the routes.
 struct ApiContext {
-  hub::Hub& hub;
+  hub::Sessions& sessions;
+  hub::Linker& linker;
+  hub::Accounts& accounts;
+  hub::HubView& hub_view;
   hub::Projects& projects;
-  hub::ActionRunner& actions;
+  hub::Actions& actions;
+  const hub::LinkSettings& link;
+  Clock& clock;                 // error timestamps
   std::string public_url;       // where browsers reach linkhub, for auth_link_url; no trailing /
   std::string link_script_url;  // Plaid Link's script (Plaid's CDN, or the emulator's stand-in)
   std::string plaid_base_url;   // the only host the proxy reaches
   hub::DashboardSessions* dashboard = nullptr;  // null: no /dashboard
-  hub::CallLog* call_log = nullptr;             // per-account Plaid calls for the dashboard
 };
 
 // Registers the management API (API key as HTTP Basic user name) and the Hub API (connect
@@ -29,6 +38,7 @@ struct ApiContext {
 void RegisterRoutes(http::Router& router, ApiContext& context);
 
 // StackOne's error body for errors the HTTP server answers itself (unknown route, 405, 413...).
-http::Response ServerError(const http::Request& request, int status, const std::string& message);
+http::Response ServerError(Clock& clock, const http::Request& request, int status,
+                           const std::string& message);
 
 }  // namespace linkhub::api

@@ -116,7 +116,7 @@ http::Handler DashRoute(ApiContext& ctx, bool changes_state, DashHandler f) {
       }
       return f(r, Signed{std::move(session_id), std::move(live.project_id)});
     }();
-    Response out = res ? std::move(*res) : ErrorResponse(res.error());
+    Response out = res ? std::move(*res) : ErrorResponse(res.error(), ctx.clock);
     AddSecurityHeaders(out);
     return out;
   };
@@ -156,7 +156,7 @@ Result<Response> SessionInfo(ApiContext& ctx, Request& r) {
 // ---------------------------------------------------------------- accounts
 
 Result<Response> ListAccounts(ApiContext& ctx, Request& r, const Signed& s) {
-  store::AccountFilter f;
+  domain::AccountFilter f;
   f.project_id = s.project_id;
   auto one = [&](std::string_view key, std::vector<std::string>& into) -> Status {
     auto v = r.QueryParam(key);
@@ -169,21 +169,23 @@ Result<Response> ListAccounts(ApiContext& ctx, Request& r, const Signed& s) {
     }
     return OkStatus();
   };
-  LINKHUB_RETURN_IF_ERROR(one("status", f.statuses));
+  std::vector<std::string> statuses;
+  LINKHUB_RETURN_IF_ERROR(one("status", statuses));
+  LINKHUB_ASSIGN_OR_RETURN(f.statuses, ParseStatuses(statuses));
   LINKHUB_RETURN_IF_ERROR(one("origin_owner_id", f.origin_owner_ids));
   LINKHUB_RETURN_IF_ERROR(one("provider", f.providers));
   LINKHUB_ASSIGN_OR_RETURN(int64_t page, IntParam(r, "page", 1, 1, 1'000'000));
   LINKHUB_ASSIGN_OR_RETURN(int64_t page_size, IntParam(r, "page_size", 25, 1, 100));
   f.offset = (page - 1) * page_size;
   f.limit = page_size + 1;  // one more tells whether a next page exists
-  LINKHUB_ASSIGN_OR_RETURN(auto accounts, ctx.hub.ListAccounts(f));
+  LINKHUB_ASSIGN_OR_RETURN(auto accounts, ctx.accounts.List(f));
   bool has_more = static_cast<int64_t>(accounts.size()) > page_size;
   if (has_more) {
     accounts.pop_back();
   }
   boost::json::array data;
   for (const auto& a : accounts) {
-    data.push_back(LinkedAccountJson(ctx.hub, a));
+    data.push_back(LinkedAccountJson(ctx.accounts, a));
   }
   return JsonResponse(200, object{{"data", std::move(data)},
                                   {"page", page},
@@ -191,18 +193,17 @@ Result<Response> ListAccounts(ApiContext& ctx, Request& r, const Signed& s) {
                                   {"has_more", has_more}});
 }
 
-Result<Response> AccountAnswer(ApiContext& ctx, Result<store::LinkedAccount> account) {
+Result<Response> AccountAnswer(ApiContext& ctx, Result<domain::LinkedAccount> account) {
   if (!account) {
     return Unexpected(std::move(account).error());
   }
-  return JsonResponse(200, LinkedAccountJson(ctx.hub, *account));
+  return JsonResponse(200, LinkedAccountJson(ctx.accounts, *account));
 }
 
 // A connect session and the Hub page link that opens it.
 Result<Response> NewLink(ApiContext& ctx, const std::string& project_id,
                          hub::CreateSessionInput in) {
-  LINKHUB_ASSIGN_OR_RETURN(hub::NewSession created,
-                           ctx.hub.CreateSession(project_id, std::move(in)));
+  LINKHUB_ASSIGN_OR_RETURN(hub::NewSession created, ctx.sessions.Create(project_id, std::move(in)));
   return JsonResponse(
       201,
       object{{"id", created.session.id},
@@ -231,8 +232,8 @@ Result<Response> CreateLink(ApiContext& ctx, Request& r, const Signed& s) {
 
 Result<Response> Relink(ApiContext& ctx, Request& r, const Signed& s) {
   LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r, /*allow_empty=*/true));
-  LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account,
-                           ctx.hub.GetAccount(s.project_id, AccountParam(r)));
+  LINKHUB_ASSIGN_OR_RETURN(domain::LinkedAccount account,
+                           ctx.accounts.Get(s.project_id, AccountParam(r)));
   hub::CreateSessionInput in;
   in.origin_owner_id = account.origin_owner_id;
   in.origin_owner_name = account.origin_owner_name;
@@ -247,31 +248,27 @@ Result<Response> Relink(ApiContext& ctx, Request& r, const Signed& s) {
 Result<Response> Logs(ApiContext& ctx, Request& r, const Signed& s) {
   LINKHUB_ASSIGN_OR_RETURN(int64_t limit, IntParam(r, "limit", 100, 1, kMaxLogs));
   // 404 for an account of another project, like every other route.
-  LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account,
-                           ctx.hub.GetAccount(s.project_id, AccountParam(r)));
+  LINKHUB_ASSIGN_OR_RETURN(
+      auto calls, ctx.accounts.PlaidCalls(s.project_id, AccountParam(r), static_cast<int>(limit)));
   boost::json::array data;
-  if (ctx.call_log != nullptr) {
-    LINKHUB_ASSIGN_OR_RETURN(auto calls,
-                             ctx.call_log->List(s.project_id, account.id, static_cast<int>(limit)));
-    for (const auto& c : calls) {
-      data.push_back(object{{"at", FormatRfc3339Millis(c.at)},
-                            {"endpoint", c.endpoint},
-                            {"http_status", c.http_status},
-                            {"error_code", c.error_code.empty() ? boost::json::value(nullptr)
-                                                                : boost::json::value(c.error_code)},
-                            {"request_id", c.request_id.empty() ? boost::json::value(nullptr)
-                                                                : boost::json::value(c.request_id)},
-                            {"latency_ms", static_cast<double>(c.latency_us) / 1000.0}});
-    }
+  for (const auto& c : calls) {
+    data.push_back(object{{"at", FormatRfc3339Millis(c.at)},
+                          {"endpoint", c.endpoint},
+                          {"http_status", c.http_status},
+                          {"error_code", c.error_code.empty() ? boost::json::value(nullptr)
+                                                              : boost::json::value(c.error_code)},
+                          {"request_id", c.request_id.empty() ? boost::json::value(nullptr)
+                                                              : boost::json::value(c.request_id)},
+                          {"latency_ms", static_cast<double>(c.latency_us) / 1000.0}});
   }
-  return JsonResponse(200, object{{"data", std::move(data)}, {"kept", store::kPlaidCallsKept}});
+  return JsonResponse(200, object{{"data", std::move(data)}, {"kept", domain::kPlaidCallsKept}});
 }
 
 // The catalogue for the action tester: every action with its input schema, and whether this
 // account was linked with what it needs (others answer 409 when run).
 Result<Response> Actions(ApiContext& ctx, Request& r, const Signed& s) {
-  LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account,
-                           ctx.hub.GetAccount(s.project_id, AccountParam(r)));
+  LINKHUB_ASSIGN_OR_RETURN(domain::LinkedAccount account,
+                           ctx.accounts.Get(s.project_id, AccountParam(r)));
   boost::json::array data;
   for (const auto& a : plaid::Catalogue()) {
     data.push_back(object{{"id", a.id},
@@ -281,7 +278,7 @@ Result<Response> Actions(ApiContext& ctx, Request& r, const Signed& s) {
                                                         : boost::json::value(a.product)},
                           {"plaid_endpoint", a.endpoint},
                           {"read_only", a.read_only},
-                          {"supported", hub::ActionRunner::Supports(account, a)},
+                          {"supported", plaid::Supports(account.products, a)},
                           {"input_schema", a.input_schema}});
   }
   return JsonResponse(200, object{{"data", std::move(data)}});
@@ -291,12 +288,12 @@ Result<Response> Rpc(ApiContext& ctx, Request& r, const Signed& s) {
   LINKHUB_ASSIGN_OR_RETURN(object request, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(std::string action, RequiredString(request, "action", 100));
   LINKHUB_ASSIGN_OR_RETURN(const object* body, OptionalObject(request, "body"));
+  // The tester is a door to the same pipeline as POST /actions/rpc.
   LINKHUB_ASSIGN_OR_RETURN(
-      hub::ActionResult result,
-      ctx.actions.Run(s.project_id, AccountParam(r), action, body ? *body : object{}));
-  return JsonResponse(200, object{{"data", std::move(result.data)},
-                                  {"next", result.next ? boost::json::value(*result.next)
-                                                       : boost::json::value(nullptr)}});
+      hub::ActionOutcome outcome,
+      ctx.actions.Run(hub::ActionRequest{s.project_id, AccountParam(r), std::move(action),
+                                         body ? *body : object{}}));
+  return Response::Json(200, hub::WriteEnvelope(std::move(outcome)));
 }
 
 // ---------------------------------------------------------------- page and assets
@@ -342,7 +339,7 @@ void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx) {
                    Result<Response> (*fn)(ApiContext&, Request&)) {
     router.Add(method, path, [&ctx, fn](Request& r) {
       Result<Response> res = fn(ctx, r);
-      Response out = res ? std::move(*res) : ErrorResponse(res.error());
+      Response out = res ? std::move(*res) : ErrorResponse(res.error(), ctx.clock);
       AddSecurityHeaders(out);
       return out;
     });
@@ -366,18 +363,18 @@ void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx) {
         });
   route("GET", "/dashboard/api/accounts", ListAccounts);
   route("GET", "/dashboard/api/accounts/{id}", [](ApiContext& c, Request& r, const Signed& s) {
-    return AccountAnswer(c, c.hub.GetAccount(s.project_id, AccountParam(r)));
+    return AccountAnswer(c, c.accounts.Get(s.project_id, AccountParam(r)));
   });
   route("DELETE", "/dashboard/api/accounts/{id}", [](ApiContext& c, Request& r, const Signed& s) {
-    return AccountAnswer(c, c.hub.DeleteAccount(s.project_id, AccountParam(r)));
+    return AccountAnswer(c, c.accounts.Delete(s.project_id, AccountParam(r)));
   });
   route("POST", "/dashboard/api/accounts/{id}/suspend",
         [](ApiContext& c, Request& r, const Signed& s) {
-          return AccountAnswer(c, c.hub.SuspendAccount(s.project_id, AccountParam(r)));
+          return AccountAnswer(c, c.accounts.Suspend(s.project_id, AccountParam(r)));
         });
   route("POST", "/dashboard/api/accounts/{id}/resume",
         [](ApiContext& c, Request& r, const Signed& s) {
-          return AccountAnswer(c, c.hub.ResumeAccount(s.project_id, AccountParam(r)));
+          return AccountAnswer(c, c.accounts.Resume(s.project_id, AccountParam(r)));
         });
   route("POST", "/dashboard/api/accounts/{id}/relink", Relink);
   route("GET", "/dashboard/api/accounts/{id}/logs", Logs);

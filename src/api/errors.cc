@@ -10,21 +10,21 @@ namespace linkhub::api {
 
 namespace {
 
-boost::json::object Body(int status, const std::string& message) {
+boost::json::object Body(int status, const std::string& message, Clock& clock) {
   return boost::json::object{{"statusCode", status},
                              {"message", message},
-                             {"timestamp", FormatRfc3339Millis(std::chrono::system_clock::now())}};
+                             {"timestamp", FormatRfc3339Millis(clock.Now())}};
 }
 
 }  // namespace
 
-http::Response ErrorResponse(int status, const std::string& message) {
-  return http::Response::Json(status, ToJson(Body(status, message)));
+http::Response ErrorResponse(int status, const std::string& message, Clock& clock) {
+  return http::Response::Json(status, ToJson(Body(status, message, clock)));
 }
 
-http::Response ErrorResponse(const Error& error) {
+http::Response ErrorResponse(const Error& error, Clock& clock) {
   int status = http::HttpStatusFor(error.code);
-  boost::json::object body = Body(status, error.message);
+  boost::json::object body = Body(status, error.message, clock);
   if (error.provider) {
     const ProviderError& p = *error.provider;
     boost::json::object raw{{"error_type", p.error_type},

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "http/message.h"
 
@@ -10,8 +11,8 @@ namespace linkhub::api {
 // StackOne's error shape: {statusCode, message, timestamp}, plus `provider_errors` with Plaid's
 // error_type, error_code, error_message and request_id where Plaid said no, and
 // `provider_response` (the Hub component shows it under the message). The status comes from
-// the one ErrorCode table (http::HttpStatusFor).
-http::Response ErrorResponse(const Error& error);
-http::Response ErrorResponse(int status, const std::string& message);
+// the one ErrorCode table (http::HttpStatusFor). The timestamp is the clock's.
+http::Response ErrorResponse(const Error& error, Clock& clock);
+http::Response ErrorResponse(int status, const std::string& message, Clock& clock);
 
 }  // namespace linkhub::api

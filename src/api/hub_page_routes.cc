@@ -9,7 +9,7 @@
 #include "api/routes_internal.h"
 #include "core/json.h"
 #include "core/time_format.h"
-#include "hub/origins.h"
+#include "domain/origins.h"
 
 namespace linkhub::api {
 
@@ -25,16 +25,16 @@ using http::Response;
 
 constexpr std::string_view kLogoPath = "/hub/logos/plaid.svg";
 
-boost::json::value AccountsOf(const store::LinkedAccount& a) {
+boost::json::value AccountsOf(const domain::LinkedAccount& a) {
   auto v = ParseJson(a.accounts_json);
   return v && v->is_array() ? std::move(*v) : boost::json::value(boost::json::array{});
 }
 
 // An account as the session's browser may see it: display fields, never the Item or a token.
-object HubAccountJson(const store::LinkedAccount& a) {
+object HubAccountJson(const domain::LinkedAccount& a) {
   return object{{"id", a.id},
                 {"provider", a.provider},
-                {"status", a.status},
+                {"status", domain::ToString(a.status)},
                 {"institution",
                  object{{"id", OrNull(a.institution_id)}, {"name", OrNull(a.institution_name)}}},
                 {"accounts", AccountsOf(a)},
@@ -103,13 +103,13 @@ object ConnectorConfigJson(const ApiContext& ctx) {
                          object{{"public_token", object{{"production", std::move(form)}}}}}}}};
 }
 
-object AttemptJson(const hub::Hub::AttemptState& s) {
+object AttemptJson(const hub::AttemptState& s) {
   boost::json::value account = nullptr;
   if (s.account) {
     account = object{{"id", s.account->id}, {"provider", s.account->provider}};
   }
   return object{{"id", s.attempt.id},
-                {"status", s.attempt.status},
+                {"status", domain::ToString(s.attempt.status)},
                 {"created_at", FormatRfc3339(s.attempt.created_at)},
                 {"updated_at", FormatRfc3339(s.attempt.updated_at)},
                 {"account", std::move(account)}};
@@ -117,15 +117,15 @@ object AttemptJson(const hub::Hub::AttemptState& s) {
 
 // GET /hub/session: what the Hub page needs to start (linkhub's own; the component never calls
 // it).
-Result<Response> SessionInfo(ApiContext& ctx, const store::ConnectSession& s) {
-  LINKHUB_ASSIGN_OR_RETURN(store::Project project, ctx.projects.Get(s.project_id));
+Result<Response> SessionInfo(ApiContext& ctx, const domain::ConnectSession& s) {
+  LINKHUB_ASSIGN_OR_RETURN(domain::Project project, ctx.projects.Get(s.project_id));
   boost::json::value account = nullptr;
   if (s.account_id) {
-    LINKHUB_ASSIGN_OR_RETURN(auto a, ctx.hub.SessionAccount(s, *s.account_id));
+    LINKHUB_ASSIGN_OR_RETURN(auto a, ctx.hub_view.SessionAccount(s, *s.account_id));
     account = HubAccountJson(a);
   }
   return JsonResponse(200, object{{"provider", "plaid"},
-                                  {"client_name", ctx.hub.settings().client_name},
+                                  {"client_name", ctx.link.client_name},
                                   {"update_mode", s.account_id.has_value()},
                                   {"multiple", s.multiple},
                                   {"expires_at", FormatRfc3339(s.expires_at)},
@@ -136,7 +136,7 @@ Result<Response> SessionInfo(ApiContext& ctx, const store::ConnectSession& s) {
 
 // PATCH /hub/accounts/{id}: the component's re-link submit. Only a re-link session for that
 // account may use it; update mode makes no new Item, so nothing is exchanged.
-Result<Response> RelinkAccount(ApiContext& ctx, Request& r, const store::ConnectSession& s) {
+Result<Response> RelinkAccount(ApiContext& ctx, Request& r, const domain::ConnectSession& s) {
   std::string id(r.PathParam("id"));
   if (!s.account_id || *s.account_id != id) {
     return Unexpected(MakeError(ErrorCode::kNotFound,
@@ -155,8 +155,8 @@ Result<Response> RelinkAccount(ApiContext& ctx, Request& r, const store::Connect
     LINKHUB_ASSIGN_OR_RETURN(auto ignored, OptionalString(*credentials, "public_token", 512));
     (void)ignored;
   }
-  LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount a, ctx.hub.LinkAccount(s, "", {}));
-  ctx.hub.CompleteConnectionAttempts(s, a.id);
+  LINKHUB_ASSIGN_OR_RETURN(domain::LinkedAccount a, ctx.linker.LinkAccount(s, "", {}));
+  ctx.hub_view.CompleteConnectionAttempts(s, a.id);
   return JsonResponse(200, HubAccountJson(a));
 }
 
@@ -168,20 +168,20 @@ Response HubPage(ApiContext& ctx, Request& r) {
   std::vector<std::string> ancestors;
   auto token = r.QueryParam("token");
   if (token && !token->empty()) {
-    auto session = ctx.hub.FindSession(*token);
+    auto session = ctx.sessions.Find(*token);
     if (!session && session.error().code != ErrorCode::kNotFound) {
-      return ErrorResponse(session.error());
+      return ErrorResponse(session.error(), ctx.clock);
     }
     if (!session) {
       state = "unknown";
       status = 404;
-    } else if (!ctx.hub.CheckUnexpired(*session)) {
+    } else if (!ctx.sessions.CheckUnexpired(*session)) {
       state = "expired";
       status = 410;
     } else if (auto project = ctx.projects.Get(session->project_id); project) {
       ancestors = project->allowed_origins;
     } else {
-      return ErrorResponse(project.error());
+      return ErrorResponse(project.error(), ctx.clock);
     }
   } else if (r.QueryParam("oauth_state_id")) {
     state = "oauth";
@@ -258,14 +258,14 @@ http::Handler HubRoute(ApiContext& ctx, HubHandler f) {
     bool allow_origin = true;
     Result<Response> res = [&]() -> Result<Response> {
       auto token = r.headers.Get("x-hub-session-token");
-      LINKHUB_ASSIGN_OR_RETURN(store::ConnectSession session,
-                               ctx.hub.AuthenticateSession(token.value_or("")));
+      LINKHUB_ASSIGN_OR_RETURN(domain::ConnectSession session,
+                               ctx.sessions.Authenticate(token.value_or("")));
       // A project that lists origins gets requests from those (and linkhub's own pages) only;
       // requests without Origin come from no browser page, and CORS does not concern them.
       auto origin = r.headers.Get("Origin");
       if (origin && !IsOwnOrigin(ctx, r, *origin)) {
-        LINKHUB_ASSIGN_OR_RETURN(store::Project project, ctx.projects.Get(session.project_id));
-        if (!hub::OriginAllowed(project.allowed_origins, *origin)) {
+        LINKHUB_ASSIGN_OR_RETURN(domain::Project project, ctx.projects.Get(session.project_id));
+        if (!domain::OriginAllowed(project.allowed_origins, *origin)) {
           allow_origin = false;
           return Unexpected(MakeError(ErrorCode::kPermissionDenied,
                                       "this connect session's project does not allow the origin " +
@@ -274,7 +274,7 @@ http::Handler HubRoute(ApiContext& ctx, HubHandler f) {
       }
       return f(r, session);
     }();
-    Response out = res ? std::move(*res) : ErrorResponse(res.error());
+    Response out = res ? std::move(*res) : ErrorResponse(res.error(), ctx.clock);
     AddCors(r, out, allow_origin);
     return out;
   };
@@ -303,15 +303,15 @@ void RegisterHubRoutes(http::Router& router, ApiContext& ctx) {
     router.Add(method, pattern, HubRoute(ctx, std::move(f)));
   };
   hub("GET", "/hub/session",
-      [&ctx](Request&, const store::ConnectSession& s) { return SessionInfo(ctx, s); });
-  hub("GET", "/hub/settings", [](Request&, const store::ConnectSession& s) -> Result<Response> {
+      [&ctx](Request&, const domain::ConnectSession& s) { return SessionInfo(ctx, s); });
+  hub("GET", "/hub/settings", [](Request&, const domain::ConnectSession& s) -> Result<Response> {
     object out{{"enabled_features", boost::json::array{}}};
     if (s.account_id) {
       out["existing_account_id"] = *s.account_id;  // the component's re-link mode
     }
     return JsonResponse(200, out);
   });
-  hub("GET", "/hub/connectors", [&ctx](Request& r, const store::ConnectSession&) {
+  hub("GET", "/hub/connectors", [&ctx](Request& r, const domain::ConnectSession&) {
     boost::json::array list;
     auto provider = r.QueryParam("provider");
     if (!provider || provider->empty() || *provider == "plaid") {
@@ -320,24 +320,26 @@ void RegisterHubRoutes(http::Router& router, ApiContext& ctx) {
     return Result<Response>(JsonResponse(200, object{{"integrations", std::move(list)}}));
   });
   hub("GET", "/hub/connectors/{id}",
-      [&ctx](Request& r, const store::ConnectSession&) -> Result<Response> {
+      [&ctx](Request& r, const domain::ConnectSession&) -> Result<Response> {
         if (r.PathParam("id") != "plaid") {
           return Unexpected(
               MakeError(ErrorCode::kNotFound, "connector not found; the only one is plaid"));
         }
         return JsonResponse(200, ConnectorConfigJson(ctx));
       });
-  hub("GET", "/hub/accounts", [&ctx](Request&, const store::ConnectSession& s) -> Result<Response> {
-    LINKHUB_ASSIGN_OR_RETURN(auto accounts, ctx.hub.SessionAccounts(s));
-    boost::json::array out;
-    for (const auto& a : accounts) {
-      out.push_back(HubAccountJson(a));
-    }
-    return JsonResponse(200, out);
-  });
+  hub("GET", "/hub/accounts",
+      [&ctx](Request&, const domain::ConnectSession& s) -> Result<Response> {
+        LINKHUB_ASSIGN_OR_RETURN(auto accounts, ctx.hub_view.SessionAccounts(s));
+        boost::json::array out;
+        for (const auto& a : accounts) {
+          out.push_back(HubAccountJson(a));
+        }
+        return JsonResponse(200, out);
+      });
   hub("GET", "/hub/accounts/{id}",
-      [&ctx](Request& r, const store::ConnectSession& s) -> Result<Response> {
-        LINKHUB_ASSIGN_OR_RETURN(auto a, ctx.hub.SessionAccount(s, std::string(r.PathParam("id"))));
+      [&ctx](Request& r, const domain::ConnectSession& s) -> Result<Response> {
+        LINKHUB_ASSIGN_OR_RETURN(auto a,
+                                 ctx.hub_view.SessionAccount(s, std::string(r.PathParam("id"))));
         object out = HubAccountJson(a);
         // The component's re-link form reads these (camelCase, as StackOne answers them). A
         // Plaid account has no setup information, and secrets never reach a browser.
@@ -349,25 +351,25 @@ void RegisterHubRoutes(http::Router& router, ApiContext& ctx) {
         return JsonResponse(200, out);
       });
   hub("PATCH", "/hub/accounts/{id}",
-      [&ctx](Request& r, const store::ConnectSession& s) { return RelinkAccount(ctx, r, s); });
+      [&ctx](Request& r, const domain::ConnectSession& s) { return RelinkAccount(ctx, r, s); });
   hub("POST", "/hub/connection_attempts",
-      [&ctx](Request& r, const store::ConnectSession& s) -> Result<Response> {
+      [&ctx](Request& r, const domain::ConnectSession& s) -> Result<Response> {
         // The component sends {token}; the header already authenticated it.
         LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r, true));
         (void)body;
-        LINKHUB_ASSIGN_OR_RETURN(auto a, ctx.hub.CreateConnectionAttempt(s));
+        LINKHUB_ASSIGN_OR_RETURN(auto a, ctx.hub_view.CreateConnectionAttempt(s));
         return JsonResponse(201, AttemptJson({a, std::nullopt}));
       });
   hub("GET", "/hub/connection_attempts/{id}",
-      [&ctx](Request& r, const store::ConnectSession& s) -> Result<Response> {
-        LINKHUB_ASSIGN_OR_RETURN(auto state,
-                                 ctx.hub.GetConnectionAttempt(s, std::string(r.PathParam("id"))));
+      [&ctx](Request& r, const domain::ConnectSession& s) -> Result<Response> {
+        LINKHUB_ASSIGN_OR_RETURN(
+            auto state, ctx.hub_view.GetConnectionAttempt(s, std::string(r.PathParam("id"))));
         return JsonResponse(200, AttemptJson(state));
       });
   hub("DELETE", "/hub/connection_attempts/{id}",
-      [&ctx](Request& r, const store::ConnectSession& s) -> Result<Response> {
+      [&ctx](Request& r, const domain::ConnectSession& s) -> Result<Response> {
         LINKHUB_ASSIGN_OR_RETURN(
-            auto state, ctx.hub.CancelConnectionAttempt(s, std::string(r.PathParam("id"))));
+            auto state, ctx.hub_view.CancelConnectionAttempt(s, std::string(r.PathParam("id"))));
         return JsonResponse(200, AttemptJson(state));
       });
 

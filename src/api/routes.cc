@@ -26,7 +26,7 @@ boost::json::value ParsedOrNull(const std::string& json) {
 
 // ---------------------------------------------------------------- shapes
 
-object SessionJson(const store::ConnectSession& s, int64_t organization_id) {
+object SessionJson(const domain::ConnectSession& s, int64_t organization_id) {
   return object{{"id", s.id},
                 {"organization_id", organization_id},
                 {"project_id", s.project_id},
@@ -52,17 +52,17 @@ boost::json::object ModelsFor(const std::vector<std::string>& products) {
   return models;
 }
 
-object AccountJson(hub::Hub& hub, const store::LinkedAccount& a) {
+object AccountJson(hub::Accounts& accounts, const domain::LinkedAccount& a) {
   boost::json::array reasons;
   for (const auto& r : a.status_reasons) {
     reasons.push_back(object{{"code", r.code},
                              {"description", r.description},
                              {"timestamp", FormatRfc3339(r.timestamp)}});
   }
-  auto facts = hub.GetItemFacts(a);
+  auto item_id = accounts.ItemId(a);
   object plaid{{"environment", a.environment},
-               {"item_id", facts && !facts->item_id.empty() ? boost::json::value(facts->item_id)
-                                                            : boost::json::value(nullptr)},
+               {"item_id", item_id && !item_id->empty() ? boost::json::value(*item_id)
+                                                        : boost::json::value(nullptr)},
                {"institution_id", OrNull(a.institution_id)},
                {"institution_name", OrNull(a.institution_name)},
                {"products", ToJsonArray(a.products)},
@@ -74,7 +74,7 @@ object AccountJson(hub::Hub& hub, const store::LinkedAccount& a) {
                 {"origin_owner_name", a.origin_owner_name},
                 {"origin_username", OrNull(a.origin_username)},
                 {"label", OrNull(a.label)},
-                {"status", a.status},
+                {"status", domain::ToString(a.status)},
                 {"status_reasons", std::move(reasons)},
                 {"type", a.type},
                 {"created_at", FormatRfc3339(a.created_at)},
@@ -83,8 +83,8 @@ object AccountJson(hub::Hub& hub, const store::LinkedAccount& a) {
 }
 
 object ConnectorJson(const ApiContext& ctx) {
-  std::vector<std::string> products = ctx.hub.settings().products;
-  for (const auto& p : ctx.hub.settings().optional_products) {
+  std::vector<std::string> products = ctx.link.products;
+  for (const auto& p : ctx.link.optional_products) {
     if (std::find(products.begin(), products.end(), p) == products.end()) {
       products.push_back(p);
     }
@@ -171,9 +171,8 @@ Result<Response> CreateSession(ApiContext& ctx, Request& r, const std::string& p
     }
     in.metadata_json = std::move(json);
   }
-  LINKHUB_ASSIGN_OR_RETURN(hub::NewSession created,
-                           ctx.hub.CreateSession(project_id, std::move(in)));
-  LINKHUB_ASSIGN_OR_RETURN(store::Project project, ctx.projects.Get(project_id));
+  LINKHUB_ASSIGN_OR_RETURN(hub::NewSession created, ctx.sessions.Create(project_id, std::move(in)));
+  LINKHUB_ASSIGN_OR_RETURN(domain::Project project, ctx.projects.Get(project_id));
   object out = SessionJson(created.session, project.numeric_id);
   out["token"] = created.token;
   out["auth_link_url"] = ctx.public_url + "/embedded/integrations?token=" + created.token;
@@ -183,32 +182,25 @@ Result<Response> CreateSession(ApiContext& ctx, Request& r, const std::string& p
 Result<Response> AuthenticateSession(ApiContext& ctx, Request& r, const std::string& project_id) {
   LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(std::string token, RequiredString(body, "token", 200));
-  auto session = ctx.hub.FindSession(token);
+  auto session = ctx.sessions.Find(token);
   if (!session || session->project_id != project_id) {
     // Another project's session is indistinguishable from no session at all.
     return Unexpected(MakeError(ErrorCode::kNotFound, "connect session not found"));
   }
-  if (auto live = ctx.hub.CheckUnexpired(*session); !live) {
+  if (auto live = ctx.sessions.CheckUnexpired(*session); !live) {
     return Unexpected(MakeError(ErrorCode::kNotFound, live.error().message));
   }
-  LINKHUB_ASSIGN_OR_RETURN(store::Project project, ctx.projects.Get(project_id));
+  LINKHUB_ASSIGN_OR_RETURN(domain::Project project, ctx.projects.Get(project_id));
   return JsonResponse(201, SessionJson(*session, project.numeric_id));
 }
 
 Result<Response> ListAccounts(ApiContext& ctx, Request& r, const std::string& project_id) {
-  store::AccountFilter f;
+  domain::AccountFilter f;
   f.project_id = project_id;
   f.providers = ListParam(r, {"providers", "providers[]", "provider"});
   f.origin_owner_ids = ListParam(r, {"origin_owner_id", "origin_owner_ids", "origin_owner_ids[]"});
-  f.statuses = ListParam(r, {"status", "status[]"});
+  LINKHUB_ASSIGN_OR_RETURN(f.statuses, ParseStatuses(ListParam(r, {"status", "status[]"})));
   f.account_ids = ListParam(r, {"account_ids", "account_ids[]"});
-  for (const auto& s : f.statuses) {
-    if (s != "active" && s != "inactive" && s != "error" && s != "suspended") {
-      return Unexpected(MakeError(
-          ErrorCode::kInvalidArgument,
-          "status must be active, inactive, error or suspended, got '" + s.substr(0, 32) + "'"));
-    }
-  }
   if (f.providers.size() + f.origin_owner_ids.size() + f.statuses.size() + f.account_ids.size() >
       500) {
     return Unexpected(MakeError(ErrorCode::kInvalidArgument, "too many filter values"));
@@ -218,10 +210,10 @@ Result<Response> ListAccounts(ApiContext& ctx, Request& r, const std::string& pr
   LINKHUB_ASSIGN_OR_RETURN(int64_t page_size, IntParam(r, "page_size", 25, 1, 100));
   f.limit = page_size;
   f.offset = (std::max<int64_t>(page, 1) - 1) * page_size;
-  LINKHUB_ASSIGN_OR_RETURN(auto accounts, ctx.hub.ListAccounts(f));
+  LINKHUB_ASSIGN_OR_RETURN(auto accounts, ctx.accounts.List(f));
   boost::json::array out;
   for (const auto& a : accounts) {
-    out.push_back(AccountJson(ctx.hub, a));
+    out.push_back(AccountJson(ctx.accounts, a));
   }
   return JsonResponse(200, out);
 }
@@ -251,8 +243,8 @@ Result<Response> PatchAccount(ApiContext& ctx, Request& r, const std::string& pr
     }
   }
   LINKHUB_ASSIGN_OR_RETURN(auto account,
-                           ctx.hub.PatchAccount(project_id, std::string(r.PathParam("id")), patch));
-  return JsonResponse(200, AccountJson(ctx.hub, account));
+                           ctx.accounts.Patch(project_id, std::string(r.PathParam("id")), patch));
+  return JsonResponse(200, AccountJson(ctx.accounts, account));
 }
 
 Result<Response> ManagementLinkToken(ApiContext& ctx, Request& r, const std::string& project_id) {
@@ -263,7 +255,7 @@ Result<Response> ManagementLinkToken(ApiContext& ctx, Request& r, const std::str
   in.products = products.value_or(std::vector<std::string>{});
   LINKHUB_ASSIGN_OR_RETURN(in.redirect_uri, OptionalString(body, "redirect_uri", 2048));
   LINKHUB_ASSIGN_OR_RETURN(in.account_id, OptionalString(body, "account_id"));
-  LINKHUB_ASSIGN_OR_RETURN(hub::LinkToken token, ctx.hub.CreateLinkToken(project_id, in));
+  LINKHUB_ASSIGN_OR_RETURN(hub::LinkToken token, ctx.linker.CreateLinkToken(project_id, in));
   return JsonResponse(200,
                       object{{"link_token", token.link_token}, {"expiration", token.expiration}});
 }
@@ -318,7 +310,7 @@ Result<hub::LinkMetadata> ParseLinkMetadata(const object* md) {
   return out;
 }
 
-Result<Response> HubLinkAccount(ApiContext& ctx, Request& r, const store::ConnectSession& s) {
+Result<Response> HubLinkAccount(ApiContext& ctx, Request& r, const domain::ConnectSession& s) {
   LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(auto integration, OptionalString(body, "integration_id"));
   if (integration && *integration != "plaid") {
@@ -337,14 +329,14 @@ Result<Response> HubLinkAccount(ApiContext& ctx, Request& r, const store::Connec
   }
   LINKHUB_ASSIGN_OR_RETURN(const object* md, OptionalObject(body, "metadata"));
   LINKHUB_ASSIGN_OR_RETURN(hub::LinkMetadata metadata, ParseLinkMetadata(md));
-  LINKHUB_ASSIGN_OR_RETURN(store::LinkedAccount account,
-                           ctx.hub.LinkAccount(s, public_token.value_or(""), metadata));
-  ctx.hub.CompleteConnectionAttempts(s, account.id);
+  LINKHUB_ASSIGN_OR_RETURN(domain::LinkedAccount account,
+                           ctx.linker.LinkAccount(s, public_token.value_or(""), metadata));
+  ctx.hub_view.CompleteConnectionAttempts(s, account.id);
   // The browser sees display fields only: never the access token or the item id.
   return JsonResponse(201,
                       object{{"id", account.id},
                              {"provider", "plaid"},
-                             {"status", account.status},
+                             {"status", domain::ToString(account.status)},
                              {"institution", object{{"id", OrNull(account.institution_id)},
                                                     {"name", OrNull(account.institution_name)}}},
                              {"accounts", ParsedOrNull(account.accounts_json)}});
@@ -357,6 +349,20 @@ Response JsonResponse(int status, const boost::json::value& v) {
 }
 
 Result<std::string> RequestApiKey(const Request& r) { return ApiKeyOf(r); }
+
+Result<std::vector<domain::AccountStatus>> ParseStatuses(const std::vector<std::string>& names) {
+  std::vector<domain::AccountStatus> out;
+  for (const auto& name : names) {
+    auto status = domain::ParseAccountStatus(name);
+    if (!status) {
+      return Unexpected(MakeError(
+          ErrorCode::kInvalidArgument,
+          "status must be active, inactive, error or suspended, got '" + name.substr(0, 32) + "'"));
+    }
+    out.push_back(*status);
+  }
+  return out;
+}
 
 boost::json::value OrNull(const std::optional<std::string>& s) {
   return s ? boost::json::value(*s) : boost::json::value(nullptr);
@@ -381,8 +387,9 @@ bool IsOwnOrigin(const ApiContext& ctx, const Request& r, std::string_view origi
          origin.starts_with(scheme) && origin.substr(scheme.size()) == *host;
 }
 
-boost::json::object LinkedAccountJson(hub::Hub& hub, const store::LinkedAccount& account) {
-  return AccountJson(hub, account);
+boost::json::object LinkedAccountJson(hub::Accounts& accounts,
+                                      const domain::LinkedAccount& account) {
+  return AccountJson(accounts, account);
 }
 
 http::Handler Managed(ApiContext& ctx, ManagedHandler f) {
@@ -392,7 +399,7 @@ http::Handler Managed(ApiContext& ctx, ManagedHandler f) {
       LINKHUB_ASSIGN_OR_RETURN(std::string project_id, ctx.projects.Authenticate(key));
       return f(r, project_id);
     }();
-    return res ? std::move(*res) : ErrorResponse(res.error());
+    return res ? std::move(*res) : ErrorResponse(res.error(), ctx.clock);
   };
 }
 
@@ -411,8 +418,8 @@ Result<int64_t> IntParam(const Request& r, std::string_view key, int64_t fallbac
   return *n;
 }
 
-Response ServerError(const Request& request, int status, const std::string& message) {
-  Response res = ErrorResponse(status, message);
+Response ServerError(Clock& clock, const Request& request, int status, const std::string& message) {
+  Response res = ErrorResponse(status, message, clock);
   if (request.path.starts_with("/hub/")) {
     AddCors(request, res);
   }
@@ -431,31 +438,28 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   managed("GET", "/accounts", ListAccounts);
   managed("GET", "/accounts/{id}",
           [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
-            LINKHUB_ASSIGN_OR_RETURN(auto a, c.hub.GetAccount(p, std::string(r.PathParam("id"))));
-            return JsonResponse(200, AccountJson(c.hub, a));
+            LINKHUB_ASSIGN_OR_RETURN(auto a, c.accounts.Get(p, std::string(r.PathParam("id"))));
+            return JsonResponse(200, AccountJson(c.accounts, a));
           });
   managed("PATCH", "/accounts/{id}", PatchAccount);
   managed("DELETE", "/accounts/{id}",
           [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
-            LINKHUB_ASSIGN_OR_RETURN(auto a,
-                                     c.hub.DeleteAccount(p, std::string(r.PathParam("id"))));
-            return JsonResponse(200, AccountJson(c.hub, a));
+            LINKHUB_ASSIGN_OR_RETURN(auto a, c.accounts.Delete(p, std::string(r.PathParam("id"))));
+            return JsonResponse(200, AccountJson(c.accounts, a));
           });
   managed("POST", "/accounts/{id}/suspend",
           [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
-            LINKHUB_ASSIGN_OR_RETURN(auto a,
-                                     c.hub.SuspendAccount(p, std::string(r.PathParam("id"))));
-            return JsonResponse(200, AccountJson(c.hub, a));
+            LINKHUB_ASSIGN_OR_RETURN(auto a, c.accounts.Suspend(p, std::string(r.PathParam("id"))));
+            return JsonResponse(200, AccountJson(c.accounts, a));
           });
   managed("POST", "/accounts/{id}/resume",
           [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
-            LINKHUB_ASSIGN_OR_RETURN(auto a,
-                                     c.hub.ResumeAccount(p, std::string(r.PathParam("id"))));
-            return JsonResponse(200, AccountJson(c.hub, a));
+            LINKHUB_ASSIGN_OR_RETURN(auto a, c.accounts.Resume(p, std::string(r.PathParam("id"))));
+            return JsonResponse(200, AccountJson(c.accounts, a));
           });
   managed("GET", "/accounts/{id}/meta",
           [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
-            LINKHUB_ASSIGN_OR_RETURN(auto a, c.hub.GetAccount(p, std::string(r.PathParam("id"))));
+            LINKHUB_ASSIGN_OR_RETURN(auto a, c.accounts.Get(p, std::string(r.PathParam("id"))));
             return JsonResponse(200, object{{"provider", a.provider},
                                             {"category", "banking"},
                                             {"models", ModelsFor(a.products)}});
@@ -476,19 +480,19 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterActionRoutes(router, ctx);
 
   router.Add("POST", "/hub/plaid/link_token",
-             HubRoute(ctx, [&ctx](Request&, const store::ConnectSession& s) -> Result<Response> {
+             HubRoute(ctx, [&ctx](Request&, const domain::ConnectSession& s) -> Result<Response> {
                hub::LinkTokenInput in;
                in.origin_owner_id = s.origin_owner_id;
                in.account_id = s.account_id;
                LINKHUB_ASSIGN_OR_RETURN(hub::LinkToken token,
-                                        ctx.hub.CreateLinkToken(s.project_id, in));
+                                        ctx.linker.CreateLinkToken(s.project_id, in));
                return JsonResponse(200, object{{"link_token", token.link_token},
                                                {"expiration", token.expiration},
                                                {"update_mode", s.account_id.has_value()},
                                                {"link_script_url", ctx.link_script_url}});
              }));
   router.Add("POST", "/hub/accounts",
-             HubRoute(ctx, [&ctx](Request& r, const store::ConnectSession& s) {
+             HubRoute(ctx, [&ctx](Request& r, const domain::ConnectSession& s) {
                return HubLinkAccount(ctx, r, s);
              }));
   // The Hub page, the rest of the Hub API, and the preflights of every /hub/* route.

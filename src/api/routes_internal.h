@@ -27,6 +27,9 @@ http::Handler Managed(ApiContext& ctx, ManagedHandler f);
 // when there is none.
 Result<std::string> RequestApiKey(const http::Request& r);
 
+// Account statuses as a query names them; kInvalidArgument naming one that is not a status.
+Result<std::vector<domain::AccountStatus>> ParseStatuses(const std::vector<std::string>& names);
+
 // A JSON string, or null.
 boost::json::value OrNull(const std::optional<std::string>& s);
 
@@ -44,7 +47,8 @@ Result<int64_t> IntParam(const http::Request& r, std::string_view key, int64_t f
 void RegisterActionRoutes(http::Router& router, ApiContext& ctx);
 
 // A linked account in StackOne's LinkedAccount shape (with linkhub's `plaid` details).
-boost::json::object LinkedAccountJson(hub::Hub& hub, const store::LinkedAccount& account);
+boost::json::object LinkedAccountJson(hub::Accounts& accounts,
+                                      const domain::LinkedAccount& account);
 // The operator dashboard (/dashboard and /dashboard/api/*) when ctx.dashboard is set. See
 // dashboard_routes.cc.
 void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx);
@@ -53,7 +57,7 @@ void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx);
 // checks out (and the request's Origin is one the session's project allows), and adds CORS
 // headers to whatever it answers. See hub_page_routes.cc.
 using HubHandler =
-    std::function<Result<http::Response>(http::Request&, const store::ConnectSession&)>;
+    std::function<Result<http::Response>(http::Request&, const domain::ConnectSession&)>;
 http::Handler HubRoute(ApiContext& ctx, HubHandler f);
 // CORS headers of /hub/*: `allow_origin` false leaves out Access-Control-Allow-Origin, so that
 // the browser keeps the answer from the page.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 
 namespace linkhub {
@@ -15,6 +16,10 @@ class Clock {
   // Monotonic time: timeouts, backoff, latency.
   virtual std::chrono::steady_clock::time_point MonotonicNow() = 0;
 };
+
+// Waits for a while: the seam for code that backs off between attempts (the composition root
+// passes std::this_thread::sleep_for; tests pass one that advances a FakeClock, or records).
+using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
 // The real clock.
 class SystemClock final : public Clock {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "http/http_client.h"
 
@@ -38,10 +39,11 @@ struct BeastClientOptions {
 // origin, TLS (OpenSSL, peer and host name verified, SNI). A request sent on a pooled connection
 // that the server closed before answering is sent once more on a new connection, as libcurl
 // does — unless the request asks for a fresh connection. Proxies are not supported: with
-// http_proxy/https_proxy set, use CurlHttpClient. Thread-safe.
+// http_proxy/https_proxy set, use CurlHttpClient. Latencies and the age of idle connections are
+// read from `clock`; timeouts run on the timers' real time. Thread-safe.
 class BeastHttpClient final : public AsyncHttpClient {
  public:
-  BeastHttpClient(boost::asio::io_context& ioc, BeastClientOptions options);
+  BeastHttpClient(boost::asio::io_context& ioc, BeastClientOptions options, Clock& clock);
   ~BeastHttpClient() override;
   void SendAsync(ClientRequest request, SendDone done) override;
 

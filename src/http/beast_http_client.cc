@@ -172,7 +172,8 @@ Result<std::string> RequestHead(const ClientRequest& request, const Target& targ
 }  // namespace
 
 struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& i, BeastClientOptions o) : ioc(i), options(std::move(o)) {
+  Impl(asio::io_context& i, BeastClientOptions o, Clock& c)
+      : ioc(i), options(std::move(o)), clock(c) {
     tls_context.set_verify_mode(ssl::verify_peer);
     tls_context.set_default_verify_paths();
     tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -189,6 +190,7 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
 
   asio::io_context& ioc;
   const BeastClientOptions options;
+  Clock& clock;
   ssl::context tls_context{ssl::context::tls_client};
   // Idle connections by the execution context their sockets belong to and by origin: a
   // connection is only handed to an exchange running on its own context (its own thread).
@@ -203,7 +205,7 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
       return nullptr;
     }
     auto it = pool->second.find(origin);
-    auto now = std::chrono::steady_clock::now();
+    auto now = clock.MonotonicNow();
     while (it != pool->second.end() && !it->second.empty()) {
       ConnectionPtr c = std::move(it->second.back());
       it->second.pop_back();
@@ -216,7 +218,7 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
 
   void GiveIdle(const asio::execution_context* context, const std::string& origin,
                 ConnectionPtr c) {
-    c->idle_since = std::chrono::steady_clock::now();
+    c->idle_since = clock.MonotonicNow();
     std::lock_guard lock(mu);
     auto& pool = idle[context];
     auto it = pool.find(origin);
@@ -229,8 +231,18 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  // Time left of `budget` since `since` (the Clock's time), for a timer: timers run on real time,
+  // so a deadline is handed to them as a duration.
+  std::chrono::steady_clock::duration Left(std::chrono::steady_clock::time_point since,
+                                           std::chrono::steady_clock::duration budget) {
+    auto spent = clock.MonotonicNow() - since;
+    return spent >= budget ? std::chrono::steady_clock::duration::zero() : budget - spent;
+  }
+
+  // Resolves and connects within `budget` from `since`.
   asio::awaitable<Result<ConnectionPtr>> Connect(const Target& t,
-                                                 std::chrono::steady_clock::time_point deadline) {
+                                                 std::chrono::steady_clock::time_point since,
+                                                 std::chrono::steady_clock::duration budget) {
     auto ex = co_await asio::this_coro::executor;
     auto conn = std::make_unique<Connection>();
     conn->plain.emplace(ex);
@@ -241,7 +253,7 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
     // because the timer's handler may run after this frame is gone.
     auto resolver = std::make_shared<tcp::resolver>(ex);
     auto timer = std::make_shared<asio::steady_timer>(ex);
-    timer->expires_at(deadline);
+    timer->expires_after(Left(since, budget));
     timer->async_wait([resolver](const boost::system::error_code& ec) {
       if (!ec) {
         resolver->cancel();
@@ -257,7 +269,7 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
       co_return Unexpected(
           MakeError(ErrorCode::kUnavailable, "cannot resolve " + t.host + ": " + rec.message()));
     }
-    conn->plain->expires_at(deadline);
+    conn->plain->expires_after(Left(since, budget));
     auto [cec, ep] = co_await conn->plain->async_connect(endpoints, kTuple);
     if (cec) {
       co_return Unexpected(MakeError(CodeFor(cec), "cannot connect: " + cec.message()));
@@ -324,8 +336,7 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> Send(ClientRequest request, SendDone done) {
     auto self = shared_from_this();
-    auto started = std::chrono::steady_clock::now();
-    auto deadline = started + request.timeout;
+    auto started = clock.MonotonicNow();
     auto target = CachedTarget(request.url);
     if (!target) {
       done(Unexpected(std::move(target).error()));
@@ -348,16 +359,16 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
           request.fresh_connection ? nullptr : TakeIdle(context, (*target)->origin);
       bool reused = conn != nullptr;
       if (!conn) {
-        auto c = co_await Connect(**target, started + request.connect_timeout < deadline
-                                                ? started + request.connect_timeout
-                                                : deadline);
+        auto c = co_await Connect(**target, started,
+                                  std::min<std::chrono::steady_clock::duration>(
+                                      request.connect_timeout, request.timeout));
         if (!c) {
           result = Unexpected(std::move(c).error());
           break;
         }
         conn = std::move(*c);
       }
-      conn->tcp().expires_at(deadline);
+      conn->tcp().expires_after(Left(started, request.timeout));
       bool answered = false;
       bool keep_alive = false;
       // An if, not ?: — GCC 12 miscompiles co_await in both arms of a conditional operator.
@@ -379,8 +390,8 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
       }
     }
     if (result) {
-      result->elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - started);
+      result->elapsed =
+          std::chrono::duration_cast<std::chrono::microseconds>(clock.MonotonicNow() - started);
     } else {
       spdlog::debug("http client {} {} failed: {}", request.method, UrlForLog(request.url),
                     result.error().message);
@@ -392,8 +403,8 @@ struct BeastHttpClient::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-BeastHttpClient::BeastHttpClient(asio::io_context& ioc, BeastClientOptions options)
-    : impl_(std::make_shared<Impl>(ioc, std::move(options))) {}
+BeastHttpClient::BeastHttpClient(asio::io_context& ioc, BeastClientOptions options, Clock& clock)
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), clock)) {}
 
 BeastHttpClient::~BeastHttpClient() = default;
 

@@ -49,7 +49,7 @@ class BeastHttpClientTest : public ::testing::Test {
                 [this](Request&) { return Response::Text(200, std::to_string(++served_)); });
     ServerOptions options;
     options.handler_threads = 2;
-    server_ = std::make_unique<Server>(options, router_, PlainError);
+    server_ = std::make_unique<Server>(options, router_, PlainError, clock_);
     ASSERT_TRUE(server_->Start());
     server_thread_ = std::thread([this] { server_->Run(); });
     client_thread_ = std::thread([this] { ioc_.run(); });
@@ -77,6 +77,7 @@ class BeastHttpClientTest : public ::testing::Test {
     return req;
   }
 
+  SystemClock clock_;
   Router router_;
   std::atomic<int> served_{0};
   std::unique_ptr<Server> server_;
@@ -86,7 +87,7 @@ class BeastHttpClientTest : public ::testing::Test {
       boost::asio::make_work_guard(ioc_);
   std::thread client_thread_;
   std::unique_ptr<BeastHttpClient> client_ =
-      std::make_unique<BeastHttpClient>(ioc_, BeastClientOptions{});
+      std::make_unique<BeastHttpClient>(ioc_, BeastClientOptions{}, clock_);
 };
 
 TEST_F(BeastHttpClientTest, PostsBodyAndHeadersAndReadsTheAnswer) {
@@ -127,7 +128,7 @@ TEST_F(BeastHttpClientTest, ResendsOnceWhenThePooledConnectionWasClosed) {
   ServerOptions options;
   options.port = server_->port();
   auto url = server_->url();
-  server_ = std::make_unique<Server>(options, router_, PlainError);
+  server_ = std::make_unique<Server>(options, router_, PlainError, clock_);
   ASSERT_TRUE(server_->Start());
   server_thread_ = std::thread([this] { server_->Run(); });
   ClientRequest req;
@@ -149,7 +150,7 @@ TEST_F(BeastHttpClientTest, TimesOutAsDeadlineExceeded) {
 TEST_F(BeastHttpClientTest, RefusesAnswersLargerThanTheLimit) {
   BeastClientOptions options;
   options.max_response_bytes = 1000;
-  client_ = std::make_unique<BeastHttpClient>(ioc_, options);
+  client_ = std::make_unique<BeastHttpClient>(ioc_, options, clock_);
   auto r = Send(Get("/big"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted) << r.error().message;
@@ -221,7 +222,7 @@ TEST(ServerFastHandlerTest, TakenRepliesLaterAndDeclinedFallsThrough) {
         }
         std::lock_guard lock(repliers_mu);
         repliers.emplace_back([reply = std::move(reply), body = r.body] {
-          std::this_thread::sleep_for(10ms);
+          std::this_thread::sleep_for(10ms);  // an answer that comes later, from elsewhere
           reply(Response::Text(201, "fast " + body));
           reply(Response::Text(500, "a second reply is ignored"));
         });
@@ -232,7 +233,8 @@ TEST(ServerFastHandlerTest, TakenRepliesLaterAndDeclinedFallsThrough) {
       [](Request&, Reply) -> bool { throw std::runtime_error("boom"); });
   ServerOptions options;
   options.handler_threads = 1;
-  Server server(options, router, PlainError);
+  SystemClock clock;
+  Server server(options, router, PlainError, clock);
   ASSERT_TRUE(server.Start());
   std::thread t([&] { server.Run(); });
 
@@ -284,18 +286,31 @@ class BeastHttpClientTlsTest : public ::testing::Test {
       GTEST_SKIP() << "the openssl command is not available";
     }
     port_ = FreePort();
+    int out[2];
+    ASSERT_EQ(::pipe(out), 0);
     pid_ = ::fork();
     if (pid_ == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
       std::string port = std::to_string(port_);
       std::string cert = (dir_ / "cert.pem").string();
       std::string key = (dir_ / "key.pem").string();
-      ::execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", port.c_str(), "-cert",
+      ::execlp("openssl", "openssl", "s_server", "-www", "-accept", port.c_str(), "-cert",
                cert.c_str(), "-key", key.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ASSERT_GT(pid_, 0);
-    for (int i = 0; i < 200 && !Listening(); ++i) {
-      std::this_thread::sleep_for(25ms);
+    ::close(out[1]);
+    server_out_ = out[0];
+    // s_server prints ACCEPT once it listens (and keeps writing to the pipe, which stays open
+    // until TearDown).
+    std::string said;
+    char buf[256];
+    while (said.find("ACCEPT") == std::string::npos) {
+      ssize_t n = ::read(server_out_, buf, sizeof buf);
+      ASSERT_GT(n, 0) << "openssl s_server ended before listening: " << said;
+      said.append(buf, static_cast<size_t>(n));
     }
     ASSERT_TRUE(Listening());
     thread_ = std::thread([this] { ioc_.run(); });
@@ -304,6 +319,9 @@ class BeastHttpClientTlsTest : public ::testing::Test {
     if (pid_ > 0) {
       ::kill(pid_, SIGTERM);
       ::waitpid(pid_, nullptr, 0);
+    }
+    if (server_out_ >= 0) {
+      ::close(server_out_);
     }
     guard_.reset();
     if (thread_.joinable()) {
@@ -338,7 +356,7 @@ class BeastHttpClientTlsTest : public ::testing::Test {
     if (trust) {
       options.ca_file = (dir_ / "cert.pem").string();
     }
-    BeastHttpClient client(ioc_, options);
+    BeastHttpClient client(ioc_, options, clock_);
     ClientRequest req;
     req.method = "GET";
     req.url = "https://" + host + ":" + std::to_string(port_) + "/";
@@ -349,9 +367,11 @@ class BeastHttpClientTlsTest : public ::testing::Test {
     return f.get();
   }
 
+  SystemClock clock_;
   std::filesystem::path dir_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
+  int server_out_ = -1;
   boost::asio::io_context ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_ =
       boost::asio::make_work_guard(ioc_);

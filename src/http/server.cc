@@ -137,10 +137,11 @@ std::string ResponseHead(const Response& res, std::string_view server_header,
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, const Router& r, ErrorResponder e)
+  Impl(ServerOptions o, const Router& r, ErrorResponder e, Clock& c)
       : options(std::move(o)),
         router(r),
         error_responder(std::move(e)),
+        clock(c),
         iocs(MakeContexts(options.io_threads)),
         control(iocs.front()->get_executor()),
         acceptor(control),
@@ -169,6 +170,7 @@ struct Server::Impl {
   ServerOptions options;
   const Router& router;
   ErrorResponder error_responder;
+  Clock& clock;
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   // Accepting, stopping and signals run on the first context, so closing the acceptor never
   // races an accept in flight.
@@ -194,8 +196,10 @@ struct Server::Impl {
   void BeginStop();
 };
 
-Server::Server(ServerOptions options, const Router& router, ErrorResponder error_responder)
-    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(error_responder))) {}
+Server::Server(ServerOptions options, const Router& router, ErrorResponder error_responder,
+               Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(error_responder), clock)) {
+}
 
 Server::~Server() {
   if (impl_->pool) {
@@ -260,11 +264,21 @@ void Server::Run() {
 boost::asio::io_context& Server::io_context() { return *impl_->iocs.front(); }
 
 void Server::RunBlocking(std::function<void()> work) {
+  // Work that escapes with an exception is a bug; on a pool thread it would end the process.
+  auto guarded = [work = std::move(work)] {
+    try {
+      work();
+    } catch (const std::exception& e) {
+      spdlog::error("blocking work threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("blocking work threw a non-exception");
+    }
+  };
   if (!impl_->pool) {
-    work();
+    guarded();
     return;
   }
-  asio::post(*impl_->pool, std::move(work));
+  asio::post(*impl_->pool, std::move(guarded));
 }
 
 void Server::Stop() {
@@ -481,7 +495,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
 
     stream.expires_after(options.idle_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTupleAwaitable);
-    auto started = std::chrono::steady_clock::now();
+    auto started = clock.MonotonicNow();
     int early_status = 0;
     std::string early_message;
     if (hec) {
@@ -586,8 +600,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
       t.expires_after(res.delay);
       co_await t.async_wait(kTupleAwaitable);
     }
-    auto elapsed =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    auto elapsed = std::chrono::duration<double, std::milli>(clock.MonotonicNow() - started);
     if (res.drop_connection) {
       spdlog::info("{} {} dropped {:.1f}ms rid={}", req.method, LogSafe(req.path), elapsed.count(),
                    req.request_id);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/result.h"
 #include "http/message.h"
@@ -50,7 +51,8 @@ using ErrorResponder =
 // times. The router must outlive the server and not change after Start().
 class Server {
  public:
-  Server(ServerOptions options, const Router& router, ErrorResponder error_responder);
+  // Latencies in the request log are read from `clock`, which must outlive the server.
+  Server(ServerOptions options, const Router& router, ErrorResponder error_responder, Clock& clock);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -75,7 +77,8 @@ class Server {
   // call started from a handler runs on that handler's own context; see io_affinity.h.)
   boost::asio::io_context& io_context();
   // Runs `work` on the handler pool, for a fast handler that finds it must block after all (on
-  // the calling thread when there is no pool).
+  // the calling thread when there is no pool). An exception escaping `work` is logged and
+  // swallowed, as a handler's is: it never ends the process.
   void RunBlocking(std::function<void()> work);
 
  private:

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -43,7 +44,7 @@ class ServerTest : public ::testing::Test {
     });
     router_.Add("GET", "/throw", [](Request&) -> Response { throw std::runtime_error("boom"); });
     router_.Add("GET", "/rid", [](Request& r) { return Response::Text(200, r.request_id); });
-    server_ = std::make_unique<Server>(options, router_, PlainError);
+    server_ = std::make_unique<Server>(options, router_, PlainError, clock_);
     ASSERT_TRUE(server_->Start());
     thread_ = std::thread([this] { server_->Run(); });
   }
@@ -64,6 +65,7 @@ class ServerTest : public ::testing::Test {
   }
 
   Router router_;
+  SystemClock clock_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   CurlHttpClient client_;
@@ -285,18 +287,19 @@ TEST_F(ServerTest, MalformedRequestGets400) {
 
 TEST(ServerStartTest, RefusesANonIpHostAndABusyPort) {
   Router router;
+  SystemClock clock;
   ServerOptions options;
   options.host = "localhost.invalid";
-  Server bad(options, router, PlainError);
+  Server bad(options, router, PlainError, clock);
   auto s = bad.Start();
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
 
-  Server first(ServerOptions{}, router, PlainError);
+  Server first(ServerOptions{}, router, PlainError, clock);
   ASSERT_TRUE(first.Start());
   ServerOptions same;
   same.port = first.port();
-  Server second(same, router, PlainError);
+  Server second(same, router, PlainError, clock);
   auto busy = second.Start();
   ASSERT_FALSE(busy);
   EXPECT_EQ(busy.error().code, ErrorCode::kUnavailable);
@@ -305,7 +308,8 @@ TEST(ServerStartTest, RefusesANonIpHostAndABusyPort) {
 TEST(ServerStopTest, StopReturnsFromRunWithIdleKeepAliveConnections) {
   Router router;
   router.Add("GET", "/", [](Request&) { return Response::Text(200, "ok"); });
-  Server server(ServerOptions{}, router, PlainError);
+  SystemClock clock;
+  Server server(ServerOptions{}, router, PlainError, clock);
   ASSERT_TRUE(server.Start());
   std::thread t([&] { server.Run(); });
   CurlHttpClient client;  // keeps its connection open after the call
@@ -327,14 +331,15 @@ namespace {
 
 TEST(ServerStopTest, InFlightRequestFinishesAndNewConnectionsAreRefused) {
   Router router;
-  std::atomic<bool> entered{false};
+  std::promise<void> entered;
   router.Add("GET", "/slow", [&entered](Request&) {
-    entered = true;
+    entered.set_value();
     Response r = Response::Text(200, "finished");
     r.delay = std::chrono::milliseconds(300);  // the server holds the answer this long
     return r;
   });
-  Server server(ServerOptions{}, router, PlainError);
+  SystemClock clock;
+  Server server(ServerOptions{}, router, PlainError, clock);
   ASSERT_TRUE(server.Start());
   std::string url = server.url();
   std::thread t([&] { server.Run(); });
@@ -346,10 +351,8 @@ TEST(ServerStopTest, InFlightRequestFinishesAndNewConnectionsAreRefused) {
     req.url = url + "/slow";
     slow = c.Send(req);
   });
-  for (int i = 0; i < 2000 && !entered; ++i) {  // wait (bounded) until the request is in flight
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(entered);
+  // The request is in flight once its handler runs.
+  ASSERT_EQ(entered.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
   server.Stop();
   client.join();
   t.join();
@@ -383,7 +386,8 @@ TEST(CurlReuseTest, FreshConnectionIsNeverSilentlyResent) {
     }
     return r;
   });
-  Server server(ServerOptions{}, router, PlainError);
+  SystemClock clock;
+  Server server(ServerOptions{}, router, PlainError, clock);
   ASSERT_TRUE(server.Start());
   std::thread t([&] { server.Run(); });
   CurlHttpClient client;

@@ -4,21 +4,15 @@
 #include <string>
 #include <string_view>
 
-#include "core/clock.h"
-#include "core/random.h"
 #include "core/result.h"
-#include "hub/keys.h"
-#include "store/dashboard_session_store.h"
-#include "store/project_store.h"
+#include "core/time_format.h"
 
 namespace linkhub::hub {
 
 // Sign-ins to the operator dashboard: an API key opens a server-side session named by a random
-// id that travels only in an HttpOnly cookie. The store keeps a keyed hash of the id, never the
-// id. A session ends when it has been idle for `idle`, after `absolute` in any case, when its API
-// key is revoked, or on sign-out. Each session has a CSRF token derived from its id with the
-// server's hashing key, so it needs no storage and cannot be computed from the database.
-// Blocking (database); thread-safe.
+// id that travels only in an HttpOnly cookie. A session ends when it has been idle for `idle`,
+// after `absolute` in any case, when its API key is revoked, or on sign-out. Each session has a
+// CSRF token. Blocking (database); thread-safe.
 class DashboardSessions {
  public:
   struct Limits {
@@ -40,31 +34,19 @@ class DashboardSessions {
     TimePoint idle_expires_at;  // if nothing happens before
   };
 
-  DashboardSessions(store::DashboardSessionStore& store, store::ProjectStore& projects, Keys& keys,
-                    Clock& clock, Random& random, Limits limits);
+  virtual ~DashboardSessions() = default;
 
   // Opens a session for the holder of `api_key`. kUnauthenticated for an unknown or revoked
-  // key (the message never repeats the key). Also clears out expired sessions.
-  Result<Opened> SignIn(std::string_view api_key);
+  // key (the message never repeats the key).
+  virtual Result<Opened> SignIn(std::string_view api_key) = 0;
   // The live session a cookie value names, refreshing its idle limit. kUnauthenticated when
-  // unknown, expired or its API key revoked (an expired session is deleted).
-  Result<Live> Authenticate(std::string_view session_id);
+  // unknown, expired or its API key revoked.
+  virtual Result<Live> Authenticate(std::string_view session_id) = 0;
   // Whether `token` is the CSRF token of `session_id` (compared in constant time).
-  bool CheckCsrf(std::string_view session_id, std::string_view token) const;
+  virtual bool CheckCsrf(std::string_view session_id, std::string_view token) const = 0;
   // Deletes the session (a missing one is not an error).
-  Status SignOut(std::string_view session_id);
-
-  const Limits& limits() const { return limits_; }
-
- private:
-  std::string CsrfToken(std::string_view session_id) const;
-
-  store::DashboardSessionStore& store_;
-  store::ProjectStore& projects_;
-  Keys& keys_;
-  Clock& clock_;
-  Random& random_;
-  const Limits limits_;
+  virtual Status SignOut(std::string_view session_id) = 0;
+  virtual const Limits& limits() const = 0;
 };
 
 }  // namespace linkhub::hub

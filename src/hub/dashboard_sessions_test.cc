@@ -1,10 +1,7 @@
-#include "hub/dashboard_sessions.h"
-
 #include <gtest/gtest.h>
 
-#include "hub/projects.h"
-#include "store/sqlite_dashboard_session_store.h"
-#include "store/sqlite_project_store.h"
+#include "hub/dashboard_sessions_impl.h"
+#include "hub/projects_impl.h"
 #include "store/test_db.h"
 
 namespace linkhub::hub {
@@ -15,25 +12,22 @@ constexpr std::string_view kMasterKey = "0123456789abcdef0123456789abcdef";  // 
 class DashboardSessionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = store::MigratedMemoryDb();
-    project_store_ = std::make_unique<store::SqliteProjectStore>(*db_);
-    session_store_ = std::make_unique<store::SqliteDashboardSessionStore>(*db_);
-    auto keys = Keys::Open(kMasterKey, *project_store_, random_, clock_);
+    auto keys = Keys::Open(kMasterKey, m_.data_keys, m_.accounts, random_, clock_);
     ASSERT_TRUE(keys);
     keys_ = std::move(*keys);
-    projects_ = std::make_unique<Projects>(*project_store_, *keys_, clock_, random_);
-    auto a = projects_->Create("Acme");
+    projects_ = std::make_unique<ProjectsImpl>(m_.projects, m_.api_keys, *keys_, clock_, random_);
+    auto a = projects_->Create("Acme", {});
     ASSERT_TRUE(a);
     project_a_ = a->project.id;
     key_a_ = a->api_key;
-    sessions_ = std::make_unique<DashboardSessions>(*session_store_, *project_store_, *keys_,
-                                                    clock_, random_, DashboardSessions::Limits{});
+    sessions_ = std::make_unique<DashboardSessionsImpl>(
+        m_.dashboard_sessions, m_.api_keys, *keys_, clock_, random_, DashboardSessions::Limits{});
   }
 
   // How many session rows the database holds, and whether any holds `text` in a column.
   int64_t Rows(std::string_view text = "") {
-    auto lock = db_->Lock();
-    auto q = db_->Prepare(
+    auto lock = m_.db->Lock();
+    auto q = m_.db->Prepare(
         "SELECT COUNT(*) FROM dashboard_sessions WHERE ?1 = '' OR id_hash = ?1 OR project_id = "
         "?1 OR api_key_hash = ?1");
     EXPECT_TRUE(q);
@@ -45,12 +39,10 @@ class DashboardSessionsTest : public ::testing::Test {
 
   FakeClock clock_;
   SeededRandom random_{7};
-  std::unique_ptr<store::SqliteDb> db_;
-  std::unique_ptr<store::SqliteProjectStore> project_store_;
-  std::unique_ptr<store::SqliteDashboardSessionStore> session_store_;
+  store::MemoryStores m_;
   std::unique_ptr<Keys> keys_;
-  std::unique_ptr<Projects> projects_;
-  std::unique_ptr<DashboardSessions> sessions_;
+  std::unique_ptr<ProjectsImpl> projects_;
+  std::unique_ptr<DashboardSessionsImpl> sessions_;
   std::string project_a_;
   NewApiKey key_a_;
 };
@@ -122,7 +114,7 @@ TEST_F(DashboardSessionsTest, SignOutAndKeyRevocationEndTheSession) {
   EXPECT_TRUE(sessions_->Authenticate(second->session_id));
   EXPECT_TRUE(sessions_->SignOut("lhds_unknown"));
 
-  ASSERT_TRUE(project_store_->RevokeApiKey(project_a_, key_a_.stored.id, clock_.Now()));
+  ASSERT_TRUE(projects_->RevokeApiKey(project_a_, key_a_.stored.id));
   EXPECT_EQ(sessions_->Authenticate(second->session_id).error().code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(sessions_->SignIn(key_a_.key).error().code, ErrorCode::kUnauthenticated);
 }

@@ -5,26 +5,29 @@
 namespace linkhub::hub {
 
 Keys::Keys(std::unique_ptr<vault::KeyRing> ring, std::string hash_key, std::string user_id_key,
-           store::ProjectStore& projects, Clock& clock)
+           store::DataKeyStore& data_keys, store::AccountStore& accounts, Clock& clock)
     : ring_(std::move(ring)),
       hasher_(std::move(hash_key)),
       user_id_key_(std::move(user_id_key)),
-      projects_(projects),
+      data_keys_(data_keys),
+      accounts_(accounts),
       clock_(clock) {}
 
-Result<std::unique_ptr<Keys>> Keys::Open(std::string_view master_key, store::ProjectStore& projects,
-                                         Random& random, Clock& clock) {
+Result<std::unique_ptr<Keys>> Keys::Open(std::string_view master_key,
+                                         store::DataKeyStore& data_keys,
+                                         store::AccountStore& accounts, Random& random,
+                                         Clock& clock) {
   LINKHUB_ASSIGN_OR_RETURN(auto ring, vault::KeyRing::Create(master_key, random));
   // Separate keys for separate purposes, derived from the master key.
   std::string hash_key = vault::HmacSha256Hex(master_key, "linkhub/secret-hash/v1");
   std::string user_id_key = vault::HmacSha256Hex(master_key, "linkhub/client-user-id/v1");
-  std::unique_ptr<Keys> keys(
-      new Keys(std::move(ring), std::move(hash_key), std::move(user_id_key), projects, clock));
-  LINKHUB_ASSIGN_OR_RETURN(auto stored, projects.ListDataKeys());
+  std::unique_ptr<Keys> keys(new Keys(std::move(ring), std::move(hash_key), std::move(user_id_key),
+                                      data_keys, accounts, clock));
+  LINKHUB_ASSIGN_OR_RETURN(auto stored, data_keys.ListDataKeys());
   if (stored.empty()) {
     LINKHUB_ASSIGN_OR_RETURN(auto fresh, keys->ring_->NewDataKey());
-    LINKHUB_RETURN_IF_ERROR(projects.AddActiveDataKey(
-        store::StoredDataKey{fresh.key_id, fresh.wrapped, true, clock.Now(), std::nullopt}));
+    LINKHUB_RETURN_IF_ERROR(data_keys.AddActiveDataKey(
+        domain::StoredDataKey{fresh.key_id, fresh.wrapped, true, clock.Now(), std::nullopt}));
     return keys;
   }
   for (const auto& k : stored) {
@@ -51,7 +54,7 @@ std::string Keys::ClientUserId(std::string_view project_id,
 
 Status Keys::Refresh() {
   std::lock_guard lock(refresh_mu_);
-  LINKHUB_ASSIGN_OR_RETURN(auto stored, projects_.ListDataKeys());
+  LINKHUB_ASSIGN_OR_RETURN(auto stored, data_keys_.ListDataKeys());
   for (const auto& k : stored) {
     if (k.retired_at) {
       continue;
@@ -78,16 +81,16 @@ Result<std::string> Keys::Open(std::string_view project_id, std::string_view acc
   return opened;
 }
 
-Result<RotationReport> Keys::Rotate(store::HubStore& hub) {
+Result<RotationReport> Keys::Rotate() {
   {
     std::lock_guard lock(refresh_mu_);
     LINKHUB_ASSIGN_OR_RETURN(auto fresh, ring_->NewDataKey());
-    LINKHUB_RETURN_IF_ERROR(projects_.AddActiveDataKey(
-        store::StoredDataKey{fresh.key_id, fresh.wrapped, true, clock_.Now(), std::nullopt}));
+    LINKHUB_RETURN_IF_ERROR(data_keys_.AddActiveDataKey(
+        domain::StoredDataKey{fresh.key_id, fresh.wrapped, true, clock_.Now(), std::nullopt}));
   }
   RotationReport report;
   report.active_key_id = ring_->active_key_id();
-  LINKHUB_ASSIGN_OR_RETURN(auto fields, hub.ListSealedFields());
+  LINKHUB_ASSIGN_OR_RETURN(auto fields, accounts_.ListSealedFields());
   for (const auto& f : fields) {
     LINKHUB_ASSIGN_OR_RETURN(std::string key_id, vault::KeyRing::KeyIdOf(f.sealed));
     if (key_id == report.active_key_id) {
@@ -98,7 +101,7 @@ Result<RotationReport> Keys::Rotate(store::HubStore& hub) {
     LINKHUB_ASSIGN_OR_RETURN(
         std::string resealed,
         ring_->Seal(plain, vault::RowAad(f.project_id, f.account_id, f.field)));
-    auto replaced = hub.ReplaceSealedField(f, resealed);
+    auto replaced = accounts_.ReplaceSealedField(f, resealed);
     if (!replaced && replaced.error().code == ErrorCode::kFailedPrecondition) {
       continue;  // changed or deleted meanwhile; a concurrent write sealed it afresh
     }
@@ -110,8 +113,8 @@ Result<RotationReport> Keys::Rotate(store::HubStore& hub) {
   return report;
 }
 
-Status Keys::Retire(std::string_view key_id, store::HubStore& hub) {
-  LINKHUB_ASSIGN_OR_RETURN(auto fields, hub.ListSealedFields());
+Status Keys::Retire(std::string_view key_id) {
+  LINKHUB_ASSIGN_OR_RETURN(auto fields, accounts_.ListSealedFields());
   int in_use = 0;
   for (const auto& f : fields) {
     auto id = vault::KeyRing::KeyIdOf(f.sealed);
@@ -125,7 +128,24 @@ Status Keys::Retire(std::string_view key_id, store::HubStore& hub) {
                                     std::to_string(in_use) +
                                     " stored values; run `linkhub keys rotate` first"));
   }
-  return projects_.RetireDataKey(std::string(key_id), clock_.Now());
+  return data_keys_.RetireDataKey(std::string(key_id), clock_.Now());
+}
+
+Result<std::vector<domain::StoredDataKey>> Keys::List() { return data_keys_.ListDataKeys(); }
+
+Result<std::string> Keys::OpenAccessToken(const domain::LinkedAccount& account) {
+  if (account.access_token_sealed.empty()) {
+    return Unexpected(
+        MakeError(ErrorCode::kFailedPrecondition, "account " + account.id + " has no Plaid Item"));
+  }
+  return Open(account.project_id, account.id, "access_token", account.access_token_sealed);
+}
+
+Result<std::string> Keys::OpenItemId(const domain::LinkedAccount& account) {
+  if (account.item_id_sealed.empty()) {
+    return std::string();
+  }
+  return Open(account.project_id, account.id, "item_id", account.item_id_sealed);
 }
 
 }  // namespace linkhub::hub

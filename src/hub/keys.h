@@ -8,8 +8,9 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/result.h"
-#include "store/hub_store.h"
-#include "store/project_store.h"
+#include "domain/account.h"
+#include "store/account_store.h"
+#include "store/data_key_store.h"
 #include "vault/hashing.h"
 #include "vault/key_ring.h"
 
@@ -31,8 +32,10 @@ class Keys {
  public:
   // Loads every unretired data key; creates the first one on a new database. kPermissionDenied
   // when the stored keys were not wrapped under `master_key` (another master key).
+  // `accounts` holds the sealed values that Rotate and Retire go through.
   static Result<std::unique_ptr<Keys>> Open(std::string_view master_key,
-                                            store::ProjectStore& projects, Random& random,
+                                            store::DataKeyStore& data_keys,
+                                            store::AccountStore& accounts, Random& random,
                                             Clock& clock);
 
   // Keyed hash of a high-entropy secret (API key, session token, public token): safe to store
@@ -51,20 +54,27 @@ class Keys {
                            std::string_view field, std::string_view plaintext);
   Result<std::string> Open(std::string_view project_id, std::string_view account_id,
                            std::string_view field, std::string_view sealed);
+  // The account's Plaid access token. kFailedPrecondition when it has none (deleted).
+  Result<std::string> OpenAccessToken(const domain::LinkedAccount& account);
+  // The account's Plaid item id; empty when it has none.
+  Result<std::string> OpenItemId(const domain::LinkedAccount& account);
 
   // Adds a new active data key and re-seals every stored value under it, row by row, while the
   // server keeps running.
-  Result<RotationReport> Rotate(store::HubStore& hub);
+  Result<RotationReport> Rotate();
   // Retires an inactive data key. kFailedPrecondition while a stored value still uses it.
-  Status Retire(std::string_view key_id, store::HubStore& hub);
+  Status Retire(std::string_view key_id);
+  // Every data key (wrapped: never a key in the clear), oldest first.
+  Result<std::vector<domain::StoredDataKey>> List();
 
  private:
   Keys(std::unique_ptr<vault::KeyRing> ring, std::string hash_key, std::string user_id_key,
-       store::ProjectStore& projects, Clock& clock);
+       store::DataKeyStore& data_keys, store::AccountStore& accounts, Clock& clock);
   std::unique_ptr<vault::KeyRing> ring_;
   vault::SecretHasher hasher_;
   std::string user_id_key_;
-  store::ProjectStore& projects_;
+  store::DataKeyStore& data_keys_;
+  store::AccountStore& accounts_;
   Clock& clock_;
   std::mutex refresh_mu_;
 };

@@ -2,9 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "store/migrations.h"
-#include "store/sqlite_hub_store.h"
-#include "store/sqlite_project_store.h"
 #include "store/test_db.h"
 #include "vault/key_ring.h"
 
@@ -17,18 +14,15 @@ constexpr std::string_view kOtherMasterKey = "fedcba9876543210fedcba9876543210";
 class KeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = store::MigratedMemoryDb();
-    projects_ = std::make_unique<store::SqliteProjectStore>(*db_);
-    hub_store_ = std::make_unique<store::SqliteHubStore>(*db_);
-    ASSERT_TRUE(projects_->CreateProject("proj_a", "Acme", clock_.Now()));
-    ASSERT_TRUE(projects_->CreateProject("proj_b", "Beta", clock_.Now()));
-    auto keys = Keys::Open(kMasterKey, *projects_, random_, clock_);
+    ASSERT_TRUE(m_.projects.CreateProject("proj_a", "Acme", clock_.Now()));
+    ASSERT_TRUE(m_.projects.CreateProject("proj_b", "Beta", clock_.Now()));
+    auto keys = Keys::Open(kMasterKey, m_.data_keys, m_.accounts, random_, clock_);
     ASSERT_TRUE(keys);
     keys_ = std::move(*keys);
   }
 
   std::string ActiveKeyId() {
-    auto stored = projects_->ListDataKeys();
+    auto stored = m_.data_keys.ListDataKeys();
     EXPECT_TRUE(stored);
     for (const auto& k : *stored) {
       if (k.active) {
@@ -46,7 +40,7 @@ class KeysTest : public ::testing::Test {
 
   // Stores an account whose access token and item id are sealed by `keys`.
   void LinkAccount(Keys& keys, const std::string& project_id, const std::string& account_id) {
-    store::PendingExchange p;
+    domain::PendingExchange p;
     p.id = "exch_" + account_id;
     p.project_id = project_id;
     p.session_id = 1;
@@ -54,8 +48,8 @@ class KeysTest : public ::testing::Test {
     p.account_id = account_id;
     p.origin_owner_id = "owner-1";
     p.created_at = clock_.Now();
-    ASSERT_TRUE(hub_store_->BeginExchange(p));
-    store::LinkedAccount a;
+    ASSERT_TRUE(m_.exchanges.BeginExchange(p));
+    domain::LinkedAccount a;
     a.id = account_id;
     a.project_id = project_id;
     a.origin_owner_id = "owner-1";
@@ -68,18 +62,18 @@ class KeysTest : public ::testing::Test {
     a.item_id_sealed = *item;
     a.item_id_hash = keys.Hash("item-" + account_id);
     a.created_at = a.updated_at = clock_.Now();
-    ASSERT_TRUE(hub_store_->CompleteExchange(p.id, a, clock_.Now()));
+    ASSERT_TRUE(m_.exchanges.CompleteExchange(p.id, a, clock_.Now()));
   }
 
-  store::LinkedAccount Stored(const std::string& project_id, const std::string& account_id) {
-    auto a = hub_store_->GetAccount(project_id, account_id);
+  domain::LinkedAccount Stored(const std::string& project_id, const std::string& account_id) {
+    auto a = m_.accounts.GetAccount(project_id, account_id);
     EXPECT_TRUE(a);
-    return a ? *a : store::LinkedAccount{};
+    return a ? *a : domain::LinkedAccount{};
   }
 
   // Opens both sealed fields of a stored account and checks their plaintext.
   void ExpectOpens(Keys& keys, const std::string& project_id, const std::string& account_id) {
-    store::LinkedAccount a = Stored(project_id, account_id);
+    domain::LinkedAccount a = Stored(project_id, account_id);
     auto token = keys.Open(project_id, account_id, "access_token", a.access_token_sealed);
     ASSERT_TRUE(token) << token.error().message;
     EXPECT_EQ(*token, "access-" + account_id);
@@ -90,14 +84,12 @@ class KeysTest : public ::testing::Test {
 
   FakeClock clock_;
   SeededRandom random_{42};
-  std::unique_ptr<store::SqliteDb> db_;
-  std::unique_ptr<store::SqliteProjectStore> projects_;
-  std::unique_ptr<store::SqliteHubStore> hub_store_;
+  store::MemoryStores m_;
   std::unique_ptr<Keys> keys_;
 };
 
 TEST_F(KeysTest, FirstOpenCreatesOneActiveDataKey) {
-  auto stored = projects_->ListDataKeys();
+  auto stored = m_.data_keys.ListDataKeys();
   ASSERT_TRUE(stored);
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_TRUE(stored->at(0).active);
@@ -115,9 +107,9 @@ TEST_F(KeysTest, FirstOpenCreatesOneActiveDataKey) {
 TEST_F(KeysTest, ASecondOpenWithTheSameMasterKeyOpensValuesSealedByTheFirst) {
   auto sealed = keys_->Seal("proj_a", "acc_1", "access_token", "access-sandbox-secret");
   ASSERT_TRUE(sealed);
-  auto again = Keys::Open(kMasterKey, *projects_, random_, clock_);
+  auto again = Keys::Open(kMasterKey, m_.data_keys, m_.accounts, random_, clock_);
   ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ(projects_->ListDataKeys()->size(), 1u);  // no second key created
+  EXPECT_EQ(m_.data_keys.ListDataKeys()->size(), 1u);  // no second key created
   auto opened = (*again)->Open("proj_a", "acc_1", "access_token", *sealed);
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(*opened, "access-sandbox-secret");
@@ -127,10 +119,10 @@ TEST_F(KeysTest, ASecondOpenWithTheSameMasterKeyOpensValuesSealedByTheFirst) {
 }
 
 TEST_F(KeysTest, AnotherMasterKeyIsRefused) {
-  auto other = Keys::Open(kOtherMasterKey, *projects_, random_, clock_);
+  auto other = Keys::Open(kOtherMasterKey, m_.data_keys, m_.accounts, random_, clock_);
   ASSERT_FALSE(other);
   EXPECT_EQ(other.error().code, ErrorCode::kPermissionDenied);
-  EXPECT_EQ(projects_->ListDataKeys()->size(), 1u);
+  EXPECT_EQ(m_.data_keys.ListDataKeys()->size(), 1u);
 }
 
 TEST_F(KeysTest, ASealedValueIsBoundToItsProjectAccountAndField) {
@@ -150,18 +142,18 @@ TEST_F(KeysTest, RotateResealsEveryStoredValueUnderTheNewKey) {
   LinkAccount(*keys_, "proj_a", "acc_2");
   LinkAccount(*keys_, "proj_b", "acc_3");
   LinkAccount(*keys_, "proj_a", "acc_gone");
-  ASSERT_TRUE(hub_store_->SoftDeleteAccount("proj_a", "acc_gone", clock_.Now()));
+  ASSERT_TRUE(m_.accounts.SoftDeleteAccount("proj_a", "acc_gone", clock_.Now()));
   std::string before = Stored("proj_a", "acc_1").access_token_sealed;
   EXPECT_EQ(KeyIdOf(before), old_key);
 
-  auto report = keys_->Rotate(*hub_store_);
+  auto report = keys_->Rotate();
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_NE(report->active_key_id, old_key);
   EXPECT_EQ(report->active_key_id, ActiveKeyId());
   EXPECT_EQ(report->resealed, 6);  // 3 live accounts x 2 fields; the deleted one has none
-  EXPECT_EQ(projects_->ListDataKeys()->size(), 2u);
+  EXPECT_EQ(m_.data_keys.ListDataKeys()->size(), 2u);
 
-  auto fields = hub_store_->ListSealedFields();
+  auto fields = m_.accounts.ListSealedFields();
   ASSERT_TRUE(fields);
   ASSERT_EQ(fields->size(), 6u);
   for (const auto& f : *fields) {
@@ -176,7 +168,7 @@ TEST_F(KeysTest, RotateResealsEveryStoredValueUnderTheNewKey) {
   auto fresh = keys_->Seal("proj_a", "acc_9", "access_token", "x");
   ASSERT_TRUE(fresh);
   EXPECT_EQ(KeyIdOf(*fresh), report->active_key_id);
-  auto second = keys_->Rotate(*hub_store_);
+  auto second = keys_->Rotate();
   ASSERT_TRUE(second);
   EXPECT_EQ(second->resealed, 6);
   EXPECT_NE(second->active_key_id, report->active_key_id);
@@ -184,12 +176,12 @@ TEST_F(KeysTest, RotateResealsEveryStoredValueUnderTheNewKey) {
 
 TEST_F(KeysTest, AnotherProcessFollowsARotationWithoutRestarting) {
   // The server process opened its keys before the admin command rotated them.
-  auto server = Keys::Open(kMasterKey, *projects_, random_, clock_);
+  auto server = Keys::Open(kMasterKey, m_.data_keys, m_.accounts, random_, clock_);
   ASSERT_TRUE(server);
   LinkAccount(**server, "proj_a", "acc_1");
   std::string old_key = ActiveKeyId();
 
-  auto report = keys_->Rotate(*hub_store_);
+  auto report = keys_->Rotate();
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->resealed, 2);
   ASSERT_NE(KeyIdOf(Stored("proj_a", "acc_1").access_token_sealed), old_key);
@@ -206,33 +198,33 @@ TEST_F(KeysTest, AnotherProcessFollowsARotationWithoutRestarting) {
 TEST_F(KeysTest, RetireRefusesTheActiveKeyAndAKeyInUse) {
   std::string first = ActiveKeyId();
   // The active key, unused: still not retired.
-  EXPECT_FALSE(keys_->Retire(first, *hub_store_));
+  EXPECT_FALSE(keys_->Retire(first));
   LinkAccount(*keys_, "proj_a", "acc_1");
   // The active key, in use.
-  auto in_use = keys_->Retire(first, *hub_store_);
+  auto in_use = keys_->Retire(first);
   ASSERT_FALSE(in_use);
   EXPECT_EQ(in_use.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_FALSE(projects_->ListDataKeys()->at(0).retired_at.has_value());
+  EXPECT_FALSE(m_.data_keys.ListDataKeys()->at(0).retired_at.has_value());
 
-  ASSERT_TRUE(keys_->Rotate(*hub_store_));
+  ASSERT_TRUE(keys_->Rotate());
   std::string second = ActiveKeyId();
   ASSERT_NE(second, first);
   // The new active key cannot be retired either.
-  EXPECT_FALSE(keys_->Retire(second, *hub_store_));
-  auto retired = keys_->Retire(first, *hub_store_);
+  EXPECT_FALSE(keys_->Retire(second));
+  auto retired = keys_->Retire(first);
   ASSERT_TRUE(retired) << retired.error().message;
-  auto stored = projects_->ListDataKeys();
+  auto stored = m_.data_keys.ListDataKeys();
   ASSERT_TRUE(stored);
   for (const auto& k : *stored) {
     EXPECT_EQ(k.retired_at.has_value(), k.key_id == first) << k.key_id;
   }
   // Values stay readable, and a process opened after the retirement loads only live keys.
   ExpectOpens(*keys_, "proj_a", "acc_1");
-  auto later = Keys::Open(kMasterKey, *projects_, random_, clock_);
+  auto later = Keys::Open(kMasterKey, m_.data_keys, m_.accounts, random_, clock_);
   ASSERT_TRUE(later);
   ExpectOpens(**later, "proj_a", "acc_1");
   // Retiring it twice fails.
-  EXPECT_FALSE(keys_->Retire(first, *hub_store_));
+  EXPECT_FALSE(keys_->Retire(first));
 }
 
 TEST_F(KeysTest, RetireRefusesAnInactiveKeyStillInUse) {
@@ -242,25 +234,25 @@ TEST_F(KeysTest, RetireRefusesAnInactiveKeyStillInUse) {
   // after it re-sealed the row.
   auto late = keys_->Seal("proj_a", "acc_1", "access_token", "access-acc_1");
   ASSERT_TRUE(late);
-  auto report = keys_->Rotate(*hub_store_);
+  auto report = keys_->Rotate();
   ASSERT_TRUE(report);
   EXPECT_EQ(report->resealed, 2);
-  auto fields = hub_store_->ListSealedFields();
+  auto fields = m_.accounts.ListSealedFields();
   ASSERT_TRUE(fields);
   ASSERT_EQ(fields->at(0).field, "access_token");
-  ASSERT_TRUE(hub_store_->ReplaceSealedField(fields->at(0), *late));
+  ASSERT_TRUE(m_.accounts.ReplaceSealedField(fields->at(0), *late));
   ASSERT_EQ(KeyIdOf(Stored("proj_a", "acc_1").access_token_sealed), first);
 
-  auto refused = keys_->Retire(first, *hub_store_);
+  auto refused = keys_->Retire(first);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
   ExpectOpens(*keys_, "proj_a", "acc_1");
 
   // Another rotation moves the straggler (and the rest) off it; then it retires.
-  auto again = keys_->Rotate(*hub_store_);
+  auto again = keys_->Rotate();
   ASSERT_TRUE(again);
   EXPECT_EQ(again->resealed, 2);
-  auto retired = keys_->Retire(first, *hub_store_);
+  auto retired = keys_->Retire(first);
   ASSERT_TRUE(retired) << retired.error().message;
   ExpectOpens(*keys_, "proj_a", "acc_1");
 }

@@ -168,4 +168,30 @@ const Action* FindAction(std::string_view id) {
   return nullptr;
 }
 
+bool Supports(const std::vector<std::string>& products, const Action& action) {
+  return action.product.empty() ||
+         std::find(products.begin(), products.end(), action.product) != products.end();
+}
+
+bool IsLinkProduct(std::string_view product) {
+  static constexpr std::array<std::string_view, 17> kProducts = {"assets",
+                                                                 "auth",
+                                                                 "beacon",
+                                                                 "employment",
+                                                                 "identity",
+                                                                 "identity_verification",
+                                                                 "income_verification",
+                                                                 "investments",
+                                                                 "liabilities",
+                                                                 "payment_initiation",
+                                                                 "processor_identity",
+                                                                 "signal",
+                                                                 "standing_orders",
+                                                                 "statements",
+                                                                 "transactions",
+                                                                 "transfer",
+                                                                 "cra_base_report"};
+  return std::find(kProducts.begin(), kProducts.end(), product) != kProducts.end();
+}
+
 }  // namespace linkhub::plaid

@@ -39,4 +39,12 @@ const std::vector<Action>& Catalogue();
 // The action with this id, or nullptr.
 const Action* FindAction(std::string_view id);
 
+// Whether an Item linked with `products` can run `action` (an action that needs no product
+// always can).
+bool Supports(const std::vector<std::string>& products, const Action& action);
+
+// The products linkhub accepts in a link token (Plaid's Products enum, minus `balance`, which
+// Plaid refuses there).
+bool IsLinkProduct(std::string_view product);
+
 }  // namespace linkhub::plaid

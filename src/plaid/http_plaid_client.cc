@@ -90,13 +90,10 @@ Error ErrorForPlaid(int http_status, const boost::json::object& body) {
   return Error{code, std::move(message), std::move(p), {}};
 }
 
-Attempt AttemptOf(const Result<boost::json::object>& result, std::chrono::microseconds latency) {
+Attempt AttemptOfError(const Error& error, std::chrono::microseconds latency) {
   Attempt a;
   a.latency = latency;
-  if (result) {
-    a.http_status = 200;
-    a.request_id = std::string(GetString(*result, "request_id").value_or(""));
-  } else if (const auto& p = result.error().provider) {
+  if (const auto& p = error.provider) {
     a.http_status = p->http_status;
     a.error_code = p->error_code;
     a.request_id = p->request_id;
@@ -104,17 +101,19 @@ Attempt AttemptOf(const Result<boost::json::object>& result, std::chrono::micros
   return a;
 }
 
-Result<boost::json::object> PlaidClient::ObservedCall(std::string_view endpoint,
-                                                      const boost::json::object& body,
-                                                      const AttemptObserver& observer,
-                                                      const RetryGate& /*may_retry*/) {
-  auto started = std::chrono::steady_clock::now();
-  auto result = Call(endpoint, body);
-  if (observer) {
-    observer(AttemptOf(result, std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::steady_clock::now() - started)));
+Result<boost::json::object> PlaidClient::Call(std::string_view endpoint,
+                                              const boost::json::object& body) {
+  RawAnswer answer = Send(endpoint, ToJson(body), nullptr, nullptr);
+  if (!answer.body) {
+    return Unexpected(std::move(answer.body).error());
   }
-  return result;
+  auto parsed = ParseJson(*answer.body);
+  if (!parsed || !parsed->is_object()) {
+    // Send() checked the text is one object; only a depth beyond ParseJson's bound lands here.
+    return Unexpected(MakeError(
+        ErrorCode::kUpstream, "Plaid " + std::string(endpoint) + " answered an unreadable object"));
+  }
+  return std::move(parsed->get_object());
 }
 
 HttpPlaidClient::HttpPlaidClient(http::HttpClient& http, Clock& clock, PlaidConfig config)
@@ -152,39 +151,30 @@ void LogCall(std::string_view endpoint, int status, const AnswerFacts& f, double
                f.item_id.empty() ? "-" : f.item_id, ms);
 }
 
-Error Unreachable(std::string_view endpoint, Error e, double ms) {
+// No answer from Plaid. The transport's own words (which name Plaid's address and differ between
+// libcurl and Beast) go to the log only: the caller gets one sentence per kind of failure.
+Error Unreachable(std::string_view endpoint, const Error& e, double ms) {
   spdlog::warn("plaid {} failed after {:.0f}ms: {}", endpoint, ms, e.message);
-  e.message = "Plaid " + std::string(endpoint) + " could not be reached: " + e.message;
-  return e;
+  std::string what = "Plaid did not answer " + std::string(endpoint);
+  switch (e.code) {
+    case ErrorCode::kDeadlineExceeded:
+      return MakeError(e.code, what + " in time");
+    case ErrorCode::kResourceExhausted:
+      return MakeError(e.code, "Plaid's answer to " + std::string(endpoint) +
+                                   " was larger than linkhub accepts");
+    case ErrorCode::kInvalidArgument:
+      return MakeError(ErrorCode::kInternal,
+                       "linkhub could not send " + std::string(endpoint) +
+                           " to Plaid: the operator must check the Plaid base URL");
+    default:
+      return MakeError(ErrorCode::kUnavailable, what + ": the connection failed");
+  }
 }
 
-// Plaid's answer as Call() returns it: the object on 2xx, ErrorForPlaid otherwise. Logs the call.
-Result<boost::json::object> Interpret(std::string_view endpoint, Result<http::ClientResponse> res,
-                                      double ms) {
-  if (!res) {
-    return Unexpected(Unreachable(endpoint, std::move(res).error(), ms));
-  }
-  auto parsed = ParseJson(res->body);
-  const boost::json::object* obj = parsed && parsed->is_object() ? &parsed->get_object() : nullptr;
-  AnswerFacts facts;
-  if (obj != nullptr) {
-    facts.request_id = GetString(*obj, "request_id").value_or("");
-    facts.item_id = GetString(*obj, "item_id").value_or("");
-    if (const auto* item = GetObject(*obj, "item"); item != nullptr && facts.item_id.empty()) {
-      facts.item_id = GetString(*item, "item_id").value_or("");
-    }
-    facts.error_code = GetString(*obj, "error_code").value_or("");
-  }
-  LogCall(endpoint, res->status, facts, ms);
-  if (obj == nullptr) {
-    return Unexpected(MakeError(ErrorCode::kUpstream,
-                                "Plaid " + std::string(endpoint) + " answered " +
-                                    std::to_string(res->status) + " without a JSON object"));
-  }
-  if (res->status < 200 || res->status >= 300) {
-    return Unexpected(ErrorForPlaid(res->status, *obj));
-  }
-  return std::move(parsed->get_object());
+// Whether what follows a JSON value is only whitespace: write_some stops at the end of the first
+// value, so text after it would otherwise pass unseen.
+bool OnlySpace(std::string_view rest) {
+  return rest.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 // Checks that `text` is one JSON object and picks out what the log line needs, without building
@@ -294,47 +284,193 @@ class ScanHandler {
   std::string value_;
 };
 
+// Counts the elements of one top-level array and reads one top-level integer, as ScanPage says.
+class PageScanHandler {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  PageScanHandler(std::string_view items_key, std::string_view total_key)
+      : items_key_(items_key), total_key_(total_key) {}
+
+  PageFacts facts;
+  bool top_is_object = false;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) { return Open(true); }
+  bool on_object_end(std::size_t, boost::system::error_code&) { return Close(); }
+  bool on_array_begin(boost::system::error_code&) {
+    bool items = depth_ == 1 && key_ == items_key_;
+    if (!Open(false)) {
+      return false;
+    }
+    in_items_ = in_items_ || items;
+    items_depth_ = items ? depth_ : items_depth_;
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) {
+    if (in_items_ && depth_ == items_depth_) {
+      in_items_ = false;
+    }
+    return Close();
+  }
+  bool on_key_part(std::string_view s, std::size_t, boost::system::error_code&) {
+    if (depth_ == 1) {
+      StartKey();
+      key_.append(s);
+    }
+    return true;
+  }
+  bool on_key(std::string_view s, std::size_t, boost::system::error_code&) {
+    if (depth_ == 1) {
+      StartKey();
+      key_.append(s);
+      key_complete_ = true;
+    }
+    return true;
+  }
+  bool on_string_part(std::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_string(std::string_view, std::size_t, boost::system::error_code&) { return Value(); }
+  bool on_number_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t v, std::string_view, boost::system::error_code&) {
+    if (depth_ == 1 && key_ == total_key_) {
+      facts.total = v;
+    }
+    return Value();
+  }
+  bool on_uint64(std::uint64_t, std::string_view, boost::system::error_code&) { return Value(); }
+  bool on_double(double, std::string_view, boost::system::error_code&) { return Value(); }
+  bool on_bool(bool, boost::system::error_code&) { return Value(); }
+  bool on_null(boost::system::error_code&) { return Value(); }
+  bool on_comment_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(std::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  bool Open(bool object) {
+    if (depth_ == 0) {
+      top_is_object = object;
+    }
+    CountElement();
+    ++depth_;
+    key_.clear();
+    return depth_ <= 64;
+  }
+  bool Close() {
+    --depth_;
+    key_.clear();
+    return true;
+  }
+  bool Value() {
+    CountElement();
+    key_.clear();
+    return true;
+  }
+  // An element that starts directly inside the items array.
+  void CountElement() {
+    if (in_items_ && depth_ == items_depth_) {
+      ++facts.items;
+    }
+  }
+  void StartKey() {
+    if (key_complete_) {
+      key_.clear();
+      key_complete_ = false;
+    }
+  }
+  std::string_view items_key_;
+  std::string_view total_key_;
+  int depth_ = 0;
+  bool in_items_ = false;
+  int items_depth_ = 0;
+  bool key_complete_ = false;
+  std::string key_;
+};
+
 }  // namespace
 
-Result<boost::json::object> HttpPlaidClient::Call(std::string_view endpoint,
-                                                  const boost::json::object& body) {
-  auto started = clock_.MonotonicNow();
-  auto res = http_.Send(PlaidRequest(config_, endpoint, ToJson(body)));
-  double ms = std::chrono::duration<double, std::milli>(clock_.MonotonicNow() - started).count();
-  return Interpret(endpoint, std::move(res), ms);
+RawAnswer InterpretAnswer(std::string_view endpoint, Result<http::ClientResponse> res,
+                          std::chrono::microseconds latency) {
+  double ms = static_cast<double>(latency.count()) / 1000.0;
+  RawAnswer answer;
+  if (!res) {
+    answer.body = Unexpected(Unreachable(endpoint, res.error(), ms));
+    answer.attempt.latency = latency;
+    return answer;
+  }
+  if (res->status >= 200 && res->status < 300) {
+    // The common case: scan, do not parse; the bytes are passed on as Plaid sent them.
+    boost::json::basic_parser<ScanHandler> scan(boost::json::parse_options{});
+    boost::system::error_code ec;
+    size_t used = scan.write_some(false, res->body.data(), res->body.size(), ec);
+    if (!ec && scan.handler().top_is_object &&
+        OnlySpace(std::string_view(res->body).substr(used))) {
+      const ScanHandler& h = scan.handler();
+      LogCall(endpoint, res->status, {h.request_id, h.item_id, ""}, ms);
+      answer.attempt = Attempt{res->status, "", h.request_id, latency};
+      answer.body = std::move(res->body);
+      return answer;
+    }
+  }
+  // Failures (rarer) are parsed for Plaid's error.
+  auto parsed = ParseJson(res->body);
+  const boost::json::object* obj = parsed && parsed->is_object() ? &parsed->get_object() : nullptr;
+  AnswerFacts facts;
+  if (obj != nullptr) {
+    facts.request_id = GetString(*obj, "request_id").value_or("");
+    facts.error_code = GetString(*obj, "error_code").value_or("");
+  }
+  LogCall(endpoint, res->status, facts, ms);
+  Error e = obj == nullptr ? MakeError(ErrorCode::kUpstream,
+                                       "Plaid " + std::string(endpoint) + " answered " +
+                                           std::to_string(res->status) + " without a JSON object")
+                           : ErrorForPlaid(res->status, *obj);
+  answer.attempt = AttemptOfError(e, latency);
+  if (obj == nullptr) {
+    answer.attempt.http_status = res->status;
+  }
+  answer.body = Unexpected(std::move(e));
+  return answer;
 }
 
-AsyncPlaidClient::AsyncPlaidClient(http::AsyncHttpClient& http, PlaidConfig config)
-    : http_(http), config_(std::move(config)) {}
+std::optional<PageFacts> ScanPage(std::string_view json, std::string_view items_key,
+                                  std::string_view total_key) {
+  boost::json::basic_parser<PageScanHandler> scan(boost::json::parse_options{}, items_key,
+                                                  total_key);
+  boost::system::error_code ec;
+  size_t used = scan.write_some(false, json.data(), json.size(), ec);
+  if (ec || !scan.handler().top_is_object || !OnlySpace(json.substr(used))) {
+    return std::nullopt;
+  }
+  return scan.handler().facts;
+}
 
-void AsyncPlaidClient::CallRaw(std::string_view endpoint, std::string body, RawDone done) {
-  auto started = std::chrono::steady_clock::now();
-  http_.SendAsync(PlaidRequest(config_, endpoint, std::move(body)),
-                  [endpoint = std::string(endpoint), started,
+RawAnswer HttpPlaidClient::Send(std::string_view endpoint, std::string body_json,
+                                const AttemptObserver& observer, const RetryGate& /*may_retry*/) {
+  auto started = clock_.MonotonicNow();
+  auto res = http_.Send(PlaidRequest(config_, endpoint, std::move(body_json)));
+  auto latency =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_.MonotonicNow() - started);
+  RawAnswer answer = InterpretAnswer(endpoint, std::move(res), latency);
+  if (observer) {
+    observer(answer.attempt);
+  }
+  return answer;
+}
+
+AsyncPlaidClient::AsyncPlaidClient(http::AsyncHttpClient& http, Clock& clock, PlaidConfig config)
+    : http_(http), clock_(clock), config_(std::move(config)) {}
+
+void AsyncPlaidClient::Send(std::string_view endpoint, std::string body_json, RawDone done) {
+  auto started = clock_.MonotonicNow();
+  http_.SendAsync(PlaidRequest(config_, endpoint, std::move(body_json)),
+                  [this, endpoint = std::string(endpoint), started,
                    done = std::move(done)](Result<http::ClientResponse> res) {
                     auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - started);
-                    double ms = static_cast<double>(latency.count()) / 1000.0;
-                    RawAnswer answer;
-                    if (res && res->status >= 200 && res->status < 300) {
-                      boost::json::basic_parser<ScanHandler> scan(boost::json::parse_options{});
-                      boost::system::error_code ec;
-                      scan.write_some(false, res->body.data(), res->body.size(), ec);
-                      if (!ec && scan.handler().top_is_object) {
-                        const ScanHandler& h = scan.handler();
-                        LogCall(endpoint, res->status, {h.request_id, h.item_id, ""}, ms);
-                        answer.attempt = Attempt{res->status, "", h.request_id, latency};
-                        answer.body = std::move(res->body);
-                        done(std::move(answer));
-                        return;
-                      }
-                    }
-                    // Failures (rarer) take the common path, which parses Plaid's error.
-                    Result<boost::json::object> interpreted =
-                        Interpret(endpoint, std::move(res), ms);
-                    answer.attempt = AttemptOf(interpreted, latency);
-                    answer.body = Unexpected(std::move(interpreted).error());
-                    done(std::move(answer));
+                        clock_.MonotonicNow() - started);
+                    done(InterpretAnswer(endpoint, std::move(res), latency));
                   });
 }
 

@@ -10,14 +10,15 @@
 
 namespace linkhub::plaid {
 
-// PlaidClient over an HttpClient. Logs one line per call: endpoint, HTTP status, error_code,
-// request_id, item_id (when Plaid returned one) and latency; never a body or a header.
-// Blocking (see HttpClient): call it from a worker thread. Thread-safe.
+// PlaidClient over a blocking HttpClient: one request per Send() (retries belong to
+// RetryingPlaidClient). Logs one line per request: endpoint, HTTP status, error_code,
+// request_id, item_id (when Plaid returned one) and latency; never a body or a header. Blocking
+// (see HttpClient): call it from a worker thread. Thread-safe.
 class HttpPlaidClient final : public PlaidClient {
  public:
   HttpPlaidClient(http::HttpClient& http, Clock& clock, PlaidConfig config);
-  Result<boost::json::object> Call(std::string_view endpoint,
-                                   const boost::json::object& body) override;
+  RawAnswer Send(std::string_view endpoint, std::string body_json, const AttemptObserver& observer,
+                 const RetryGate& may_retry) override;
 
  private:
   http::HttpClient& http_;
@@ -25,27 +26,37 @@ class HttpPlaidClient final : public PlaidClient {
   const PlaidConfig config_;
 };
 
-// A call's outcome without a parsed body: Plaid's JSON object as sent on success (checked to be
-// one object, not parsed), or the Error that PlaidClient::Call would have returned.
-struct RawAnswer {
-  Result<std::string> body = Unexpected(MakeError(ErrorCode::kInternal, "no answer"));
-  Attempt attempt;
-};
 using RawDone = std::function<void(RawAnswer)>;
 
-// Plaid calls for the hub's hot path, on an AsyncHttpClient: no thread waits for Plaid, and a
-// successful answer is handed on as bytes rather than parsed and written again. Logs exactly as
-// HttpPlaidClient does. Thread-safe.
+// The same request on an AsyncHttpClient, for the hub's I/O threads: no thread waits for Plaid.
+// Answers, errors and log lines are exactly HttpPlaidClient's (both read Plaid's answer with
+// InterpretAnswer), so a caller may use either transport for the same call. Thread-safe.
 class AsyncPlaidClient {
  public:
-  AsyncPlaidClient(http::AsyncHttpClient& http, PlaidConfig config);
-  // REQUIRES: `body` is a JSON object without client_id or secret. `done` runs once, on one of
-  // the HTTP client's I/O threads.
-  void CallRaw(std::string_view endpoint, std::string body, RawDone done);
+  AsyncPlaidClient(http::AsyncHttpClient& http, Clock& clock, PlaidConfig config);
+  // REQUIRES: `body_json` is a JSON object without client_id or secret. `done` runs once, on one
+  // of the HTTP client's I/O threads.
+  void Send(std::string_view endpoint, std::string body_json, RawDone done);
 
  private:
   http::AsyncHttpClient& http_;
+  Clock& clock_;
   const PlaidConfig config_;
 };
+
+// What an HTTP exchange with Plaid came to (see RawAnswer), with its log line written: the one
+// reading of Plaid's answers, shared by both transports.
+RawAnswer InterpretAnswer(std::string_view endpoint, Result<http::ClientResponse> response,
+                          std::chrono::microseconds latency);
+
+// The counts a page of an offset-paged answer holds: the length of the top-level array
+// `items_key` and the top-level integer `total_key` (0 when absent). nullopt when `json` is not
+// one JSON object. Reads the text without building a DOM.
+struct PageFacts {
+  int64_t items = 0;
+  int64_t total = 0;
+};
+std::optional<PageFacts> ScanPage(std::string_view json, std::string_view items_key,
+                                  std::string_view total_key);
 
 }  // namespace linkhub::plaid

@@ -33,29 +33,39 @@ using AttemptObserver = std::function<void(const Attempt&)>;
 // that a retry would overspend). An empty gate lets every retry go.
 using RetryGate = std::function<bool()>;
 
-// The Attempt a finished call describes (status 200 for a success, Plaid's details otherwise).
-Attempt AttemptOf(const Result<boost::json::object>& result, std::chrono::microseconds latency);
+// What one call came to. On success `body` is Plaid's JSON object exactly as Plaid sent it
+// (checked to be one object, not parsed or rewritten), so a caller can pass it on byte for byte;
+// on failure it is the Error (see ErrorForPlaid, and PlaidClient for what no answer looks like).
+// `attempt` describes the last request made.
+struct RawAnswer {
+  Result<std::string> body = Unexpected(MakeError(ErrorCode::kInternal, "no answer"));
+  Attempt attempt;
+};
 
-// A typed gateway to Plaid's API: one POST per call, credentials in headers, Plaid-Version
+// A typed gateway to Plaid's API: one POST per request, credentials in headers, Plaid-Version
 // 2020-09-14. A Plaid error comes back as an Error whose `provider` carries error_type,
-// error_code, error_message and request_id, with the code chosen by ErrorForPlaid().
-// Implementations are thread-safe and never log or return an access token, public token or
-// secret.
+// error_code, error_message and request_id, with the code chosen by ErrorForPlaid(). No answer
+// at all is kUnavailable (connection failed), kDeadlineExceeded (timeout) or kResourceExhausted
+// (answer too large), with a message that names the endpoint but neither Plaid's address nor the
+// transport's own words, so every transport fails alike. Implementations are thread-safe and
+// never log or return an access token, public token or secret.
 class PlaidClient {
  public:
   virtual ~PlaidClient() = default;
-  // Calls `endpoint` (e.g. "/accounts/get") with `body` and returns Plaid's JSON answer.
-  // REQUIRES: body holds no client_id or secret (they travel in headers).
-  virtual Result<boost::json::object> Call(std::string_view endpoint,
-                                           const boost::json::object& body) = 0;
-  // Call() that reports every request it makes to Plaid (retries included) to `observer`, and
-  // asks `may_retry` before each retry. The default makes one Call() (no retries) and reports
-  // it as AttemptOf() its result.
-  virtual Result<boost::json::object> ObservedCall(std::string_view endpoint,
-                                                   const boost::json::object& body,
-                                                   const AttemptObserver& observer,
-                                                   const RetryGate& may_retry);
+  // Calls `endpoint` (e.g. "/accounts/get") with `body_json`, and reports every request it makes
+  // to Plaid (retries included) to `observer`, asking `may_retry` before each retry. Either may
+  // be empty. REQUIRES: body_json is a JSON object without client_id or secret (they travel in
+  // headers).
+  virtual RawAnswer Send(std::string_view endpoint, std::string body_json,
+                         const AttemptObserver& observer, const RetryGate& may_retry) = 0;
+
+  // Send() with `body` serialised and Plaid's answer parsed: for callers that read the answer.
+  Result<boost::json::object> Call(std::string_view endpoint, const boost::json::object& body);
 };
+
+// The attempt a failed call describes: Plaid's status, error_code and request_id when Plaid
+// answered, status 0 otherwise.
+Attempt AttemptOfError(const Error& error, std::chrono::microseconds latency);
 
 // Maps a Plaid error to linkhub's vocabulary:
 //   INVALID_REQUEST, INVALID_INPUT (but INVALID_API_KEYS) -> kInvalidArgument

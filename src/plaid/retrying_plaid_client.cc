@@ -39,40 +39,32 @@ RetryingPlaidClient::RetryingPlaidClient(PlaidClient& inner, Clock& clock, Rando
                                          RetryPolicy policy, Sleeper sleep)
     : inner_(inner), clock_(clock), random_(random), policy_(policy), sleep_(std::move(sleep)) {}
 
-Result<boost::json::object> RetryingPlaidClient::Call(std::string_view endpoint,
-                                                      const boost::json::object& body) {
-  return ObservedCall(endpoint, body, nullptr, nullptr);
+RawAnswer RetryingPlaidClient::Send(std::string_view endpoint, std::string body_json,
+                                    const AttemptObserver& observer, const RetryGate& may_retry) {
+  return Attempts(endpoint, body_json, observer, may_retry, std::nullopt, clock_.MonotonicNow());
 }
 
-Result<boost::json::object> RetryingPlaidClient::ObservedCall(std::string_view endpoint,
-                                                              const boost::json::object& body,
-                                                              const AttemptObserver& observer,
-                                                              const RetryGate& may_retry) {
-  return Attempts(endpoint, body, observer, may_retry, std::nullopt, clock_.MonotonicNow());
-}
-
-Result<boost::json::object> RetryingPlaidClient::Continue(std::string_view endpoint,
-                                                          const boost::json::object& body,
-                                                          const AttemptObserver& observer,
-                                                          const RetryGate& may_retry,
-                                                          Result<boost::json::object> first,
-                                                          std::chrono::microseconds first_took) {
-  return Attempts(endpoint, body, observer, may_retry, std::move(first),
+RawAnswer RetryingPlaidClient::Continue(std::string_view endpoint, std::string body_json,
+                                        const AttemptObserver& observer, const RetryGate& may_retry,
+                                        RawAnswer first, std::chrono::microseconds first_took) {
+  return Attempts(endpoint, body_json, observer, may_retry, std::move(first),
                   clock_.MonotonicNow() - first_took);
 }
 
-Result<boost::json::object> RetryingPlaidClient::Attempts(
-    std::string_view endpoint, const boost::json::object& body, const AttemptObserver& observer,
-    const RetryGate& may_retry, std::optional<Result<boost::json::object>> first,
-    std::chrono::steady_clock::time_point started) {
+RawAnswer RetryingPlaidClient::Attempts(std::string_view endpoint, const std::string& body_json,
+                                        const AttemptObserver& observer, const RetryGate& may_retry,
+                                        std::optional<RawAnswer> first,
+                                        std::chrono::steady_clock::time_point started) {
   const bool retryable = IsReadOnlyEndpoint(endpoint);
   std::chrono::milliseconds delay = policy_.base_delay;
   for (int attempt = 1;; ++attempt) {
-    auto result = attempt == 1 && first ? std::move(*first)
-                                        : inner_.ObservedCall(endpoint, body, observer, nullptr);
-    if (result || !retryable || attempt >= policy_.max_attempts || !IsTransient(result.error())) {
-      return result;
+    RawAnswer answer = attempt == 1 && first ? std::move(*first)
+                                             : inner_.Send(endpoint, body_json, observer, nullptr);
+    if (answer.body || !retryable || attempt >= policy_.max_attempts ||
+        !IsTransient(answer.body.error())) {
+      return answer;
     }
+    const Error& failed = answer.body.error();
     uint32_t r = 0;
     {
       std::lock_guard lock(random_mu_);
@@ -82,17 +74,17 @@ Result<boost::json::object> RetryingPlaidClient::Attempts(
     auto wait = std::chrono::milliseconds(
         static_cast<int64_t>(delay.count() * (0.5 + static_cast<double>(r % 1000) / 1000.0)));
     if (clock_.MonotonicNow() - started + wait > policy_.deadline) {
-      return result;
+      return answer;
     }
     if (may_retry && !may_retry()) {
       spdlog::info("plaid {}: attempt {} failed; retry refused (the Item's rate budget is spent)",
                    endpoint, attempt);
-      return result;
+      return answer;
     }
-    spdlog::info("plaid {}: attempt {} failed ({}); retrying in {} ms", endpoint, attempt,
-                 result.error().provider ? result.error().provider->error_code
-                                         : std::string(ErrorCodeName(result.error().code)),
-                 wait.count());
+    spdlog::info(
+        "plaid {}: attempt {} failed ({}); retrying in {} ms", endpoint, attempt,
+        failed.provider ? failed.provider->error_code : std::string(ErrorCodeName(failed.code)),
+        wait.count());
     sleep_(wait);
     delay = std::min(delay * 2, policy_.max_delay);
   }

@@ -24,29 +24,22 @@ struct RetryPolicy {
 // are retried (IsReadOnlyEndpoint); anything else gets exactly one attempt. Thread-safe.
 class RetryingPlaidClient final : public PlaidClient {
  public:
-  using Sleeper = std::function<void(std::chrono::milliseconds)>;
   RetryingPlaidClient(PlaidClient& inner, Clock& clock, Random& random, RetryPolicy policy,
                       Sleeper sleep);
 
-  Result<boost::json::object> Call(std::string_view endpoint,
-                                   const boost::json::object& body) override;
-  Result<boost::json::object> ObservedCall(std::string_view endpoint,
-                                           const boost::json::object& body,
-                                           const AttemptObserver& observer,
-                                           const RetryGate& may_retry) override;
+  RawAnswer Send(std::string_view endpoint, std::string body_json, const AttemptObserver& observer,
+                 const RetryGate& may_retry) override;
   // Goes on with a call whose first attempt was made elsewhere (an asynchronous client), took
-  // `first_took` and gave `first`: retries exactly as ObservedCall would have after that
-  // attempt, within the same deadline counted from the first attempt's start.
-  Result<boost::json::object> Continue(std::string_view endpoint, const boost::json::object& body,
-                                       const AttemptObserver& observer, const RetryGate& may_retry,
-                                       Result<boost::json::object> first,
-                                       std::chrono::microseconds first_took);
+  // `first_took` and gave `first`: retries exactly as Send would have after that attempt, within
+  // the same deadline counted from the first attempt's start.
+  RawAnswer Continue(std::string_view endpoint, std::string body_json,
+                     const AttemptObserver& observer, const RetryGate& may_retry, RawAnswer first,
+                     std::chrono::microseconds first_took);
 
  private:
-  Result<boost::json::object> Attempts(std::string_view endpoint, const boost::json::object& body,
-                                       const AttemptObserver& observer, const RetryGate& may_retry,
-                                       std::optional<Result<boost::json::object>> first,
-                                       std::chrono::steady_clock::time_point started);
+  RawAnswer Attempts(std::string_view endpoint, const std::string& body_json,
+                     const AttemptObserver& observer, const RetryGate& may_retry,
+                     std::optional<RawAnswer> first, std::chrono::steady_clock::time_point started);
   PlaidClient& inner_;
   Clock& clock_;
   Random& random_;

@@ -1,6 +1,6 @@
 // Tests of RetryingPlaidClient: which answers are retried, for which endpoints, how long it waits,
-// and when it gives up. A scripted inner PlaidClient answers; the sleeper records each wait and
-// moves a FakeClock instead of sleeping.
+// and when it gives up. The scripted fake Plaid answers; the sleeper records each wait and moves a
+// FakeClock instead of sleeping.
 #include "plaid/retrying_plaid_client.h"
 
 #include <gmock/gmock.h>
@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/random.h"
+#include "fakes/fake_plaid.h"
 
 namespace linkhub::plaid {
 namespace {
@@ -58,75 +59,9 @@ boost::json::object Ok(const std::string& request_id = "req-ok") {
   return boost::json::object{{"accounts", boost::json::array{}}, {"request_id", request_id}};
 }
 
-// Answers from a script, in order; once the script is used up, the fallback answer. Records the
-// endpoint of every call and the FakeClock's monotonic time when it started.
-class ScriptedPlaid final : public PlaidClient {
- public:
-  explicit ScriptedPlaid(FakeClock& clock) : clock_(clock) {}
-
-  Result<boost::json::object> Call(std::string_view endpoint,
-                                   const boost::json::object& body) override {
-    std::lock_guard lock(mu_);
-    endpoints_.emplace_back(endpoint);
-    bodies_.push_back(body);
-    started_.push_back(clock_.MonotonicNow());
-    if (call_duration_.count() > 0) {
-      // The call itself takes time (the FakeClock is thread-safe).
-      clock_.Advance(call_duration_);
-    }
-    if (!script_.empty()) {
-      Result<boost::json::object> r = std::move(script_.front());
-      script_.pop_front();
-      return r;
-    }
-    return fallback_;
-  }
-
-  void Then(Result<boost::json::object> r) {
-    std::lock_guard lock(mu_);
-    script_.push_back(std::move(r));
-  }
-  void ThenFail(Error e) { Then(Unexpected(std::move(e))); }
-  void AlwaysFail(Error e) {
-    std::lock_guard lock(mu_);
-    fallback_ = Unexpected(std::move(e));
-  }
-  void TakeTime(milliseconds d) {
-    std::lock_guard lock(mu_);
-    call_duration_ = d;
-  }
-
-  int calls() {
-    std::lock_guard lock(mu_);
-    return static_cast<int>(endpoints_.size());
-  }
-  std::vector<std::string> endpoints() {
-    std::lock_guard lock(mu_);
-    return endpoints_;
-  }
-  std::vector<boost::json::object> bodies() {
-    std::lock_guard lock(mu_);
-    return bodies_;
-  }
-  std::vector<std::chrono::steady_clock::time_point> started() {
-    std::lock_guard lock(mu_);
-    return started_;
-  }
-
- private:
-  FakeClock& clock_;
-  std::mutex mu_;
-  std::deque<Result<boost::json::object>> script_;
-  Result<boost::json::object> fallback_ = Ok("req-fallback");
-  milliseconds call_duration_{0};
-  std::vector<std::string> endpoints_;
-  std::vector<boost::json::object> bodies_;
-  std::vector<std::chrono::steady_clock::time_point> started_;
-};
-
 class RetryingPlaidClientTest : public ::testing::Test {
  protected:
-  RetryingPlaidClientTest() : inner_(clock_) {}
+  RetryingPlaidClientTest() : inner_(&clock_) { inner_.SetFallback(Ok("req-fallback")); }
 
   RetryingPlaidClient Client(RetryPolicy policy = RetryPolicy{}) {
     return RetryingPlaidClient(inner_, clock_, random_, policy, [this](milliseconds d) {
@@ -148,7 +83,7 @@ class RetryingPlaidClientTest : public ::testing::Test {
 
   FakeClock clock_;
   SeededRandom random_{42};
-  ScriptedPlaid inner_;
+  fakes::FakePlaid inner_;
   std::mutex sleeps_mu_;
   std::vector<milliseconds> sleeps_;
 };
@@ -163,16 +98,16 @@ class RetriesTransientErrorsTest : public RetryingPlaidClientTest,
 
 TEST_P(RetriesTransientErrorsTest, ARetriedReadSucceeds) {
   RetryingPlaidClient client = Client();
-  inner_.ThenFail(GetParam().error());
+  inner_.Then(Unexpected(GetParam().error()));
   inner_.Then(Ok("req-second"));
   auto r = client.Call("/accounts/get", Body());
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(GetString(*r, "request_id"), "req-second");
-  EXPECT_EQ(inner_.calls(), 2);
-  EXPECT_THAT(inner_.endpoints(), ElementsAre("/accounts/get", "/accounts/get"));
+  EXPECT_EQ(inner_.Count(), 2);
+  EXPECT_THAT(inner_.Endpoints(), ElementsAre("/accounts/get", "/accounts/get"));
   // The same body both times.
-  ASSERT_EQ(inner_.bodies().size(), 2u);
-  EXPECT_EQ(inner_.bodies()[1], Body());
+  ASSERT_EQ(inner_.Calls().size(), 2u);
+  EXPECT_EQ(inner_.Calls()[1].body, Body());
   ASSERT_EQ(sleeps().size(), 1u);
   EXPECT_GE(sleeps()[0], milliseconds(125));
   EXPECT_LT(sleeps()[0], milliseconds(375));
@@ -196,32 +131,32 @@ TEST_F(RetryingPlaidClientTest, ASuccessIsReturnedAtOnce) {
   RetryingPlaidClient client = Client();
   auto r = client.Call("/accounts/get", Body());
   ASSERT_TRUE(r);
-  EXPECT_EQ(inner_.calls(), 1);
+  EXPECT_EQ(inner_.Count(), 1);
   EXPECT_THAT(sleeps(), IsEmpty());
 }
 
 TEST_F(RetryingPlaidClientTest, SeveralTransientFailuresInARowAreRetriedUntilSuccess) {
   RetryingPlaidClient client = Client();
-  inner_.ThenFail(RateLimited());
-  inner_.ThenFail(Plaid500());
-  inner_.ThenFail(ConnectionFailed());
+  inner_.Then(Unexpected(RateLimited()));
+  inner_.Then(Unexpected(Plaid500()));
+  inner_.Then(Unexpected(ConnectionFailed()));
   inner_.Then(Ok("req-fourth"));
   auto r = client.Call("/transactions/sync", Body());
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(GetString(*r, "request_id"), "req-fourth");
-  EXPECT_EQ(inner_.calls(), 4);
+  EXPECT_EQ(inner_.Count(), 4);
   EXPECT_EQ(sleeps().size(), 3u);
 }
 
 TEST_F(RetryingPlaidClientTest, StopsAfterMaxAttemptsAndReturnsTheLastError) {
   RetryingPlaidClient client = Client();
   for (int i = 1; i <= 6; ++i) {
-    inner_.ThenFail(
-        PlaidError(500, "API_ERROR", "INTERNAL_SERVER_ERROR", "req-" + std::to_string(i)));
+    inner_.Then(Unexpected(
+        PlaidError(500, "API_ERROR", "INTERNAL_SERVER_ERROR", "req-" + std::to_string(i))));
   }
   auto r = client.Call("/accounts/get", Body());
   ASSERT_FALSE(r);
-  EXPECT_EQ(inner_.calls(), 4);
+  EXPECT_EQ(inner_.Count(), 4);
   EXPECT_EQ(sleeps().size(), 3u);
   EXPECT_EQ(r.error().code, ErrorCode::kUpstream);
   ASSERT_TRUE(r.error().provider.has_value());
@@ -231,64 +166,64 @@ TEST_F(RetryingPlaidClientTest, StopsAfterMaxAttemptsAndReturnsTheLastError) {
 
 TEST_F(RetryingPlaidClientTest, ALastTransportErrorIsReturnedAsItIs) {
   RetryingPlaidClient client = Client(Policy(2));
-  inner_.ThenFail(RateLimited());
-  inner_.ThenFail(TimedOut());
+  inner_.Then(Unexpected(RateLimited()));
+  inner_.Then(Unexpected(TimedOut()));
   auto r = client.Call("/item/get", Body());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kDeadlineExceeded);
   EXPECT_FALSE(r.error().provider.has_value());
-  EXPECT_EQ(inner_.calls(), 2);
+  EXPECT_EQ(inner_.Count(), 2);
 }
 
 TEST_F(RetryingPlaidClientTest, MaxAttemptsIsConfigurable) {
   RetryingPlaidClient once = Client(Policy(1));
-  inner_.AlwaysFail(Plaid500());
+  inner_.SetFallback(Unexpected(Plaid500()));
   EXPECT_FALSE(once.Call("/accounts/get", Body()));
-  EXPECT_EQ(inner_.calls(), 1);
+  EXPECT_EQ(inner_.Count(), 1);
   EXPECT_THAT(sleeps(), IsEmpty());
 
   RetryingPlaidClient six = Client(Policy(6, milliseconds(60'000)));
   EXPECT_FALSE(six.Call("/accounts/get", Body()));
-  EXPECT_EQ(inner_.calls(), 1 + 6);
+  EXPECT_EQ(inner_.Count(), 1 + 6);
   EXPECT_EQ(sleeps().size(), 5u);
 }
 
 TEST_F(RetryingPlaidClientTest, PermanentErrorsAreNotRetried) {
   RetryingPlaidClient client = Client();
-  inner_.ThenFail(LoginRequired());
+  inner_.Then(Unexpected(LoginRequired()));
   auto login = client.Call("/accounts/get", Body());
   ASSERT_FALSE(login);
   EXPECT_EQ(login.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(login.error().provider->error_code, "ITEM_LOGIN_REQUIRED");
-  EXPECT_EQ(inner_.calls(), 1);
+  EXPECT_EQ(inner_.Count(), 1);
 
-  inner_.ThenFail(InvalidRequest());
+  inner_.Then(Unexpected(InvalidRequest()));
   auto invalid = client.Call("/transactions/get", Body());
   ASSERT_FALSE(invalid);
   EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(inner_.calls(), 2);
+  EXPECT_EQ(inner_.Count(), 2);
 
-  inner_.ThenFail(MakeError(ErrorCode::kInternal, "a bug of ours"));
+  inner_.Then(Unexpected(MakeError(ErrorCode::kInternal, "a bug of ours")));
   EXPECT_FALSE(client.Call("/item/get", Body()));
-  EXPECT_EQ(inner_.calls(), 3);
+  EXPECT_EQ(inner_.Count(), 3);
   EXPECT_THAT(sleeps(), IsEmpty());
 }
 
 TEST_F(RetryingPlaidClientTest, EndpointsThatChangeStateAreNeverRetried) {
   RetryingPlaidClient client = Client();
-  inner_.AlwaysFail(Plaid500());
+  inner_.SetFallback(Unexpected(Plaid500()));
   for (const char* endpoint : {"/transactions/refresh", "/item/remove",
                                "/item/public_token/exchange", "/link/token/create"}) {
     SCOPED_TRACE(endpoint);
-    int before = inner_.calls();
+    int before = inner_.Count();
     for (Error (*error)() :
          {&Plaid500, &RateLimited, &InstitutionDown, &ConnectionFailed, &TimedOut}) {
-      inner_.ThenFail(error());
+      inner_.Then(Unexpected(error()));
       auto r = client.Call(endpoint, Body());
       ASSERT_FALSE(r);
       EXPECT_EQ(r.error().code, error().code);
     }
-    EXPECT_EQ(inner_.calls(), before + 5);
+    EXPECT_EQ(inner_.Count(), before + 5);
   }
   EXPECT_THAT(sleeps(), IsEmpty());
 }
@@ -297,7 +232,7 @@ TEST_F(RetryingPlaidClientTest, AWriteThatSucceedsIsCalledOnce) {
   RetryingPlaidClient client = Client();
   auto r = client.Call("/transactions/refresh", Body());
   ASSERT_TRUE(r);
-  EXPECT_THAT(inner_.endpoints(), ElementsAre("/transactions/refresh"));
+  EXPECT_THAT(inner_.Endpoints(), ElementsAre("/transactions/refresh"));
 }
 
 TEST_F(RetryingPlaidClientTest, DelaysGrowExponentiallyWithJitterUpToTheCap) {
@@ -307,9 +242,9 @@ TEST_F(RetryingPlaidClientTest, DelaysGrowExponentiallyWithJitterUpToTheCap) {
   policy.max_delay = milliseconds(2000);
   policy.deadline = milliseconds(600'000);
   RetryingPlaidClient client = Client(policy);
-  inner_.AlwaysFail(RateLimited());
+  inner_.SetFallback(Unexpected(RateLimited()));
   ASSERT_FALSE(client.Call("/accounts/get", Body()));
-  EXPECT_EQ(inner_.calls(), 8);
+  EXPECT_EQ(inner_.Count(), 8);
   auto waits = sleeps();
   ASSERT_EQ(waits.size(), 7u);
   const int64_t nominal[] = {250, 500, 1000, 2000, 2000, 2000, 2000};
@@ -323,7 +258,10 @@ TEST_F(RetryingPlaidClientTest, DelaysGrowExponentiallyWithJitterUpToTheCap) {
   EXPECT_LT(waits[0], waits[3]);
   EXPECT_LT(waits[1], waits[3]);
   // The sleeper moved the clock by exactly the waits.
-  auto started = inner_.started();
+  std::vector<std::chrono::steady_clock::time_point> started;
+  for (const auto& c : inner_.Calls()) {
+    started.push_back(c.started);
+  }
   ASSERT_EQ(started.size(), 8u);
   for (size_t i = 1; i < started.size(); ++i) {
     EXPECT_EQ(started[i] - started[i - 1], waits[i - 1]);
@@ -332,7 +270,7 @@ TEST_F(RetryingPlaidClientTest, DelaysGrowExponentiallyWithJitterUpToTheCap) {
 
 TEST_F(RetryingPlaidClientTest, JitterSpreadsTheWaitsOfDifferentCalls) {
   RetryingPlaidClient client = Client(Policy(2));
-  inner_.AlwaysFail(InstitutionDown());
+  inner_.SetFallback(Unexpected(InstitutionDown()));
   for (int i = 0; i < 40; ++i) {
     ASSERT_FALSE(client.Call("/accounts/get", Body()));
   }
@@ -354,13 +292,16 @@ TEST_F(RetryingPlaidClientTest, NoRetryStartsPastTheDeadline) {
   policy.max_delay = milliseconds(1600);
   policy.deadline = milliseconds(3000);
   RetryingPlaidClient client = Client(policy);
-  inner_.AlwaysFail(InstitutionNotResponding());
+  inner_.SetFallback(Unexpected(InstitutionNotResponding()));
   inner_.TakeTime(milliseconds(100));
   const auto t0 = clock_.MonotonicNow();
   auto r = client.Call("/accounts/balance/get", Body());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().provider->error_code, "INSTITUTION_NOT_RESPONDING");
-  auto started = inner_.started();
+  std::vector<std::chrono::steady_clock::time_point> started;
+  for (const auto& c : inner_.Calls()) {
+    started.push_back(c.started);
+  }
   ASSERT_GE(started.size(), 2u);    // it did retry...
   EXPECT_LT(started.size(), 100u);  // ...but not up to max_attempts
   for (auto s : started) {
@@ -372,22 +313,22 @@ TEST_F(RetryingPlaidClientTest, NoRetryStartsPastTheDeadline) {
 
 TEST_F(RetryingPlaidClientTest, ACallSlowerThanTheDeadlineIsNotRetried) {
   RetryingPlaidClient client = Client(Policy(4, milliseconds(10'000)));
-  inner_.AlwaysFail(TimedOut());
+  inner_.SetFallback(Unexpected(TimedOut()));
   inner_.TakeTime(milliseconds(10'500));
   ASSERT_FALSE(client.Call("/accounts/get", Body()));
-  EXPECT_EQ(inner_.calls(), 1);
+  EXPECT_EQ(inner_.Count(), 1);
   EXPECT_THAT(sleeps(), IsEmpty());
 }
 
 TEST_F(RetryingPlaidClientTest, ARetryTheGateRefusesIsNotSentAndTheLastErrorStands) {
   RetryingPlaidClient client = Client(Policy(10));
-  inner_.AlwaysFail(InstitutionDown());
+  inner_.SetFallback(Unexpected(InstitutionDown()));
   int asked = 0;
-  auto r = client.ObservedCall("/accounts/get", Body(), nullptr, [&] { return ++asked < 3; });
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().provider->error_code, "INSTITUTION_DOWN");
+  auto r = client.Send("/accounts/get", ToJson(Body()), nullptr, [&] { return ++asked < 3; });
+  ASSERT_FALSE(r.body);
+  EXPECT_EQ(r.body.error().provider->error_code, "INSTITUTION_DOWN");
   EXPECT_EQ(asked, 3);  // asked before each retry: two allowed, the third refused
-  EXPECT_EQ(inner_.calls(), 3);
+  EXPECT_EQ(inner_.Count(), 3);
   EXPECT_EQ(sleeps().size(), 2u);  // no wait for a retry that is not sent
 }
 
@@ -395,22 +336,24 @@ TEST_F(RetryingPlaidClientTest, ContinueCountsTheDeadlineFromTheFirstAttemptsSta
   RetryPolicy policy = Policy(4, milliseconds(1000));
   policy.base_delay = milliseconds(200);  // waits of 100..300 ms
   RetryingPlaidClient client = Client(policy);
-  inner_.AlwaysFail(InstitutionDown());
+  inner_.SetFallback(Unexpected(InstitutionDown()));
   // The first attempt, made elsewhere, took 900 ms: no retry fits in what is left.
-  auto late = client.Continue("/accounts/get", Body(), nullptr, nullptr,
-                              Unexpected(InstitutionDown()), std::chrono::milliseconds(900));
-  ASSERT_FALSE(late);
-  EXPECT_EQ(inner_.calls(), 0);
+  RawAnswer first;
+  first.body = Unexpected(InstitutionDown());
+  auto late = client.Continue("/accounts/get", ToJson(Body()), nullptr, nullptr, first,
+                              std::chrono::milliseconds(900));
+  ASSERT_FALSE(late.body);
+  EXPECT_EQ(inner_.Count(), 0);
   // A quick first attempt leaves room for retries.
-  auto early = client.Continue("/accounts/get", Body(), nullptr, nullptr,
-                               Unexpected(InstitutionDown()), std::chrono::milliseconds(10));
-  ASSERT_FALSE(early);
-  EXPECT_GE(inner_.calls(), 1);
+  auto early = client.Continue("/accounts/get", ToJson(Body()), nullptr, nullptr, first,
+                               std::chrono::milliseconds(10));
+  ASSERT_FALSE(early.body);
+  EXPECT_GE(inner_.Count(), 1);
 }
 
 TEST_F(RetryingPlaidClientTest, ConcurrentCallersEachGetTheirOwnRetries) {
   RetryingPlaidClient client = Client(Policy(3));
-  inner_.AlwaysFail(Plaid500());
+  inner_.SetFallback(Unexpected(Plaid500()));
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] { EXPECT_FALSE(client.Call("/accounts/get", Body())); });
@@ -418,7 +361,7 @@ TEST_F(RetryingPlaidClientTest, ConcurrentCallersEachGetTheirOwnRetries) {
   for (auto& t : threads) {
     t.join();
   }
-  EXPECT_EQ(inner_.calls(), 12);
+  EXPECT_EQ(inner_.Count(), 12);
   EXPECT_EQ(sleeps().size(), 8u);
 }
 

@@ -1,22 +1,12 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "core/result.h"
-#include "core/time_format.h"
+#include "domain/project.h"
 
 namespace linkhub::store {
-
-// An operator's sign-in to the dashboard. Only keyed hashes are stored: of the session id (the
-// cookie's value) and of the API key it was opened with, so that revoking the key ends it.
-struct DashboardSession {
-  std::string id_hash;
-  std::string project_id;
-  std::string api_key_hash;
-  TimePoint created_at;
-  TimePoint last_seen_at;
-  TimePoint expires_at;  // the absolute limit; the idle limit counts from last_seen_at
-};
 
 // Dashboard sign-ins. Implementations are thread-safe. Errors: kNotFound, kAlreadyExists,
 // kInternal/kUnavailable for the database itself.
@@ -24,9 +14,9 @@ class DashboardSessionStore {
  public:
   virtual ~DashboardSessionStore() = default;
 
-  virtual Status CreateDashboardSession(const DashboardSession& session) = 0;
+  virtual Status CreateDashboardSession(const domain::DashboardSession& session) = 0;
   // The session with this id hash, expired or not; kNotFound otherwise.
-  virtual Result<DashboardSession> FindDashboardSession(const std::string& id_hash) = 0;
+  virtual Result<domain::DashboardSession> FindDashboardSession(const std::string& id_hash) = 0;
   // Moves last_seen_at forward (never back). kNotFound when the session is gone.
   virtual Status TouchDashboardSession(const std::string& id_hash, TimePoint now) = 0;
   // Deletes one session; deleting a missing one is not an error.

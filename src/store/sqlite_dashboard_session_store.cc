@@ -4,6 +4,8 @@
 
 namespace linkhub::store {
 
+using domain::DashboardSession;
+
 Status SqliteDashboardSessionStore::CreateDashboardSession(const DashboardSession& s) {
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(

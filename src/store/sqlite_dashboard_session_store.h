@@ -11,8 +11,8 @@ class SqliteDashboardSessionStore final : public DashboardSessionStore {
  public:
   explicit SqliteDashboardSessionStore(SqliteDb& db) : db_(db) {}
 
-  Status CreateDashboardSession(const DashboardSession& session) override;
-  Result<DashboardSession> FindDashboardSession(const std::string& id_hash) override;
+  Status CreateDashboardSession(const domain::DashboardSession& session) override;
+  Result<domain::DashboardSession> FindDashboardSession(const std::string& id_hash) override;
   Status TouchDashboardSession(const std::string& id_hash, TimePoint now) override;
   Status DeleteDashboardSession(const std::string& id_hash) override;
   Result<int64_t> DeleteExpiredDashboardSessions(TimePoint now, TimePoint idle_before) override;

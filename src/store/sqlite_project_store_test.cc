@@ -8,59 +8,71 @@
 namespace linkhub::store {
 namespace {
 
+using domain::AccountFilter;
+using domain::AccountStatus;
+using domain::ApiKey;
+using domain::AttemptStatus;
+using domain::ConnectionAttempt;
+using domain::ConnectSession;
+using domain::DashboardSession;
+using domain::ExchangeState;
+using domain::LinkedAccount;
+using domain::PendingExchange;
+using domain::PlaidCallRecord;
+using domain::SealedField;
+using domain::StatusReason;
+using domain::StoredDataKey;
+
 class SqliteProjectStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    db_ = MigratedMemoryDb();
-    store_ = std::make_unique<SqliteProjectStore>(*db_);
-  }
   TimePoint now_ = TimePoint(std::chrono::seconds(1767225600));
-  std::unique_ptr<SqliteDb> db_;
-  std::unique_ptr<SqliteProjectStore> store_;
+  MemoryStores m_;
 };
 
 TEST_F(SqliteProjectStoreTest, ProjectsGetIncreasingNumericIds) {
-  auto a = store_->CreateProject("proj_a", "Acme", now_);
-  auto b = store_->CreateProject("proj_b", "Beta", now_);
+  auto a = m_.projects.CreateProject("proj_a", "Acme", now_);
+  auto b = m_.projects.CreateProject("proj_b", "Beta", now_);
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->numeric_id, 1);
   EXPECT_EQ(b->numeric_id, 2);
-  EXPECT_EQ(store_->GetProject("proj_b")->name, "Beta");
-  EXPECT_EQ(store_->GetProject("nope").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(store_->CreateProject("proj_a", "Again", now_).error().code, ErrorCode::kAlreadyExists);
-  EXPECT_EQ(store_->ListProjects()->size(), 2u);
+  EXPECT_EQ(m_.projects.GetProject("proj_b")->name, "Beta");
+  EXPECT_EQ(m_.projects.GetProject("nope").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(m_.projects.CreateProject("proj_a", "Again", now_).error().code,
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(m_.projects.ListProjects()->size(), 2u);
 }
 
 TEST_F(SqliteProjectStoreTest, ApiKeysAuthenticateUntilRevokedAndStayInTheirProject) {
-  ASSERT_TRUE(store_->CreateProject("proj_a", "Acme", now_));
-  ASSERT_TRUE(store_->CreateProject("proj_b", "Beta", now_));
-  ASSERT_TRUE(
-      store_->AddApiKey(ApiKey{"key_1", "proj_a", "hash1", "lh_ab12", "ci", now_, std::nullopt}));
-  auto found = store_->FindActiveApiKey("hash1");
+  ASSERT_TRUE(m_.projects.CreateProject("proj_a", "Acme", now_));
+  ASSERT_TRUE(m_.projects.CreateProject("proj_b", "Beta", now_));
+  ASSERT_TRUE(m_.api_keys.AddApiKey(
+      ApiKey{"key_1", "proj_a", "hash1", "lh_ab12", "ci", now_, std::nullopt}));
+  auto found = m_.api_keys.FindActiveApiKey("hash1");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->project_id, "proj_a");
-  EXPECT_EQ(store_->AddApiKey(ApiKey{"key_2", "proj_b", "hash1", "x", "dup", now_, std::nullopt})
-                .error()
-                .code,
-            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(
+      m_.api_keys.AddApiKey(ApiKey{"key_2", "proj_b", "hash1", "x", "dup", now_, std::nullopt})
+          .error()
+          .code,
+      ErrorCode::kAlreadyExists);
   // Another project cannot revoke it.
-  EXPECT_EQ(store_->RevokeApiKey("proj_b", "key_1", now_).error().code, ErrorCode::kNotFound);
-  ASSERT_TRUE(store_->RevokeApiKey("proj_a", "key_1", now_));
-  EXPECT_EQ(store_->FindActiveApiKey("hash1").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(store_->RevokeApiKey("proj_a", "key_1", now_).error().code, ErrorCode::kNotFound);
-  auto listed = store_->ListApiKeys("proj_a");
+  EXPECT_EQ(m_.api_keys.RevokeApiKey("proj_b", "key_1", now_).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(m_.api_keys.RevokeApiKey("proj_a", "key_1", now_));
+  EXPECT_EQ(m_.api_keys.FindActiveApiKey("hash1").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(m_.api_keys.RevokeApiKey("proj_a", "key_1", now_).error().code, ErrorCode::kNotFound);
+  auto listed = m_.api_keys.ListApiKeys("proj_a");
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_TRUE(listed->at(0).revoked_at.has_value());
-  EXPECT_TRUE(store_->ListApiKeys("proj_b")->empty());
+  EXPECT_TRUE(m_.api_keys.ListApiKeys("proj_b")->empty());
 }
 
 TEST_F(SqliteProjectStoreTest, ExactlyOneDataKeyIsActive) {
-  ASSERT_TRUE(
-      store_->AddActiveDataKey(StoredDataKey{"dk_1", "lh1:master:AAA", true, now_, std::nullopt}));
-  ASSERT_TRUE(
-      store_->AddActiveDataKey(StoredDataKey{"dk_2", "lh1:master:BBB", true, now_, std::nullopt}));
-  auto keys = store_->ListDataKeys();
+  ASSERT_TRUE(m_.data_keys.AddActiveDataKey(
+      StoredDataKey{"dk_1", "lh1:master:AAA", true, now_, std::nullopt}));
+  ASSERT_TRUE(m_.data_keys.AddActiveDataKey(
+      StoredDataKey{"dk_2", "lh1:master:BBB", true, now_, std::nullopt}));
+  auto keys = m_.data_keys.ListDataKeys();
   ASSERT_TRUE(keys);
   ASSERT_EQ(keys->size(), 2u);
   EXPECT_FALSE(keys->at(0).active);

@@ -1,12 +1,23 @@
 #pragma once
 
-// For tests: a migrated in-memory SQLite database.
+// For tests: a migrated in-memory SQLite database, and every SQLite store on it.
 
 #include <memory>
 
 #include "core/result.h"
+#include "store/backend.h"
 #include "store/migrations.h"
+#include "store/sqlite_account_store.h"
+#include "store/sqlite_api_key_store.h"
+#include "store/sqlite_call_log_store.h"
+#include "store/sqlite_connection_attempt_store.h"
+#include "store/sqlite_dashboard_session_store.h"
+#include "store/sqlite_data_key_store.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_exchange_store.h"
+#include "store/sqlite_project_store.h"
+#include "store/sqlite_session_store.h"
+#include "store/sqlite_sync_cursor_store.h"
 
 namespace linkhub::store {
 
@@ -16,5 +27,23 @@ inline std::unique_ptr<SqliteDb> MigratedMemoryDb() {
   LINKHUB_CHECK(Migrate(**db, SqliteMigrations()).has_value());
   return std::move(*db);
 }
+
+// Every SQLite store on one migrated in-memory database; `db` is there for tests that look at
+// rows directly. Not movable: the stores hold the database by reference.
+struct MemoryStores {
+  std::unique_ptr<SqliteDb> db = MigratedMemoryDb();
+  SqliteProjectStore projects{*db};
+  SqliteApiKeyStore api_keys{*db};
+  SqliteDataKeyStore data_keys{*db};
+  SqliteSessionStore sessions{*db};
+  SqliteAccountStore accounts{*db};
+  SqliteExchangeStore exchanges{*db};
+  SqliteSyncCursorStore sync_cursors{*db};
+  SqliteCallLogStore call_log{*db};
+  SqliteConnectionAttemptStore attempts{*db};
+  SqliteDashboardSessionStore dashboard_sessions{*db};
+  Stores stores{projects,  api_keys,     data_keys, sessions, accounts,
+                exchanges, sync_cursors, call_log,  attempts, dashboard_sessions};
+};
 
 }  // namespace linkhub::store

@@ -32,10 +32,12 @@ class WebhookDeliveryTest : public ::testing::Test {
       if (failures_left_ > 0) --failures_left_;
       return http::Response::Text(status, "ok");
     });
-    server_ = std::make_unique<http::Server>(http::ServerOptions{}, router_,
-                                             [](const http::Request&, int s, const std::string& m) {
-                                               return http::Response::Text(s, m);
-                                             });
+    server_ = std::make_unique<http::Server>(
+        http::ServerOptions{}, router_,
+        [](const http::Request&, int s, const std::string& m) {
+          return http::Response::Text(s, m);
+        },
+        clock_);
     ASSERT_TRUE(server_->Start());
     thread_ = std::thread([this] { server_->Run(); });
     auto signer = emulator::WebhookSigner::Create(clock_, random_);
@@ -49,12 +51,7 @@ class WebhookDeliveryTest : public ::testing::Test {
   // Waits (bounded) until `pred` holds for the dispatcher's records.
   template <class Pred>
   std::vector<emulator::WebhookRecord> WaitFor(emulator::WebhookDispatcher& d, Pred pred) {
-    for (int i = 0; i < 500; ++i) {
-      auto records = d.Records();
-      if (pred(records)) return records;
-      std::this_thread::sleep_for(10ms);
-    }
-    return d.Records();
+    return d.WaitFor(pred, 10s);
   }
 
   SystemClock clock_;

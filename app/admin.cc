@@ -1,0 +1,110 @@
+// The admin commands: projects, API keys and data keys, on the same data directory as the
+// server (also while it runs). They go through the hub's classes, as the API does.
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "app/setup.h"
+#include "core/json.h"
+#include "domain/origins.h"
+#include "hub/projects_impl.h"
+
+namespace linkhub::app {
+
+namespace {
+
+void PrintJson(const boost::json::value& v) { std::cout << ToPrettyJson(v) << "\n"; }
+
+boost::json::value TimeOrNull(const std::optional<TimePoint>& t) {
+  return t ? boost::json::value(FormatRfc3339(*t)) : boost::json::value(nullptr);
+}
+
+// The value of a Result, or Fail() with its message.
+template <class T>
+T OrFail(Result<T> result) {
+  if (!result) {
+    Fail(result.error().message);
+  }
+  if constexpr (!std::is_void_v<T>) {
+    return std::move(result).value();
+  }
+}
+
+boost::json::object ProjectJson(const domain::Project& p) {
+  return boost::json::object{{"project_id", p.id},
+                             {"organization_id", p.numeric_id},
+                             {"name", p.name},
+                             {"allowed_origins", ToJsonArray(p.allowed_origins)},
+                             {"created_at", FormatRfc3339(p.created_at)}};
+}
+
+}  // namespace
+
+int RunAdmin(const Options& o, const Commands& c) {
+  if (o.dev) {
+    Fail("admin commands need the server's master key; --dev keys do not outlive a process");
+  }
+  SystemClock clock;
+  SecureRandom random;
+  DataDir d = OpenDataDir(o.data_dir, ResolveMasterKey(o, random), clock, random);
+  const store::Stores& stores = d.stores();
+  hub::ProjectsImpl projects(stores.projects, stores.api_keys, *d.keys, clock, random);
+  // Checked before anything is written, so a typo creates nothing.
+  auto origins = OrFail(domain::ParseAllowedOrigins(o.allowed_origins.value_or("")));
+
+  if (c.project_create->parsed()) {
+    hub::NewProject created = OrFail(projects.Create(o.name, origins));
+    boost::json::object out = ProjectJson(created.project);
+    out.erase("created_at");
+    out["api_key_id"] = created.api_key.stored.id;
+    out["api_key"] = created.api_key.key;
+    PrintJson(out);
+  } else if (c.project_update->parsed()) {
+    domain::Project updated = OrFail(projects.SetAllowedOrigins(o.project, origins));
+    PrintJson(boost::json::object{{"project_id", updated.id},
+                                  {"name", updated.name},
+                                  {"allowed_origins", ToJsonArray(updated.allowed_origins)}});
+  } else if (c.project_list->parsed()) {
+    boost::json::array out;
+    for (const auto& p : OrFail(projects.List())) {
+      out.push_back(ProjectJson(p));
+    }
+    PrintJson(out);
+  } else if (c.key_create->parsed()) {
+    hub::NewApiKey created = OrFail(projects.CreateApiKey(o.project, o.label));
+    PrintJson(boost::json::object{
+        {"project_id", o.project}, {"api_key_id", created.stored.id}, {"api_key", created.key}});
+  } else if (c.key_list->parsed()) {
+    boost::json::array out;
+    for (const auto& k : OrFail(projects.ListApiKeys(o.project))) {
+      out.push_back(boost::json::object{{"id", k.id},
+                                        {"prefix", k.prefix},
+                                        {"label", k.label},
+                                        {"created_at", FormatRfc3339(k.created_at)},
+                                        {"revoked_at", TimeOrNull(k.revoked_at)}});
+    }
+    PrintJson(out);
+  } else if (c.key_revoke->parsed()) {
+    OrFail(projects.RevokeApiKey(o.project, o.id));
+    PrintJson(boost::json::object{{"revoked", o.id}});
+  } else if (c.keys_rotate->parsed()) {
+    hub::RotationReport report = OrFail(d.keys->Rotate());
+    PrintJson(boost::json::object{{"active_key_id", report.active_key_id},
+                                  {"resealed", report.resealed}});
+  } else if (c.keys_list->parsed()) {
+    boost::json::array out;
+    for (const auto& k : OrFail(d.keys->List())) {
+      out.push_back(boost::json::object{{"key_id", k.key_id},
+                                        {"active", k.active},
+                                        {"created_at", FormatRfc3339(k.created_at)},
+                                        {"retired_at", TimeOrNull(k.retired_at)}});
+    }
+    PrintJson(out);
+  } else if (c.keys_retire->parsed()) {
+    OrFail(d.keys->Retire(o.id));
+    PrintJson(boost::json::object{{"retired", o.id}});
+  }
+  return 0;
+}
+
+}  // namespace linkhub::app

@@ -1,0 +1,163 @@
+#include "app/options.h"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+namespace linkhub::app {
+
+Commands DefineCommands(CLI::App& app, Options& o) {
+  Commands c;
+  // One I/O thread per core: each runs its own connections (see http::Server).
+  o.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 64u));
+  app.fallthrough();
+  app.require_subcommand(0, 1);
+  app.add_flag("--version", c.version, "print the version and exit");
+  // CLI11 reads the config file before the environment, so LINKHUB_CONFIG is its default here.
+  const char* config_env = std::getenv("LINKHUB_CONFIG");
+  std::string config_default = config_env != nullptr ? config_env : "";
+  app.set_config("--config", config_default,
+                 "read options from this TOML/INI file (flat keys, e.g. plaid-client-id = "
+                 "\"...\"); env LINKHUB_CONFIG",
+                 !config_default.empty());
+  auto env = [](const char* name) { return std::string("LINKHUB_") + name; };
+  app.add_option("--data-dir", o.data_dir, "directory of the SQLite database")
+      ->envname(env("DATA_DIR"))
+      ->capture_default_str();
+  app.add_option("--master-key-file", o.master_key_file,
+                 "file holding the master key (base64 of 32 bytes); or set LINKHUB_MASTER_KEY")
+      ->envname(env("MASTER_KEY_FILE"));
+  app.add_flag("--dev", o.dev,
+               "run without a master key: an ephemeral one is generated and nothing stored "
+               "survives a restart")
+      ->envname(env("DEV"));
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->envname(env("LOG_LEVEL"))
+      ->capture_default_str();
+
+  c.serve = app.add_subcommand("serve", "run the HTTP server");
+  app.add_option("--listen", o.listen, "HOST:PORT to listen on (port 0 picks a free one)")
+      ->envname(env("LISTEN"))
+      ->capture_default_str();
+  app.add_option("--public-url", o.public_url,
+                 "URL where browsers reach this server, for auth links (default: the listen URL)")
+      ->envname(env("PUBLIC_URL"));
+  app.add_option("--threads", o.threads,
+                 "I/O threads; each serves its own connections (default: one per core)")
+      ->check(CLI::Range(1, 64))
+      ->envname(env("THREADS"))
+      ->capture_default_str();
+  app.add_option("--handler-threads", o.handler_threads,
+                 "threads for request handlers (they wait on Plaid and the database)")
+      ->check(CLI::Range(1, 256))
+      ->envname(env("HANDLER_THREADS"))
+      ->capture_default_str();
+  app.add_option("--max-body-bytes", o.max_body_bytes, "largest request body accepted")
+      ->check(CLI::Range(size_t{1024}, size_t{16} << 20))
+      ->envname(env("MAX_BODY_BYTES"))
+      ->capture_default_str();
+  app.add_option("--plaid-env", o.plaid_env,
+                 "Plaid environment: sandbox or production (sets the base URL and is recorded on "
+                 "each account)")
+      ->check(CLI::IsMember({"sandbox", "production"}))
+      ->envname(env("PLAID_ENV"))
+      ->capture_default_str();
+  app.add_option("--plaid-base-url", o.plaid_base_url,
+                 "Plaid's base URL instead of the environment's (e.g. the plaid-emulator)")
+      ->envname(env("PLAID_BASE_URL"));
+  app.add_option("--plaid-client-id", o.plaid_client_id, "Plaid client_id")
+      ->envname(env("PLAID_CLIENT_ID"));
+  app.add_option("--plaid-secret", o.plaid_secret,
+                 "Plaid secret (prefer LINKHUB_PLAID_SECRET or --plaid-secret-file: command "
+                 "lines are visible to other users)")
+      ->envname(env("PLAID_SECRET"));
+  app.add_option("--plaid-secret-file", o.plaid_secret_file, "file holding the Plaid secret")
+      ->envname(env("PLAID_SECRET_FILE"));
+  app.add_option("--plaid-client-name", o.plaid_client_name, "name Plaid Link shows (max 30)")
+      ->envname(env("PLAID_CLIENT_NAME"))
+      ->capture_default_str();
+  app.add_option("--plaid-products", o.plaid_products, "comma-separated products to link with")
+      ->envname(env("PLAID_PRODUCTS"))
+      ->capture_default_str();
+  app.add_option("--plaid-optional-products", o.plaid_optional_products,
+                 "comma-separated products added when the institution supports them")
+      ->envname(env("PLAID_OPTIONAL_PRODUCTS"));
+  app.add_option("--plaid-country-codes", o.plaid_country_codes, "comma-separated country codes")
+      ->envname(env("PLAID_COUNTRY_CODES"))
+      ->capture_default_str();
+  app.add_option("--plaid-language", o.plaid_language, "Link's language")
+      ->envname(env("PLAID_LANGUAGE"))
+      ->capture_default_str();
+  app.add_option("--plaid-redirect-uri", o.plaid_redirect_uri,
+                 "OAuth redirect URI registered with Plaid (the Hub page)")
+      ->envname(env("PLAID_REDIRECT_URI"));
+  app.add_option("--plaid-webhook-url", o.plaid_webhook_url, "Item webhook URL given to Plaid")
+      ->envname(env("PLAID_WEBHOOK_URL"));
+  app.add_option("--plaid-link-script-url", o.plaid_link_script_url,
+                 "Plaid Link's script for the Hub page")
+      ->envname(env("PLAID_LINK_SCRIPT_URL"))
+      ->capture_default_str();
+  app.add_option("--plaid-timeout", o.plaid_timeout_seconds, "seconds allowed per Plaid call")
+      ->check(CLI::Range(1, 300))
+      ->envname(env("PLAID_TIMEOUT"))
+      ->capture_default_str();
+  app.add_option("--plaid-retry-attempts", o.plaid_retry_attempts,
+                 "attempts for a read that fails for a passing reason (rate limit, institution "
+                 "down, Plaid 5xx, no answer); writes are never retried")
+      ->check(CLI::Range(1, 10))
+      ->envname(env("PLAID_RETRY_ATTEMPTS"))
+      ->capture_default_str();
+  app.add_option("--plaid-retry-deadline", o.plaid_retry_deadline_seconds,
+                 "seconds after which no retry starts")
+      ->check(CLI::Range(0, 120))
+      ->envname(env("PLAID_RETRY_DEADLINE"))
+      ->capture_default_str();
+  app.add_option("--plaid-rate-budget", o.plaid_rate_budget,
+                 "on: refuse (429) a call Plaid's per-Item limit would refuse, before calling; "
+                 "off: leave it to Plaid")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->envname(env("PLAID_RATE_BUDGET"))
+      ->capture_default_str();
+
+  CLI::App* project = c.project = app.add_subcommand("project", "manage projects (tenants)");
+  project->require_subcommand(1);
+  CLI::App* project_create = c.project_create =
+      project->add_subcommand("create", "create a project and print its first API key");
+  project_create->add_option("--name", o.name, "project name")->required();
+  c.project_list = project->add_subcommand("list", "list projects");
+  CLI::App* project_update = c.project_update =
+      project->add_subcommand("update", "change a project's settings");
+  project_update->add_option("--project", o.project, "project id")->required();
+  const char* origins_help =
+      "comma-separated browser origins (https://app.example.com) allowed to call the Hub API "
+      "and embed the Hub page; empty: any origin";
+  project_create->add_option("--allowed-origins", o.allowed_origins, origins_help);
+  project_update->add_option("--allowed-origins", o.allowed_origins, origins_help)->required();
+
+  CLI::App* api_key = app.add_subcommand("api-key", "manage a project's API keys");
+  api_key->require_subcommand(1);
+  CLI::App* key_create = c.key_create =
+      api_key->add_subcommand("create", "create an API key (shown once)");
+  CLI::App* key_list = c.key_list =
+      api_key->add_subcommand("list", "list API keys (never the keys)");
+  CLI::App* key_revoke = c.key_revoke = api_key->add_subcommand("revoke", "revoke an API key");
+  for (CLI::App* command : {key_create, key_list, key_revoke}) {
+    command->add_option("--project", o.project, "project id")->required();
+  }
+  key_create->add_option("--label", o.label, "a label to tell keys apart");
+  key_revoke->add_option("--id", o.id, "API key id (key_...)")->required();
+
+  CLI::App* keys = app.add_subcommand("keys", "manage the data keys that encrypt stored secrets");
+  keys->require_subcommand(1);
+  c.keys_rotate = keys->add_subcommand(
+      "rotate", "add a new data key and re-encrypt every stored secret with it (online)");
+  c.keys_list = keys->add_subcommand("list", "list data keys");
+  CLI::App* keys_retire = c.keys_retire =
+      keys->add_subcommand("retire", "retire an old data key no stored value uses any more");
+  keys_retire->add_option("--id", o.id, "data key id")->required();
+  return c;
+}
+
+}  // namespace linkhub::app

@@ -1,0 +1,246 @@
+// `linkhub serve`: the composition root of the server, the only place where the real
+// dependencies (SQLite, libcurl, Beast, the system clock and randomness) are built and handed
+// to the modules.
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "api/api.h"
+#include "app/setup.h"
+#include "core/strings.h"
+#include "http/address.h"
+#include "http/async_http_client.h"
+#include "http/curl_http_client.h"
+#include "http/server.h"
+#include "hub/accounts_impl.h"
+#include "hub/action_pipeline.h"
+#include "hub/batched_call_log.h"
+#include "hub/dashboard_sessions_impl.h"
+#include "hub/hub_view_impl.h"
+#include "hub/linker_impl.h"
+#include "hub/projects_impl.h"
+#include "hub/sessions_impl.h"
+#include "plaid/catalogue.h"
+#include "plaid/http_plaid_client.h"
+#include "plaid/rate_budget.h"
+#include "plaid/retrying_plaid_client.h"
+
+namespace linkhub::app {
+
+namespace {
+
+#ifdef LINKHUB_TEST_HOOKS
+// Test builds only: LINKHUB_TEST_CRASH_AT=<point> kills the process with SIGKILL there.
+class CrashHook final : public hub::FaultHook {
+ public:
+  explicit CrashHook(std::string point) : point_(std::move(point)) {}
+  void At(std::string_view point) override {
+    if (point == point_) {
+      spdlog::warn("test hook: SIGKILL at {}", point);
+      spdlog::default_logger()->flush();
+      ::raise(SIGKILL);
+    }
+  }
+
+ private:
+  std::string point_;
+};
+#endif
+
+// Where Plaid is and who linkhub is to it, from the flags. Fail()s on a missing credential.
+plaid::PlaidConfig PlaidConfigFrom(const Options& o) {
+  plaid::PlaidConfig config;
+  if (!o.plaid_base_url.empty()) {
+    config.base_url = o.plaid_base_url;
+  } else {
+    auto url = plaid::BaseUrlForEnvironment(o.plaid_env);
+    if (!url) {
+      Fail(url.error().message);
+    }
+    config.base_url = *url;
+  }
+  while (!config.base_url.empty() && config.base_url.back() == '/') {
+    config.base_url.pop_back();
+  }
+  config.client_id = o.plaid_client_id;
+  config.secret = o.plaid_secret_file.empty()
+                      ? o.plaid_secret
+                      : ReadTrimmedFileOrFail(o.plaid_secret_file, "Plaid secret");
+  if (config.client_id.empty() || config.secret.empty()) {
+    Fail(
+        "Plaid credentials are missing: set --plaid-client-id and --plaid-secret (or "
+        "--plaid-secret-file, LINKHUB_PLAID_CLIENT_ID, LINKHUB_PLAID_SECRET)");
+  }
+  config.timeout = std::chrono::seconds(o.plaid_timeout_seconds);
+  return config;
+}
+
+// What Link is asked for, from the flags. Fail()s on a product Link does not take.
+hub::LinkSettings LinkSettingsFrom(const Options& o) {
+  hub::LinkSettings link;
+  link.environment = o.plaid_env;
+  link.client_name = o.plaid_client_name;
+  link.products = SplitCommaList(o.plaid_products);
+  link.optional_products = SplitCommaList(o.plaid_optional_products);
+  link.country_codes = SplitCommaList(o.plaid_country_codes);
+  link.language = o.plaid_language;
+  link.redirect_uri = o.plaid_redirect_uri;
+  link.webhook_url = o.plaid_webhook_url;
+  for (const auto& p : link.products) {
+    if (!plaid::IsLinkProduct(p)) {
+      Fail("--plaid-products: '" + p + "' is not a Plaid product Link accepts");
+    }
+  }
+  if (link.products.empty()) {
+    Fail("--plaid-products needs at least one product");
+  }
+  return link;
+}
+
+// The data directory serve uses: --dev with an ephemeral key and no --data-dir gets a fresh
+// temporary one (an ephemeral key cannot read an earlier run's data).
+std::string ServeDataDir(const Options& o) {
+  if (!EphemeralMasterKey(o)) {
+    return o.data_dir;
+  }
+  if (o.data_dir != Options{}.data_dir) {
+    spdlog::warn(
+        "dev mode with --data-dir {}: what is stored there now cannot be read with any other "
+        "key later",
+        o.data_dir);
+    return o.data_dir;
+  }
+  char tmpl[] = "/tmp/linkhub-dev-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) {
+    Fail("cannot create a temporary data directory");
+  }
+  spdlog::warn("dev mode: data in {}", tmpl);
+  return tmpl;
+}
+
+// One server per data directory: the double-submit and per-owner guards of the exchange live in
+// the process. (Admin commands may run beside it.) The lock lasts as long as the process.
+void LockDataDir(const std::string& data_dir) {
+  std::string lock_path = data_dir + "/serve.lock";
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    Fail("another linkhub serve is running on " + data_dir + " (one server per data directory)");
+  }
+}
+
+}  // namespace
+
+int Serve(const Options& o) {
+  SystemClock clock;
+  SecureRandom random;
+  std::string master_key = ResolveMasterKey(o, random);
+  std::string data_dir = ServeDataDir(o);
+  DataDir d = OpenDataDir(data_dir, master_key, clock, random);
+  LockDataDir(data_dir);
+  const store::Stores& stores = d.stores();
+
+  plaid::PlaidConfig plaid_config = PlaidConfigFrom(o);
+  const hub::LinkSettings link = LinkSettingsFrom(o);
+  Sleeper sleep = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
+
+  http::CurlOptions curl_options;
+  http::CurlHttpClient http_client(curl_options);
+  plaid::HttpPlaidClient direct_client(http_client, clock, plaid_config);
+  plaid::RetryPolicy retry_policy;
+  retry_policy.max_attempts = o.plaid_retry_attempts;
+  retry_policy.deadline = std::chrono::seconds(o.plaid_retry_deadline_seconds);
+  plaid::RetryingPlaidClient plaid_client(direct_client, clock, random, retry_policy, sleep);
+  plaid::RateBudget rate_budget(clock);
+  hub::FaultHook* fault_hook = nullptr;
+#ifdef LINKHUB_TEST_HOOKS
+  std::unique_ptr<CrashHook> crash_hook;
+  if (const char* at = std::getenv("LINKHUB_TEST_CRASH_AT"); at != nullptr && *at != '\0') {
+    crash_hook = std::make_unique<CrashHook>(at);
+    fault_hook = crash_hook.get();
+  }
+#endif
+
+  hub::Keys& keys = *d.keys;
+  hub::BatchedCallLog call_log(stores.call_log);
+  hub::SessionsImpl sessions(stores.sessions, stores.accounts, keys, clock, random);
+  hub::LinkerImpl linker(stores.accounts, stores.exchanges, keys, plaid_client, clock, random,
+                         sleep, link, fault_hook);
+  hub::AccountsImpl accounts(stores.accounts, keys, plaid_client, call_log, clock, link);
+  hub::HubViewImpl hub_view(stores.accounts, stores.attempts, clock, random);
+  hub::ProjectsImpl projects(stores.projects, stores.api_keys, keys, clock, random);
+  hub::DashboardSessionsImpl dashboard(stores.dashboard_sessions, stores.api_keys, keys, clock,
+                                       random, hub::DashboardSessions::Limits{});
+  if (auto s = linker.ReconcileExchanges(); !s) {
+    Fail("reconciling pending exchanges failed: " + s.error().message);
+  }
+
+  http::ServerOptions server_options;
+  if (!http::SplitHostPort(o.listen, server_options.host, server_options.port)) {
+    Fail("--listen must be HOST:PORT, got '" + o.listen + "'");
+  }
+  server_options.io_threads = o.threads;
+  server_options.handler_threads = o.handler_threads;
+  server_options.max_body_bytes = o.max_body_bytes;
+  http::Router router;
+  http::Server server(
+      server_options, router,
+      [&clock](const http::Request& r, int status, const std::string& message) {
+        return api::ServerError(clock, r, status, message);
+      },
+      clock);
+  hub::ActionPipeline actions(
+      stores.accounts, stores.sync_cursors, keys, plaid_client,
+      o.plaid_rate_budget == "on" ? &rate_budget : nullptr, &call_log, clock, link,
+      [&server](std::function<void()> work) { server.RunBlocking(std::move(work)); });
+  api::ApiContext context{sessions,
+                          linker,
+                          accounts,
+                          hub_view,
+                          projects,
+                          actions,
+                          link,
+                          clock,
+                          "",
+                          o.plaid_link_script_url,
+                          plaid_config.base_url};
+  context.dashboard = &dashboard;
+  api::RegisterRoutes(router, context);
+  if (auto s = server.Start(); !s) {
+    Fail(s.error().message);
+  }
+  // Actions that are one Plaid read are sent from the I/O threads with no thread waiting for
+  // Plaid (ActionPipeline::Start). libcurl, which honours proxy settings, serves everything
+  // else, and everything when a proxy is configured.
+  std::unique_ptr<http::BeastHttpClient> async_http;
+  std::unique_ptr<plaid::AsyncPlaidClient> async_plaid;
+  if (http::BeastHttpClient::ProxyConfigured()) {
+    spdlog::info("a proxy is configured: every Plaid call goes through libcurl");
+  } else {
+    async_http = std::make_unique<http::BeastHttpClient>(server.io_context(),
+                                                         http::BeastClientOptions{}, clock);
+    async_plaid = std::make_unique<plaid::AsyncPlaidClient>(*async_http, clock, plaid_config);
+    actions.EnableAsync(*async_plaid, plaid_client);
+  }
+  context.public_url = o.public_url.empty() ? server.url() : o.public_url;
+  while (!context.public_url.empty() && context.public_url.back() == '/') {
+    context.public_url.pop_back();
+  }
+  server.StopOnSignals();
+  std::printf("linkhub listening on %s\n", server.url().c_str());
+  std::fflush(stdout);
+  spdlog::info("data in {}; Plaid at {} ({}); public URL {}", d.backend->Describe(),
+               plaid_config.base_url, o.plaid_env, context.public_url);
+  // Accounts linked just before a crash may lack display fields: fetch them in the background.
+  std::thread details([&linker] { linker.FillPendingDetails(); });
+  server.Run();
+  details.join();
+  return 0;
+}
+
+}  // namespace linkhub::app

@@ -1,0 +1,673 @@
+// The public-token exchange: the one step where a crash or a double click could lose a bank link
+// or leave a billed Item orphaned at Plaid. The order of writes is what makes it safe:
+//
+//   1. refuse duplicates before Plaid is called (same owner, institution and account masks);
+//   2. record a pending exchange (the public token's keyed hash, never the token);
+//   3. call /item/public_token/exchange on a fresh connection (never re-sent silently);
+//   4. in one transaction: store the sealed access token and item id, activate the account,
+//      close the pending record; if that fails, remove the Item at Plaid with the token still
+//      in memory;
+//   5. fetch display fields (institution, accounts, products); failures do not undo the link.
+//
+// A double submit of the same public token waits for the first and gets the same account. After
+// a crash, a pending exchange younger than the public token's 30-minute life is left open: the
+// page's retry with the same token runs the exchange again, which is safe (Plaid answers
+// INVALID_PUBLIC_TOKEN if the first call had landed, and that is logged for a support ticket
+// with the link_session_id). Older ones are closed as failed at start-up.
+#include "hub/linker_impl.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/ids.h"
+#include "core/json.h"
+#include "plaid/catalogue.h"
+
+namespace linkhub::hub {
+
+namespace {
+
+constexpr auto kPublicTokenLifetime = std::chrono::minutes(30);
+// How long a link waits for the user's other link, or a double submit for the first: bounded so
+// that a slow Plaid cannot pin the server's handler threads.
+constexpr auto kOwnerWait = std::chrono::seconds(5);
+constexpr auto kInFlightWait = std::chrono::seconds(45);
+constexpr size_t kMaxPublicToken = 256;
+constexpr size_t kMaxField = 255;
+
+Error Invalid(std::string message) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+// The failure recorded when the exchange got no answer from Plaid.
+constexpr std::string_view kOutcomeUnknown = "outcome unknown";
+
+const char kRunLinkAgain[] =
+    "This public token has expired or was already used: run Plaid Link again to get a new one.";
+
+bool IsPlaidError(const Error& e, std::string_view code) {
+  return e.provider && e.provider->error_code == code;
+}
+
+// "mask|name" pairs that identify the accounts of a bank login, for the duplicate guard.
+std::set<std::string> AccountKeys(const std::vector<LinkMetadata::Account>& accounts) {
+  std::set<std::string> out;
+  for (const auto& a : accounts) {
+    if (!a.mask.empty()) {
+      out.insert(a.mask + "|" + a.name);
+    }
+  }
+  return out;
+}
+
+// Accounts as Plaid lists them ({account_id, name, mask, type, subtype, ...}), which is also the
+// shape stored in accounts_json.
+std::vector<LinkMetadata::Account> AccountsFromArray(const boost::json::array& list) {
+  std::vector<LinkMetadata::Account> out;
+  for (const auto& e : list) {
+    if (!e.is_object()) {
+      continue;
+    }
+    const auto& o = e.get_object();
+    auto s = [&](std::string_view k) { return std::string(GetString(o, k).value_or("")); };
+    out.push_back({s("account_id"), s("name"), s("mask"), s("type"), s("subtype")});
+  }
+  return out;
+}
+
+std::vector<LinkMetadata::Account> AccountsFromJson(const std::string& text) {
+  auto v = ParseJson(text);
+  return v && v->is_array() ? AccountsFromArray(v->get_array())
+                            : std::vector<LinkMetadata::Account>{};
+}
+
+std::string AccountsToJson(const std::vector<LinkMetadata::Account>& accounts) {
+  boost::json::array out;
+  for (const auto& a : accounts) {
+    auto opt = [](const std::string& s) {
+      return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
+    };
+    out.push_back(boost::json::object{{"account_id", a.id},
+                                      {"name", a.name},
+                                      {"mask", opt(a.mask)},
+                                      {"type", a.type},
+                                      {"subtype", opt(a.subtype)}});
+  }
+  return ToJson(out);
+}
+
+// The account of `existing` that is the same bank login as (institution, keys), if any.
+const domain::LinkedAccount* FindDuplicate(const std::vector<domain::LinkedAccount>& existing,
+                                           const std::string& institution_id,
+                                           const std::set<std::string>& keys,
+                                           std::string_view except_id = {}) {
+  if (keys.empty()) {
+    return nullptr;
+  }
+  for (const auto& a : existing) {
+    if (a.id == except_id || a.institution_id != institution_id) {
+      continue;
+    }
+    for (const auto& k : AccountKeys(AccountsFromJson(a.accounts_json))) {
+      if (keys.contains(k)) {
+        return &a;
+      }
+    }
+  }
+  return nullptr;
+}
+
+Error Duplicate(const domain::LinkedAccount& existing) {
+  Error e =
+      MakeError(ErrorCode::kAlreadyExists,
+                "This bank login is already linked as account " + existing.id +
+                    (existing.institution_name ? " (" + *existing.institution_name + ")" : "") +
+                    "; it was not linked a second time.");
+  e.details.emplace_back("existing_account_id", existing.id);
+  return e;
+}
+
+// A suspended account still holds a live Item: it counts for the duplicate and `multiple` rules.
+const std::vector<domain::AccountStatus> kLiveStatuses = {domain::AccountStatus::kActive,
+                                                          domain::AccountStatus::kError,
+                                                          domain::AccountStatus::kSuspended};
+
+}  // namespace
+
+LinkerImpl::LinkerImpl(store::AccountStore& accounts, store::ExchangeStore& exchanges, Keys& keys,
+                       plaid::PlaidClient& plaid, Clock& clock, Random& random, Sleeper sleep,
+                       const LinkSettings& settings, FaultHook* fault_hook)
+    : accounts_(accounts),
+      exchanges_(exchanges),
+      keys_(keys),
+      plaid_(plaid),
+      clock_(clock),
+      random_(random),
+      sleep_(std::move(sleep)),
+      settings_(settings),
+      fault_hook_(fault_hook) {}
+
+void LinkerImpl::Fault(std::string_view point) {
+  if (fault_hook_ != nullptr) {
+    fault_hook_->At(point);
+  }
+}
+
+void LinkerImpl::CloseFailed(const std::string& exchange_id, const std::string& failure) {
+  if (auto s = exchanges_.FailExchange(exchange_id, failure, clock_.Now()); !s) {
+    spdlog::warn("exchange {}: not closed as failed ({}): {}; start-up reconciles it", exchange_id,
+                 failure, s.error().message);
+  }
+}
+
+Result<LinkToken> LinkerImpl::CreateLinkToken(const std::string& project_id,
+                                              const LinkTokenInput& in) {
+  if (in.origin_owner_id.empty() || in.origin_owner_id.size() > kMaxField) {
+    return Unexpected(Invalid("origin_owner_id must be a string of 1 to 255 characters"));
+  }
+  for (const auto& p : in.products) {
+    if (!plaid::IsLinkProduct(p)) {
+      return Unexpected(
+          Invalid("products: '" + p.substr(0, 64) + "' is not a Plaid product that Link accepts"));
+    }
+  }
+  boost::json::object body{
+      {"client_name", settings_.client_name},
+      {"language", settings_.language},
+      {"country_codes", ToJsonArray(settings_.country_codes)},
+      {"user", boost::json::object{
+                   {"client_user_id", keys_.ClientUserId(project_id, in.origin_owner_id)}}}};
+  std::string redirect = in.redirect_uri.value_or(settings_.redirect_uri);
+  if (!redirect.empty()) {
+    body["redirect_uri"] = redirect;
+  }
+  if (in.account_id) {
+    LINKHUB_ASSIGN_OR_RETURN(domain::LinkedAccount account,
+                             accounts_.GetAccount(project_id, *in.account_id));
+    if (account.origin_owner_id != in.origin_owner_id) {
+      return Unexpected(Invalid("account " + account.id + " belongs to another origin_owner_id"));
+    }
+    LINKHUB_ASSIGN_OR_RETURN(std::string access_token, keys_.OpenAccessToken(account));
+    body["access_token"] = access_token;  // update mode: no products
+  } else {
+    const auto& products = in.products.empty() ? settings_.products : in.products;
+    body["products"] = ToJsonArray(products);
+    std::vector<std::string> optional;
+    for (const auto& p : settings_.optional_products) {
+      if (std::find(products.begin(), products.end(), p) == products.end()) {
+        optional.push_back(p);
+      }
+    }
+    if (!optional.empty()) {
+      body["optional_products"] = ToJsonArray(optional);
+    }
+    if (!settings_.webhook_url.empty()) {
+      body["webhook"] = settings_.webhook_url;
+    }
+  }
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object res, plaid_.Call("/link/token/create", body));
+  auto token = GetString(res, "link_token");
+  auto expiration = GetString(res, "expiration");
+  if (!token || !expiration) {
+    return Unexpected(
+        MakeError(ErrorCode::kUpstream, "Plaid's /link/token/create answer had no link_token"));
+  }
+  return LinkToken{std::string(*token), std::string(*expiration)};
+}
+
+class LinkerImpl::OwnerLock {
+ public:
+  // Waits at most kOwnerWait; locked() tells whether it got the lock.
+  OwnerLock(LinkerImpl& hub, std::string key) : hub_(hub), key_(std::move(key)) {
+    {
+      std::lock_guard lock(hub_.owners_mu_);
+      auto& slot = hub_.owners_[key_];
+      if (!slot) {
+        slot = std::make_unique<OwnerSlot>();
+      }
+      ++slot->users;
+      slot_ = slot.get();
+    }
+    hub_.Fault("exchange.waiting_for_owner");
+    locked_ = slot_->mu.try_lock_for(kOwnerWait);
+  }
+  bool locked() const { return locked_; }
+  ~OwnerLock() {
+    if (locked_) {
+      slot_->mu.unlock();
+    }
+    std::lock_guard lock(hub_.owners_mu_);
+    if (--slot_->users == 0) {
+      hub_.owners_.erase(key_);
+    }
+  }
+  OwnerLock(const OwnerLock&) = delete;
+  OwnerLock& operator=(const OwnerLock&) = delete;
+
+ private:
+  LinkerImpl& hub_;
+  std::string key_;
+  OwnerSlot* slot_ = nullptr;
+  bool locked_ = false;
+};
+
+struct LinkerImpl::InFlight {
+  bool done = false;
+  std::string project_id;
+  std::string origin_owner_id;
+  std::optional<Result<domain::LinkedAccount>> result;
+};
+
+Result<domain::LinkedAccount> LinkerImpl::LinkAccount(const domain::ConnectSession& session,
+                                                      std::string_view public_token,
+                                                      const LinkMetadata& metadata) {
+  if (session.provider && *session.provider != "plaid") {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "this session is not for Plaid"));
+  }
+  if (session.account_id) {
+    return Relink(session);
+  }
+  if (public_token.size() > kMaxPublicToken || !public_token.starts_with("public-")) {
+    return Unexpected(MakeError(
+        ErrorCode::kInvalidArgument,
+        "That is not a Plaid public token (they look like public-sandbox-… or "
+        "public-production-…): run Plaid Link and use the public_token its onSuccess returns."));
+  }
+  std::string token_hash = keys_.Hash(public_token);
+
+  // One exchange per public token in this process: a second submit waits (boundedly) for the
+  // first and gets its answer — unless it comes from another project or owner, which learns
+  // nothing about it.
+  std::shared_ptr<InFlight> mine;
+  {
+    std::unique_lock lock(inflight_mu_);
+    if (auto it = inflight_.find(token_hash); it != inflight_.end()) {
+      std::shared_ptr<InFlight> theirs = it->second;
+      if (theirs->project_id != session.project_id ||
+          theirs->origin_owner_id != session.origin_owner_id) {
+        return Unexpected(MakeError(ErrorCode::kInvalidArgument, kRunLinkAgain));
+      }
+      // Under inflight_mu_, so the first exchange cannot finish before this one waits.
+      Fault("exchange.waiting_for_first_submit");
+      if (!inflight_cv_.wait_for(lock, kInFlightWait, [&] { return theirs->done; })) {
+        return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                    "This public token is still being exchanged; try again in a "
+                                    "moment."));
+      }
+      return *theirs->result;
+    }
+    mine = std::make_shared<InFlight>();
+    mine->project_id = session.project_id;
+    mine->origin_owner_id = session.origin_owner_id;
+    inflight_.emplace(token_hash, mine);
+  }
+  // Whatever happens below (an exception included), waiters are released.
+  Result<domain::LinkedAccount> result =
+      Unexpected(MakeError(ErrorCode::kInternal, "the exchange did not finish"));
+  struct Finish {
+    LinkerImpl& hub;
+    std::shared_ptr<InFlight>& mine;
+    const std::string& token_hash;
+    Result<domain::LinkedAccount>& result;
+    ~Finish() {
+      {
+        std::lock_guard lock(hub.inflight_mu_);
+        mine->result = result;
+        mine->done = true;
+        hub.inflight_.erase(token_hash);
+      }
+      hub.inflight_cv_.notify_all();
+    }
+  } finish{*this, mine, token_hash, result};
+  result = Exchange(session, public_token, metadata, token_hash);
+  // Return a copy: `result` itself must stay intact for `finish`, which runs after the return
+  // value is built (a returned local would be moved from).
+  Result<domain::LinkedAccount> answer = result;
+  return answer;
+}
+
+Status LinkerImpl::CheckLinkAllowed(const domain::ConnectSession& session,
+                                    const LinkMetadata& metadata) {
+  LINKHUB_ASSIGN_OR_RETURN(
+      auto live, accounts_.ListOwnerAccounts(session.project_id, session.origin_owner_id, "plaid",
+                                             kLiveStatuses));
+  if (metadata.institution_id) {
+    if (const auto* dup =
+            FindDuplicate(live, *metadata.institution_id, AccountKeys(metadata.accounts))) {
+      return Unexpected(Duplicate(*dup));
+    }
+  }
+  if (!session.multiple && !live.empty()) {
+    Error e = MakeError(ErrorCode::kAlreadyExists,
+                        "This owner already has a linked Plaid account (" + live.front().id +
+                            "). To link another bank, create the connect session with "
+                            "\"multiple\": true; to repair this one, re-link it.");
+    e.details.emplace_back("existing_account_id", live.front().id);
+    return Unexpected(std::move(e));
+  }
+  return OkStatus();
+}
+
+Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession& session,
+                                                   std::string_view public_token,
+                                                   const LinkMetadata& metadata,
+                                                   const std::string& token_hash) {
+  // Serialise with the owner's other links (see owners_); a double submit of this very token
+  // never gets here twice (see inflight_).
+  OwnerLock owner_lock(*this, std::to_string(session.project_id.size()) + ":" + session.project_id +
+                                  "|" + session.origin_owner_id);
+  TimePoint now = clock_.Now();
+  domain::PendingExchange pending;
+  bool resumed = false;  // a pending exchange left by a crash is being retried
+  auto existing = exchanges_.FindExchange(token_hash);
+  if (existing) {
+    if (existing->project_id != session.project_id ||
+        existing->origin_owner_id != session.origin_owner_id) {
+      // Someone else's token: it was used, and this session learns nothing about its account.
+      return Unexpected(MakeError(ErrorCode::kInvalidArgument, kRunLinkAgain));
+    }
+    if (existing->state == domain::ExchangeState::kLinked) {
+      auto account = accounts_.GetAccount(session.project_id, existing->account_id);
+      if (!account && account.error().code == ErrorCode::kNotFound) {
+        return Unexpected(MakeError(ErrorCode::kInvalidArgument, kRunLinkAgain));
+      }
+      return account;  // a double submit after success: the same account
+    }
+    pending = *existing;
+    if (existing->state == domain::ExchangeState::kFailed) {
+      LINKHUB_RETURN_IF_ERROR(CheckLinkAllowed(session, metadata));
+      LINKHUB_RETURN_IF_ERROR(exchanges_.ReopenExchange(pending.id, now));
+      // After an attempt without an answer, Plaid may have made the Item: like a crash.
+      resumed = pending.failure.value_or("").starts_with(kOutcomeUnknown);
+    } else {
+      // Left by a process that died mid-exchange. The owner's accounts may have changed since:
+      // check again before going on (the first attempt may never have reached Plaid).
+      if (auto allowed = CheckLinkAllowed(session, metadata); !allowed) {
+        CloseFailed(pending.id, "refused on retry: " + allowed.error().message);
+        return Unexpected(std::move(allowed).error());
+      }
+      resumed = true;
+      spdlog::warn(
+          "exchange {}: resuming a pending exchange left by an earlier process "
+          "(link_session_id {})",
+          pending.id, pending.link_session_id.value_or("-"));
+    }
+  } else if (existing.error().code != ErrorCode::kNotFound) {
+    return Unexpected(std::move(existing).error());
+  } else {
+    LINKHUB_RETURN_IF_ERROR(CheckLinkAllowed(session, metadata));
+    pending.id = "exch_" + NewBase62(random_, 20);
+    pending.project_id = session.project_id;
+    pending.session_id = session.id;
+    pending.public_token_hash = token_hash;
+    pending.account_id = "acc_" + NewBase62(random_, 20);
+    pending.origin_owner_id = session.origin_owner_id;
+    pending.institution_id = metadata.institution_id;
+    pending.link_session_id = metadata.link_session_id;
+    pending.created_at = now;
+    LINKHUB_RETURN_IF_ERROR(exchanges_.BeginExchange(pending));
+  }
+  // Load any data key rotated in by another process now, so that sealing the answer below needs
+  // nothing but memory: the window between Plaid's answer and the commit stays small.
+  LINKHUB_RETURN_IF_ERROR(keys_.Refresh());
+  Fault("exchange.after_pending");
+
+  auto exchanged = plaid_.Call("/item/public_token/exchange",
+                               boost::json::object{{"public_token", public_token}});
+  if (!exchanged) {
+    Error e = std::move(exchanged).error();
+    std::string failure = e.provider ? e.provider->error_code : std::string(ErrorCodeName(e.code));
+    if (IsPlaidError(e, "INVALID_PUBLIC_TOKEN")) {
+      if (resumed) {
+        // An earlier attempt (by a process that died, or one that got no answer) reached Plaid:
+        // Plaid made an Item whose
+        // access token never came back. Plaid has no way to list Items; this log line (and the
+        // failed record) is what a support ticket needs.
+        failure =
+            "INVALID_PUBLIC_TOKEN on a retry: the first exchange may have created an "
+            "Item that was never stored";
+        spdlog::error("exchange {}: {}; link_session_id {} request_id {}", pending.id, failure,
+                      pending.link_session_id.value_or("-"), e.provider->request_id);
+      }
+      e.message = kRunLinkAgain;
+    } else if (!e.provider || e.provider->http_status >= 500) {
+      // No answer, or Plaid failing: the outcome is unknown. A retry with the same token is safe.
+      failure = std::string(kOutcomeUnknown) + ": " + e.message;
+      if (!e.provider) {
+        spdlog::warn("exchange {}: {}", pending.id, e.message);
+        e.message =
+            "Plaid did not answer the token exchange; try again in a moment with the "
+            "same public token.";
+      }
+    }
+    CloseFailed(pending.id, failure);
+    return Unexpected(std::move(e));
+  }
+  auto access_token = GetString(*exchanged, "access_token");
+  auto item_id = GetString(*exchanged, "item_id");
+  if (!access_token || !item_id || access_token->empty() || item_id->empty()) {
+    if (access_token && !access_token->empty()) {
+      RemoveItem(std::string(*access_token), "the exchange answer had no item_id");
+    }
+    CloseFailed(pending.id, "malformed exchange answer");
+    return Unexpected(MakeError(ErrorCode::kUpstream,
+                                "Plaid's exchange answer lacked the access token or item id"));
+  }
+  std::string token(*access_token);
+  Fault("exchange.after_exchange");
+
+  domain::LinkedAccount account;
+  account.id = pending.account_id;
+  account.project_id = session.project_id;
+  account.origin_owner_id = session.origin_owner_id;
+  account.origin_owner_name = session.origin_owner_name;
+  account.origin_username = session.origin_username;
+  account.label = session.label;
+  account.type = session.type;
+  account.environment = settings_.environment;
+  account.products = settings_.products;
+  account.institution_id = metadata.institution_id;
+  account.institution_name = metadata.institution_name;
+  account.accounts_json = AccountsToJson(metadata.accounts);
+  account.connect_session_id = session.id;
+  account.created_at = account.updated_at = clock_.Now();
+  account.item_id_hash = keys_.Hash(*item_id);
+  Status stored = [&]() -> Status {
+    LINKHUB_ASSIGN_OR_RETURN(account.access_token_sealed,
+                             keys_.Seal(account.project_id, account.id, "access_token", token));
+    LINKHUB_ASSIGN_OR_RETURN(account.item_id_sealed,
+                             keys_.Seal(account.project_id, account.id, "item_id", *item_id));
+    return exchanges_.CompleteExchange(pending.id, account, clock_.Now());
+  }();
+  if (!stored) {
+    spdlog::error("exchange {}: storing the account failed ({}); removing item {} at Plaid",
+                  pending.id, stored.error().message, *item_id);
+    bool removed = RemoveItem(token, "the account could not be stored");
+    CloseFailed(pending.id, removed ? "storing failed; the Item was removed at Plaid"
+                                    : "storing failed and the Item could not be removed");
+    return Unexpected(MakeError(ErrorCode::kInternal,
+                                "The bank was linked at Plaid but the account could not be saved, "
+                                "so the link was undone. Please run Plaid Link again."));
+  }
+  spdlog::info("exchange {}: account {} linked (project {}, item {})", pending.id, account.id,
+               account.project_id, *item_id);
+  Fault("exchange.after_commit");
+
+  if (auto s = FillDetails(account, token); !s) {
+    spdlog::warn("account {}: display details not fetched yet: {}", account.id, s.error().message);
+  }
+  // With Plaid's own view of the Item, run the duplicate guard again: a pasted token comes
+  // without Link's metadata, and metadata comes from the browser. Undo the new link rather than
+  // keep a second Item of the same login.
+  if (account.institution_id) {
+    auto live = accounts_.ListOwnerAccounts(session.project_id, session.origin_owner_id, "plaid",
+                                            kLiveStatuses);
+    if (live) {
+      if (const auto* dup =
+              FindDuplicate(*live, *account.institution_id,
+                            AccountKeys(AccountsFromJson(account.accounts_json)), account.id)) {
+        if (RemoveItem(token, "duplicate of " + dup->id)) {
+          if (auto s = accounts_.SoftDeleteAccount(account.project_id, account.id, clock_.Now());
+              !s) {
+            // Its Item is gone; the row still shows it until deleted again.
+            spdlog::warn("account {}: duplicate removed at Plaid but not deleted here: {}",
+                         account.id, s.error().message);
+          }
+          return Unexpected(Duplicate(*dup));
+        }
+        // The duplicate's Item is still live: keep the account (and its token) visible, marked,
+        // so that deleting it retries the removal.
+        std::string why = "duplicate of account " + dup->id +
+                          "; removing its Item at Plaid failed — delete this account to retry";
+        if (auto s = accounts_.SetAccountStatus(
+                account.project_id, account.id, domain::AccountStatus::kError,
+                {domain::StatusReason{"DUPLICATE_ITEM", why, clock_.Now()}}, clock_.Now());
+            !s) {
+          spdlog::warn("account {}: not marked as a duplicate: {}", account.id, s.error().message);
+        }
+        Error e = MakeError(ErrorCode::kUpstream,
+                            "This bank login is already linked as account " + dup->id +
+                                ", and the second link could not be undone at Plaid: account " +
+                                account.id + " is marked as a duplicate; delete it to retry.");
+        e.details.emplace_back("existing_account_id", dup->id);
+        e.details.emplace_back("duplicate_account_id", account.id);
+        return Unexpected(std::move(e));
+      }
+    }
+  }
+  Fault("exchange.after_details");
+  return account;
+}
+
+Result<domain::LinkedAccount> LinkerImpl::Relink(const domain::ConnectSession& session) {
+  LINKHUB_ASSIGN_OR_RETURN(domain::LinkedAccount account,
+                           accounts_.GetAccount(session.project_id, *session.account_id));
+  LINKHUB_ASSIGN_OR_RETURN(std::string token, keys_.OpenAccessToken(account));
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object res,
+                           plaid_.Call("/item/get", boost::json::object{{"access_token", token}}));
+  const auto* item = GetObject(res, "item");
+  const auto* error = item ? GetObject(*item, "error") : nullptr;
+  if (error != nullptr) {
+    std::string code(GetString(*error, "error_code").value_or("ITEM_ERROR"));
+    Error e = MakeError(ErrorCode::kFailedPrecondition,
+                        "Plaid still reports " + code +
+                            " for this bank login: run Plaid Link in update mode again.");
+    e.provider = ProviderError{400, std::string(GetString(*error, "error_type").value_or("")), code,
+                               std::string(GetString(*error, "error_message").value_or("")),
+                               std::string(GetString(res, "request_id").value_or(""))};
+    return Unexpected(std::move(e));
+  }
+  account.status = domain::AccountStatus::kActive;
+  account.status_reasons.clear();
+  account.updated_at = clock_.Now();
+  LINKHUB_RETURN_IF_ERROR(accounts_.SetAccountStatus(account.project_id, account.id, account.status,
+                                                     account.status_reasons, account.updated_at));
+  spdlog::info("account {} re-linked (update mode)", account.id);
+  if (auto s = FillDetails(account, token); !s) {
+    spdlog::warn("account {}: display details not refreshed: {}", account.id, s.error().message);
+  }
+  return account;
+}
+
+Status LinkerImpl::FillDetails(domain::LinkedAccount& account, const std::string& access_token) {
+  boost::json::object with_token{{"access_token", access_token}};
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object item_res, plaid_.Call("/item/get", with_token));
+  if (const auto* item = GetObject(item_res, "item")) {
+    if (auto inst = GetString(*item, "institution_id")) {
+      account.institution_id = std::string(*inst);
+    }
+    auto products = GetStringList(*item, "products");
+    for (const auto& p : GetStringList(*item, "consented_products")) {
+      if (std::find(products.begin(), products.end(), p) == products.end()) {
+        products.push_back(p);
+      }
+    }
+    if (!products.empty()) {
+      account.products = std::move(products);
+    }
+  }
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::object acc_res, plaid_.Call("/accounts/get", with_token));
+  const auto* list = GetArray(acc_res, "accounts");
+  account.accounts_json =
+      AccountsToJson(list ? AccountsFromArray(*list) : std::vector<LinkMetadata::Account>{});
+  bool complete = true;
+  if (account.institution_id) {
+    auto inst =
+        plaid_.Call("/institutions/get_by_id",
+                    boost::json::object{{"institution_id", *account.institution_id},
+                                        {"country_codes", ToJsonArray(settings_.country_codes)}});
+    if (inst) {
+      if (const auto* o = GetObject(*inst, "institution")) {
+        if (auto name = GetString(*o, "name")) {
+          account.institution_name = std::string(*name);
+        }
+      }
+    } else {
+      complete = false;  // fetched again later (FillPendingDetails)
+      spdlog::warn("account {}: institution name not fetched: {}", account.id,
+                   inst.error().message);
+    }
+  }
+  account.details_pending = !complete;
+  account.updated_at = clock_.Now();
+  return accounts_.UpdateAccountDetails(account);
+}
+
+bool LinkerImpl::RemoveItem(const std::string& access_token, std::string_view why) {
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto r = plaid_.Call("/item/remove", boost::json::object{{"access_token", access_token}});
+    if (r || IsPlaidError(r.error(), "ITEM_NOT_FOUND") ||
+        IsPlaidError(r.error(), "INVALID_ACCESS_TOKEN")) {
+      spdlog::info("removed an Item at Plaid: {}", why);
+      return true;
+    }
+    spdlog::warn("removing an Item at Plaid failed (attempt {}): {}", attempt, r.error().message);
+    if (attempt < 3) {
+      sleep_(std::chrono::milliseconds(200 * attempt));
+    }
+  }
+  spdlog::error("an Item could not be removed at Plaid ({}); it stays billed until removed", why);
+  return false;
+}
+
+Status LinkerImpl::ReconcileExchanges() {
+  LINKHUB_ASSIGN_OR_RETURN(auto pending, exchanges_.ListPendingExchanges());
+  TimePoint now = clock_.Now();
+  for (const auto& p : pending) {
+    if (now - p.created_at >= kPublicTokenLifetime) {
+      spdlog::error(
+          "exchange {} (project {}, account {}) never completed and its public token has expired; "
+          "closed as failed. If Plaid created an Item for it, quote link_session_id {} to Plaid "
+          "support.",
+          p.id, p.project_id, p.account_id, p.link_session_id.value_or("-"));
+      CloseFailed(p.id, "expired: the process stopped during the exchange and nobody retried it");
+    } else {
+      spdlog::warn(
+          "exchange {} (project {}) was interrupted; a retry with the same public token "
+          "completes it safely (link_session_id {})",
+          p.id, p.project_id, p.link_session_id.value_or("-"));
+    }
+  }
+  return OkStatus();
+}
+
+void LinkerImpl::FillPendingDetails() {
+  auto accounts = accounts_.ListAccountsWithPendingDetails();
+  if (!accounts) {
+    spdlog::warn("listing accounts without details failed: {}", accounts.error().message);
+    return;
+  }
+  for (auto& a : *accounts) {
+    auto token = keys_.OpenAccessToken(a);
+    if (!token) {
+      continue;
+    }
+    if (auto s = FillDetails(a, *token); !s) {
+      spdlog::warn("account {}: display details still not fetched: {}", a.id, s.error().message);
+    }
+  }
+}
+
+}  // namespace linkhub::hub

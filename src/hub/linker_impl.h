@@ -1,0 +1,91 @@
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "hub/fault_hook.h"
+#include "hub/keys.h"
+#include "hub/link_settings.h"
+#include "hub/linker.h"
+#include "plaid/plaid_client.h"
+#include "store/account_store.h"
+#include "store/exchange_store.h"
+
+namespace linkhub::hub {
+
+// Linker on the account and exchange stores and Plaid, with the crash-safe exchange described
+// in linker_impl.cc. The guards against a double submit and against two links of one owner at
+// once live in this process (one server per data directory). Thread-safe.
+class LinkerImpl final : public Linker {
+ public:
+  // `sleep` waits between attempts to remove an Item at Plaid; `fault_hook` (test builds only)
+  // may stop the process at the exchange's named points.
+  LinkerImpl(store::AccountStore& accounts, store::ExchangeStore& exchanges, Keys& keys,
+             plaid::PlaidClient& plaid, Clock& clock, Random& random, Sleeper sleep,
+             const LinkSettings& settings, FaultHook* fault_hook = nullptr);
+
+  Result<LinkToken> CreateLinkToken(const std::string& project_id,
+                                    const LinkTokenInput& input) override;
+  Result<domain::LinkedAccount> LinkAccount(const domain::ConnectSession& session,
+                                            std::string_view public_token,
+                                            const LinkMetadata& metadata) override;
+
+  // Start-up recovery: closes pending exchanges older than a public token's life as failed
+  // (logging their link_session_id for a support ticket) and logs the younger ones, which a
+  // retry with the same token completes.
+  Status ReconcileExchanges();
+  // Fetches display fields of accounts that were linked but never got them (a crash right
+  // after linking, or Plaid failing then). Best effort; logs failures.
+  void FillPendingDetails();
+
+ private:
+  struct InFlight;
+  class OwnerLock;
+  Result<domain::LinkedAccount> Exchange(const domain::ConnectSession& session,
+                                         std::string_view public_token,
+                                         const LinkMetadata& metadata,
+                                         const std::string& token_hash);
+  Result<domain::LinkedAccount> Relink(const domain::ConnectSession& session);
+  Status CheckLinkAllowed(const domain::ConnectSession& session, const LinkMetadata& metadata);
+  // Reads institution, accounts and products from Plaid into `account` and stores them.
+  Status FillDetails(domain::LinkedAccount& account, const std::string& access_token);
+  // /item/remove with retries; false when the Item could not be removed.
+  bool RemoveItem(const std::string& access_token, std::string_view why);
+  // Closes a pending exchange as failed. A failure to write is logged, never fatal: the record
+  // stays pending and start-up reconciles it.
+  void CloseFailed(const std::string& exchange_id, const std::string& failure);
+  void Fault(std::string_view point);
+
+  store::AccountStore& accounts_;
+  store::ExchangeStore& exchanges_;
+  Keys& keys_;
+  plaid::PlaidClient& plaid_;
+  Clock& clock_;
+  Random& random_;
+  Sleeper sleep_;
+  const LinkSettings& settings_;
+  FaultHook* fault_hook_;
+
+  // Exchanges running in this process, by public-token hash: a double submit waits for the
+  // first and gets its answer.
+  std::mutex inflight_mu_;
+  std::condition_variable inflight_cv_;
+  std::map<std::string, std::shared_ptr<InFlight>, std::less<>> inflight_;
+
+  // One new link at a time per (project, owner): the duplicate guard and the `multiple` rule
+  // read the owner's accounts before the exchange, so two different tokens of one owner linked
+  // concurrently must not both pass them. Entries live while someone holds or waits for them.
+  struct OwnerSlot {
+    std::timed_mutex mu;
+    int users = 0;
+  };
+  std::mutex owners_mu_;
+  std::map<std::string, std::unique_ptr<OwnerSlot>, std::less<>> owners_;
+};
+
+}  // namespace linkhub::hub

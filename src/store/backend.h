@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "store/account_store.h"
+#include "store/api_key_store.h"
+#include "store/call_log_store.h"
+#include "store/connection_attempt_store.h"
+#include "store/dashboard_session_store.h"
+#include "store/data_key_store.h"
+#include "store/exchange_store.h"
+#include "store/project_store.h"
+#include "store/session_store.h"
+#include "store/sync_cursor_store.h"
+
+namespace linkhub::store {
+
+// Every narrow store of one database, by reference. The Backend that made them owns them.
+struct Stores {
+  ProjectStore& projects;
+  ApiKeyStore& api_keys;
+  DataKeyStore& data_keys;
+  SessionStore& sessions;
+  AccountStore& accounts;
+  ExchangeStore& exchanges;
+  SyncCursorStore& sync_cursors;
+  CallLogStore& call_log;
+  ConnectionAttemptStore& attempts;
+  DashboardSessionStore& dashboard_sessions;
+};
+
+// One opened, migrated database and the stores on it: the composition root opens one and hands
+// its stores to the hub. Thread-safe (so are the stores). Destroying it closes the database;
+// the stores must not be used after that.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const Stores& stores() const = 0;
+  // Where the data is, for a log line ("sqlite:/var/lib/linkhub/linkhub.db"); never a password.
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace linkhub::store

@@ -1,0 +1,80 @@
+#include "store/sqlite_backend.h"
+
+#include <optional>
+
+#include "store/migrations.h"
+#include "store/sqlite_account_store.h"
+#include "store/sqlite_api_key_store.h"
+#include "store/sqlite_call_log_store.h"
+#include "store/sqlite_connection_attempt_store.h"
+#include "store/sqlite_dashboard_session_store.h"
+#include "store/sqlite_data_key_store.h"
+#include "store/sqlite_db.h"
+#include "store/sqlite_exchange_store.h"
+#include "store/sqlite_project_store.h"
+#include "store/sqlite_session_store.h"
+#include "store/sqlite_sync_cursor_store.h"
+
+namespace linkhub::store {
+
+namespace {
+
+class SqliteBackend final : public Backend {
+ public:
+  SqliteBackend(std::string path, std::unique_ptr<SqliteDb> db, std::unique_ptr<SqliteDb> log_db)
+      : path_(std::move(path)),
+        db_(std::move(db)),
+        log_db_(std::move(log_db)),
+        projects_(*db_),
+        api_keys_(*db_),
+        data_keys_(*db_),
+        sessions_(*db_),
+        accounts_(*db_),
+        exchanges_(*db_),
+        sync_cursors_(*db_),
+        call_log_(log_db_ ? *log_db_ : *db_),
+        attempts_(*db_),
+        dashboard_sessions_(*db_),
+        stores_{projects_,  api_keys_,     data_keys_, sessions_, accounts_,
+                exchanges_, sync_cursors_, call_log_,  attempts_, dashboard_sessions_} {}
+
+  const Stores& stores() const override { return stores_; }
+  std::string Describe() const override { return "sqlite:" + path_; }
+
+ private:
+  const std::string path_;
+  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqliteDb> log_db_;  // null: the call log shares db_
+  SqliteProjectStore projects_;
+  SqliteApiKeyStore api_keys_;
+  SqliteDataKeyStore data_keys_;
+  SqliteSessionStore sessions_;
+  SqliteAccountStore accounts_;
+  SqliteExchangeStore exchanges_;
+  SqliteSyncCursorStore sync_cursors_;
+  SqliteCallLogStore call_log_;
+  SqliteConnectionAttemptStore attempts_;
+  SqliteDashboardSessionStore dashboard_sessions_;
+  Stores stores_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> OpenSqliteBackend(const std::string& path) {
+  LINKHUB_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
+  LINKHUB_RETURN_IF_ERROR(Migrate(*db, SqliteMigrations()));
+  std::unique_ptr<SqliteDb> log_db;
+  if (path != ":memory:") {
+    auto opened = SqliteDb::Open(path);
+    if (!opened) {
+      Error e = std::move(opened).error();
+      e.message = "cannot open the database for the call log: " + e.message;
+      return Unexpected(std::move(e));
+    }
+    log_db = std::move(*opened);
+  }
+  return std::unique_ptr<Backend>(
+      std::make_unique<SqliteBackend>(path, std::move(db), std::move(log_db)));
+}
+
+}  // namespace linkhub::store

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "store/backend.h"
+
+namespace linkhub::store {
+
+// linkhub's embedded default: one SQLite file (WAL), migrated on open. The Plaid call log writes
+// through a second connection of its own, so that its batches never wait for the main
+// connection's lock and never count as changes to the accounts that caches keep (see
+// AccountStore::WriteCount). ":memory:" opens a private in-memory database on one connection,
+// for tests.
+//
+// Errors: kUnavailable (the file cannot be opened), kFailedPrecondition (written by a newer
+// linkhub), kInternal (a migration failed).
+Result<std::unique_ptr<Backend>> OpenSqliteBackend(const std::string& path);
+
+}  // namespace linkhub::store

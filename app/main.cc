@@ -4,11 +4,14 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 
 #include "app/options.h"
 #include "app/setup.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace linkhub::app;
   CLI::App app{
       "linkhub: a self-hostable account-linking hub for Plaid with a StackOne-compatible API.\n"
@@ -35,4 +38,19 @@ int main(int argc, char** argv) {
     return 0;
   }
   return RunAdmin(o, commands);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Modules answer with Result; an exception that gets here (a library's, at start-up) ends the
+  // process with its message instead of std::terminate's.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "linkhub: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "linkhub: unexpected error\n");
+  }
+  return 1;
 }

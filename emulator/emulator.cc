@@ -368,6 +368,18 @@ std::optional<Fault> Emulator::TakeFaultLocked(const std::string& endpoint,
 
 http::Response Emulator::HandlePlaid(http::Request& req, const std::string& path,
                                      const ObjectSpec& spec, PlaidHandler h) {
+  {
+    std::lock_guard lock(mu_);
+    ++requests_[path];
+  }
+  http::Response res = AnswerPlaid(req, path, spec, h);
+  std::lock_guard lock(mu_);
+  ++requests_[path + " " + (res.drop_connection ? "dropped" : std::to_string(res.status))];
+  return res;
+}
+
+http::Response Emulator::AnswerPlaid(http::Request& req, const std::string& path,
+                                     const ObjectSpec& spec, PlaidHandler h) {
   const std::string& rid = req.request_id;
   auto parsed = ParseJson(req.body);
   const boost::json::object* body = parsed && parsed->is_object() ? &parsed->get_object() : nullptr;
@@ -603,7 +615,7 @@ boost::json::object Emulator::InstitutionJson(const InstitutionFixture& inst,
 }
 
 boost::json::object Emulator::ItemJson(const Item& item, bool consent_fields,
-                                       boost::json::storage_ptr sp) const {
+                                       const boost::json::storage_ptr& sp) const {
   boost::json::object o(sp);
   boost::json::array available(sp), billed(sp), products(sp), consented(sp);
   for (const auto& p : item.institution->products) {
@@ -644,7 +656,7 @@ boost::json::object Emulator::ItemJson(const Item& item, bool consent_fields,
 }
 
 Emulator::Item& Emulator::CreateItemLocked(const InstitutionFixture& inst,
-                                           std::vector<std::string> products,
+                                           const std::vector<std::string>& products,
                                            std::vector<std::string> consented,
                                            std::optional<std::string> webhook, int days_requested,
                                            std::string client_user_id, std::string item_id) {
@@ -652,12 +664,12 @@ Emulator::Item& Emulator::CreateItemLocked(const InstitutionFixture& inst,
   item.item_id = item_id.empty() ? NewBase62(random_, 37) : std::move(item_id);
   item.institution = &inst;
   item.created_at = Now();
-  for (auto& p : products) {
+  for (const auto& p : products) {
     if (!Contains(item.billed, p) && p != "balance") {
       item.billed.push_back(p);
     }
   }
-  for (auto& p : products) {
+  for (const auto& p : products) {
     if (!Contains(consented, p)) {
       consented.push_back(p);
     }

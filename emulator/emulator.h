@@ -158,7 +158,10 @@ class Emulator {
   static http::Response Answer(Outcome& outcome, const std::string& request_id);
   void AddPlaid(http::Router& router, const std::string& path, const ObjectSpec& spec,
                 PlaidHandler h);
+  // Counts the request (see requests_) and answers it with Answer().
   http::Response HandlePlaid(http::Request& req, const std::string& path, const ObjectSpec& spec,
+                             PlaidHandler h);
+  http::Response AnswerPlaid(http::Request& req, const std::string& path, const ObjectSpec& spec,
                              PlaidHandler h);
   http::Response HandleLinkUi(http::Request& req, const ObjectSpec& spec,
                               Outcome (Emulator::*h)(const boost::json::object&,
@@ -216,9 +219,9 @@ class Emulator {
       const Item& item, const boost::json::object& body);
   boost::json::object AccountJson(const Account& account, boost::json::storage_ptr sp = {}) const;
   boost::json::object ItemJson(const Item& item, bool consent_fields,
-                               boost::json::storage_ptr sp = {}) const;
+                               const boost::json::storage_ptr& sp = {}) const;
   boost::json::object InstitutionJson(const InstitutionFixture& inst, bool optional_metadata) const;
-  Item& CreateItemLocked(const InstitutionFixture& inst, std::vector<std::string> products,
+  Item& CreateItemLocked(const InstitutionFixture& inst, const std::vector<std::string>& products,
                          std::vector<std::string> consented, std::optional<std::string> webhook,
                          int days_requested, std::string client_user_id, std::string item_id = "");
   std::string MintPublicTokenLocked(const Item& item);
@@ -253,6 +256,9 @@ class Emulator {
   std::map<std::string, std::string, std::less<>> oauth_states_;  // oauth_state_id -> session id
   std::map<std::string, RateWindow, std::less<>> rate_windows_;
   std::vector<Fault> faults_;
+  // Plaid requests by "PATH" (counted as each arrives) and "PATH STATUS" (as its answer is made,
+  // before any delay; STATUS "dropped" for a dropped connection), for GET /emulator/requests.
+  std::map<std::string, int64_t, std::less<>> requests_;
   int64_t next_fault_id_ = 1;
   int64_t next_item_seq_ = 1;
 };

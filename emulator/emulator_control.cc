@@ -8,7 +8,11 @@ namespace linkhub::emulator {
 
 namespace {
 
-http::Response JsonOk(boost::json::object o) {
+constexpr char kFaultsControl[] =
+    "POST /emulator/faults {endpoint, count, error_code?, error_type?, http_status?, "
+    "error_message?, delay_ms?, drop_connection?, item_id?}";
+
+http::Response JsonOk(const boost::json::object& o) {
   return http::Response::Json(200, linkhub::ToJson(o));
 }
 
@@ -36,9 +40,7 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
         {"controls",
          boost::json::array{
              "GET /emulator/clock", "POST /emulator/clock/advance {seconds}",
-             "GET /emulator/faults",
-             "POST /emulator/faults {endpoint, count, error_code?, error_type?, http_status?, "
-             "error_message?, delay_ms?, drop_connection?, item_id?}",
+             "GET /emulator/requests", "GET /emulator/faults", kFaultsControl,
              "DELETE /emulator/faults", "GET /emulator/items", "GET /emulator/webhooks",
              "DELETE /emulator/webhooks", "POST /emulator/webhook_key/rotate",
              "POST /emulator/rate_limits {enabled?, item_per_minute?, client_per_minute?}",
@@ -67,8 +69,9 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
       return BadControl(req, "seconds must be > 0 and at most ten years");
     }
     // Bounded in total too: far-future times overflow clocks and make every pull costlier.
-    auto total =
-        std::chrono::duration_cast<std::chrono::seconds>(clock_.offset()).count() + seconds;
+    double total = static_cast<double>(
+                       std::chrono::duration_cast<std::chrono::seconds>(clock_.offset()).count()) +
+                   seconds;
     if (total > 20.0 * 365 * 86400) {
       return BadControl(req, "the clock may move at most twenty years ahead in total");
     }
@@ -76,6 +79,15 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
         std::chrono::duration<double>(seconds)));
     Tick();  // webhooks that became due fire now, not at the next background tick
     return JsonOk(boost::json::object{{"now", FormatRfc3339Millis(clock_.Now())}});
+  });
+
+  router.Add("GET", "/emulator/requests", [this](http::Request&) {
+    std::lock_guard lock(mu_);
+    boost::json::object counts;
+    for (const auto& [key, n] : requests_) {
+      counts[key] = n;
+    }
+    return JsonOk(boost::json::object{{"requests", std::move(counts)}});
   });
 
   router.Add("GET", "/emulator/faults", [this](http::Request&) {
@@ -267,6 +279,7 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
       oauth_states_.clear();
       rate_windows_.clear();
       faults_.clear();
+      requests_.clear();
     }
     webhooks_.Clear();
     return JsonOk(boost::json::object{{"reset", true}});

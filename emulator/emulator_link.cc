@@ -277,6 +277,7 @@ auto FindSession(Map& sessions, const boost::json::object& b) {
 }
 }  // namespace
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `var` names the variables it declares
 #define EMU_SESSION(var)                                                                    \
   auto var##_it = FindSession(link_sessions_, b);                                           \
   if (var##_it == link_sessions_.end()) {                                                   \
@@ -291,6 +292,7 @@ auto FindSession(Map& sessions, const boost::json::object& b) {
   if (var.step == Step::kDone || var.step == Step::kExited) {                               \
     return PlaidErrorFor("INVALID_FIELD", "this Link session has already ended");           \
   }
+// NOLINTEND(bugprone-macro-parentheses)
 
 Emulator::Outcome Emulator::LinkSearch(const boost::json::object& b, const std::string&) {
   EMU_SESSION(s);

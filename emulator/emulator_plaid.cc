@@ -26,10 +26,14 @@ boost::json::object WithMarginLoan(boost::json::object account) {
 
 }  // namespace
 
-#define EMU_RESOLVE(var, healthy)                             \
-  auto var##_r = ResolveItemLocked(c.body, healthy);          \
-  if (auto* e = std::get_if<PlaidError>(&var##_r)) return *e; \
+// NOLINTBEGIN(bugprone-macro-parentheses): `var` names the variables it declares
+#define EMU_RESOLVE(var, healthy)                    \
+  auto var##_r = ResolveItemLocked(c.body, healthy); \
+  if (auto* e = std::get_if<PlaidError>(&var##_r)) { \
+    return *e;                                       \
+  }                                                  \
   Item& var = *std::get<Item*>(var##_r)
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define EMU_TRY(expr)     \
   if (auto e_ = (expr)) { \

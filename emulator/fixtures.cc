@@ -12,7 +12,7 @@ std::string_view Find(std::string_view name);  // generated from emulator/fixtur
 
 namespace {
 
-Error Bad(std::string what) { return MakeError(ErrorCode::kInternal, "fixtures: " + what); }
+Error Bad(const std::string& what) { return MakeError(ErrorCode::kInternal, "fixtures: " + what); }
 
 double Number(const boost::json::value* v) {
   if (v == nullptr) {

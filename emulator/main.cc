@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <thread>
 
@@ -18,7 +19,9 @@
 #include "http/curl_http_client.h"
 #include "http/server.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace linkhub;
   emulator::EmulatorConfig config;
   std::string listen = "127.0.0.1:8750";
@@ -187,4 +190,17 @@ int main(int argc, char** argv) {
   webhooks.Stop();
   spdlog::info("stopped");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "plaid-emulator: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "plaid-emulator: unexpected error\n");
+  }
+  return 1;
 }

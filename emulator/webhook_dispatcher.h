@@ -71,9 +71,9 @@ class WebhookDispatcher {
 
  private:
   struct Job {
-    int64_t id;
+    int64_t id = 0;
     std::chrono::steady_clock::time_point due;  // the Clock's monotonic time
-    int attempt;
+    int attempt = 1;
   };
   void Work();
   WebhookRecord* FindLocked(int64_t id);

@@ -2,7 +2,7 @@
 // /dashboard/api that the page calls. An API key signs in once; after that a server-side session
 // travels in an HttpOnly, SameSite=Strict cookie scoped to /dashboard, and every state-changing
 // request must carry the session's CSRF token in x-csrf-token and come from linkhub's own origin.
-// The routes call the same Hub and ActionRunner code as the management API, always with the
+// The routes call the same hub classes and action pipeline as the management API, always with the
 // session's project. See docs/dashboard.md.
 #include <boost/json.hpp>
 
@@ -29,7 +29,7 @@ using http::Response;
 constexpr std::string_view kCookie = "linkhub_dashboard";
 constexpr std::string_view kCsrfHeader = "x-csrf-token";
 // "Send a link": the end user has 5 days unless the operator says otherwise.
-constexpr int64_t kLinkLifetimeSeconds = 5 * 24 * 3600;
+constexpr int64_t kLinkLifetimeSeconds = int64_t{5} * 24 * 3600;
 constexpr int64_t kMaxLogs = 1000;
 
 struct Signed {

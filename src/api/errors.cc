@@ -37,8 +37,9 @@ http::Response ErrorResponse(const Error& error, Clock& clock) {
     body["provider_errors"] = boost::json::array{entry};
     body["provider_response"] = ToJson(raw);
   }
-  for (const auto& [key, value] : error.details) {
-    std::visit([&body, &key](const auto& v) { body[key] = v; }, value);
+  for (const auto& detail : error.details) {
+    const std::string& key = detail.first;
+    std::visit([&body, &key](const auto& v) { body[key] = v; }, detail.second);
   }
   return http::Response::Json(status, ToJson(body));
 }

@@ -91,9 +91,9 @@ class RoutesTest : public ::testing::Test {
     json::value json;
   };
 
-  Answer Call(std::string method, std::string target, std::string body = "",
-              std::optional<std::string> key = std::nullopt,
-              std::vector<std::pair<std::string, std::string>> headers = {}) {
+  Answer Call(std::string method, const std::string& target, std::string body = "",
+              const std::optional<std::string>& key = std::nullopt,
+              const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     http::Request r;
     r.method = std::move(method);
     r.target = target;
@@ -104,7 +104,7 @@ class RoutesTest : public ::testing::Test {
     if (key) {
       r.headers.Add("Authorization", "Basic " + Base64Encode(*key + ":"));
     }
-    for (auto& [k, v] : headers) {
+    for (const auto& [k, v] : headers) {
       r.headers.Add(k, v);
     }
     auto match = router_.Find(r);
@@ -375,6 +375,61 @@ TEST_F(RoutesTest, TheHubApiWantsASessionTokenAndAnswersWithCors) {
   ExpectError(Call("POST", "/hub/accounts", R"({"credentials":{"public_token":"nope"}})",
                    std::nullopt, {{"x-hub-session-token", "lhcs_nope"}}),
               401);
+}
+
+TEST_F(RoutesTest, TheDashboardWantsItsSessionItsOriginAndItsCsrfToken) {
+  const std::pair<std::string, std::string> own_origin{"Origin", "https://hub.example.com"};
+  // Signing in needs linkhub's own origin.
+  ExpectError(Call("POST", "/dashboard/api/sign_in", R"({"api_key":")" + key_a_ + R"("})"), 403);
+  ExpectError(Call("POST", "/dashboard/api/sign_in", R"({"api_key":"lh_live_nope"})", std::nullopt,
+                   {own_origin}),
+              401);
+  auto signed_in = Call("POST", "/dashboard/api/sign_in", R"({"api_key":")" + key_a_ + R"("})",
+                        std::nullopt, {own_origin});
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  std::string cookie(signed_in.headers.Get("Set-Cookie").value_or(""));
+  EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
+  EXPECT_THAT(cookie, HasSubstr("SameSite=Strict"));
+  EXPECT_THAT(signed_in.body, Not(HasSubstr(key_a_)));
+  std::string session = cookie.substr(0, cookie.find(';'));
+  std::string csrf(GetString(signed_in.json.get_object(), "csrf_token").value_or(""));
+
+  std::string id = LinkAccount();
+  // Reads need the session only.
+  ExpectError(Call("GET", "/dashboard/api/accounts"), 401);
+  auto listed =
+      Call("GET", "/dashboard/api/accounts?page_size=1", "", std::nullopt, {{"Cookie", session}});
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(GetBool(listed.json.get_object(), "has_more"), false);
+  ExpectError(
+      Call("GET", "/dashboard/api/accounts?page_size=101", "", std::nullopt, {{"Cookie", session}}),
+      400);
+  ExpectError(Call("GET", "/dashboard/api/accounts/" + id + "/logs?limit=0", "", std::nullopt,
+                   {{"Cookie", session}}),
+              400);
+  // Changes need the origin and the CSRF token too.
+  std::string suspend = "/dashboard/api/accounts/" + id + "/suspend";
+  ExpectError(
+      Call("POST", suspend, "", std::nullopt, {{"Cookie", session}, {"x-csrf-token", csrf}}), 403);
+  ExpectError(
+      Call("POST", suspend, "", std::nullopt,
+           {{"Cookie", session}, {"Origin", "https://evil.example"}, {"x-csrf-token", csrf}}),
+      403);
+  ExpectError(Call("POST", suspend, "", std::nullopt,
+                   {{"Cookie", session}, own_origin, {"x-csrf-token", "wrong"}}),
+              403);
+  auto suspended = Call("POST", suspend, "", std::nullopt,
+                        {{"Cookie", session}, own_origin, {"x-csrf-token", csrf}});
+  ASSERT_EQ(suspended.status, 200) << suspended.body;
+  EXPECT_EQ(GetString(suspended.json.get_object(), "status"), "suspended");
+  // The tester is a door to the pipeline: a suspended account runs nothing.
+  auto refused =
+      Call("POST", "/dashboard/api/accounts/" + id + "/rpc", R"({"action":"plaid_list_accounts"})",
+           std::nullopt, {{"Cookie", session}, own_origin, {"x-csrf-token", csrf}});
+  EXPECT_THAT(ExpectError(refused, 409), HasSubstr("suspended"));
+  ExpectError(
+      Call("GET", "/dashboard/api/accounts/acc_nope", "", std::nullopt, {{"Cookie", session}}),
+      404);
 }
 
 TEST_F(RoutesTest, ServerErrorsUseTheSameShape) {

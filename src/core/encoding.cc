@@ -43,7 +43,7 @@ std::string Encode(std::string_view in, const char* alphabet, bool pad) {
 }
 
 std::optional<std::string> Decode(std::string_view in, const char* alphabet) {
-  std::array<int, 256> table;
+  std::array<int, 256> table{};
   table.fill(-1);
   for (int i = 0; i < 64; ++i) {
     table[static_cast<uint8_t>(alphabet[i])] = i;

@@ -92,7 +92,7 @@ void Append(std::string& out, const boost::json::value& v, int indent, int depth
   auto newline = [&](int d) {
     if (indent >= 0) {
       out.push_back('\n');
-      out.append(static_cast<size_t>(d * indent), ' ');
+      out.append(static_cast<size_t>(d) * static_cast<size_t>(indent), ' ');
     }
   };
   switch (v.kind()) {

@@ -122,7 +122,7 @@ Status ValidateJson(const boost::json::value& schema_value, const boost::json::v
       for (const auto& r : *required) {
         if (r.is_string() && !o.contains(r.get_string())) {
           std::string name(r.get_string());
-          return Unexpected(Bad(path.empty() ? name : path + "." + name, "is required"));
+          return Unexpected(Bad(path.empty() ? name : path + "." += name, "is required"));
         }
       }
     }

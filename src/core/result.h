@@ -48,8 +48,8 @@ class [[nodiscard]] Result {
   template <class U>
   requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Result> &&
            !std::is_same_v<std::decay_t<U>, Unexpected> && !std::is_same_v<std::decay_t<U>, T>)
-      Result(U&& value)
-      : v_(std::in_place_index<0>, std::forward<U>(value)) {}                 // NOLINT
+      Result(U&& value)  // NOLINT: implicit by design; the requires-clause keeps copies out
+      : v_(std::in_place_index<0>, std::forward<U>(value)) {}
   Result(Unexpected u) : v_(std::in_place_index<1>, std::move(u).error()) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
@@ -115,6 +115,8 @@ using Status = Result<void>;
 
 inline Status OkStatus() { return Status(); }
 
+// `lhs` is a declaration or an expression, so the macros cannot parenthesise their arguments.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define LINKHUB_CONCAT_INNER_(a, b) a##b
 #define LINKHUB_CONCAT_(a, b) LINKHUB_CONCAT_INNER_(a, b)
 
@@ -136,5 +138,6 @@ inline Status OkStatus() { return Status(); }
     return ::linkhub::Unexpected(std::move(tmp).error()); \
   }                                                       \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 }  // namespace linkhub

@@ -230,7 +230,7 @@ TEST(ServerFastHandlerTest, TakenRepliesLaterAndDeclinedFallsThrough) {
       });
   router.Add(
       "GET", "/throws", [](Request&) { return Response::Text(200, "blocking after a throw"); },
-      [](Request&, Reply) -> bool { throw std::runtime_error("boom"); });
+      [](Request&, const Reply&) -> bool { throw std::runtime_error("boom"); });
   ServerOptions options;
   options.handler_threads = 1;
   SystemClock clock;
@@ -335,11 +335,11 @@ class BeastHttpClientTlsTest : public ::testing::Test {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                 ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
     ::close(fd);
-    return ntohs(addr.sin_port);
+    return bound ? ntohs(addr.sin_port) : 0;
   }
   bool Listening() const {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);

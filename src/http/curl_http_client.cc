@@ -115,7 +115,8 @@ Result<ClientResponse> CurlHttpClient::Send(const ClientRequest& request) {
 
   SlistPtr headers;
   for (const auto& [k, v] : request.headers.fields()) {
-    std::string line = k + ": " + v;
+    std::string line = k;
+    line.append(": ").append(v);
     headers.reset(curl_slist_append(headers.release(), line.c_str()));
   }
   // Without this curl sends "Expect: 100-continue" for larger bodies and waits for it.

@@ -12,7 +12,7 @@ Request Req(std::string method, std::string path) {
   return r;
 }
 
-Handler Named(std::string name) {
+Handler Named(const std::string& name) {
   return [name](Request&) { return Response::Text(200, name); };
 }
 

@@ -26,7 +26,7 @@ Response PlainError(const Request&, int status, const std::string& message) {
 
 class ServerTest : public ::testing::Test {
  protected:
-  void StartServer(ServerOptions options = {}) {
+  void StartServer(const ServerOptions& options = {}) {
     router_.Add("GET", "/hello/{name}", [](Request& r) {
       return Response::Text(
           200, "hello " + std::string(r.PathParam("name")) + " " + r.QueryParam("q").value_or("-"));
@@ -54,7 +54,7 @@ class ServerTest : public ::testing::Test {
       thread_.join();
     }
   }
-  Result<ClientResponse> Call(std::string method, std::string path, std::string body = "",
+  Result<ClientResponse> Call(std::string method, const std::string& path, std::string body = "",
                               std::chrono::milliseconds timeout = 5s) {
     ClientRequest req;
     req.method = std::move(method);
@@ -162,6 +162,7 @@ TEST_F(ServerTest, HandlerPoolServesConcurrentRequests) {
   StartServer(options);
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       for (int j = 0; j < 20; ++j) {

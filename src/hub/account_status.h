@@ -13,7 +13,7 @@
 namespace linkhub::hub {
 
 struct StatusChange {
-  domain::AccountStatus status;
+  domain::AccountStatus status = domain::AccountStatus::kActive;
   std::vector<domain::StatusReason> reasons;
 };
 

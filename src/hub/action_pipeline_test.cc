@@ -168,22 +168,11 @@ class ActionPipelineTest : public ::testing::Test {
     account_ = AddAccount("proj_a", "acc_a", kToken, "item-a", {"transactions"});
   }
 
-  // Stores a linked account the way the exchange does (sealed token and item id), through
-  // BeginExchange + CompleteExchange.
+  // Stores a linked account the way the exchange does (sealed token and item id).
   domain::LinkedAccount AddAccount(const std::string& project_id, const std::string& id,
                                    const std::string& access_token, const std::string& item_id,
                                    const std::vector<std::string>& products,
                                    domain::AccountStatus status = domain::AccountStatus::kActive) {
-    domain::PendingExchange pending;
-    pending.id = "exch_" + id;
-    pending.project_id = project_id;
-    pending.session_id = 1;
-    pending.public_token_hash = keys_->Hash("public-sandbox-" + id);
-    pending.account_id = id;
-    pending.origin_owner_id = "owner-1";
-    pending.created_at = clock_.Now();
-    EXPECT_TRUE(m_.exchanges.BeginExchange(pending));
-
     domain::LinkedAccount a;
     a.id = id;
     a.project_id = project_id;
@@ -202,7 +191,7 @@ class ActionPipelineTest : public ::testing::Test {
     EXPECT_TRUE(token && item);
     a.access_token_sealed = token ? *token : "";
     a.item_id_sealed = item ? *item : "";
-    Status done = m_.exchanges.CompleteExchange(pending.id, a, clock_.Now());
+    Status done = store::InsertAccount(m_.exchanges, a);
     EXPECT_TRUE(done) << done.error().message;
     auto stored = m_.accounts.GetAccount(project_id, id);
     EXPECT_TRUE(stored);
@@ -1131,7 +1120,7 @@ class StartTest : public ActionPipelineTest {
 
   // The pipeline afresh, with `budget` and `log`, both transports, and an offload that counts.
   void Rebuild(plaid::RateBudget* budget, CallLog* log) {
-    runner_ = MakePipeline(*retrying_, budget, log, [this](std::function<void()> work) {
+    runner_ = MakePipeline(*retrying_, budget, log, [this](const std::function<void()>& work) {
       ++offloaded_;
       work();
     });
@@ -1334,7 +1323,7 @@ TEST_F(StartTest, EveryCallIsLoggedForItsAccount) {
 }
 
 TEST_F(StartTest, WithoutTheAsynchronousTransportEverythingRunsOnThePool) {
-  runner_ = MakePipeline(*retrying_, nullptr, nullptr, [this](std::function<void()> work) {
+  runner_ = MakePipeline(*retrying_, nullptr, nullptr, [this](const std::function<void()>& work) {
     ++offloaded_;
     work();
   });

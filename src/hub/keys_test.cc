@@ -40,15 +40,6 @@ class KeysTest : public ::testing::Test {
 
   // Stores an account whose access token and item id are sealed by `keys`.
   void LinkAccount(Keys& keys, const std::string& project_id, const std::string& account_id) {
-    domain::PendingExchange p;
-    p.id = "exch_" + account_id;
-    p.project_id = project_id;
-    p.session_id = 1;
-    p.public_token_hash = keys.Hash("public-" + account_id);
-    p.account_id = account_id;
-    p.origin_owner_id = "owner-1";
-    p.created_at = clock_.Now();
-    ASSERT_TRUE(m_.exchanges.BeginExchange(p));
     domain::LinkedAccount a;
     a.id = account_id;
     a.project_id = project_id;
@@ -62,7 +53,7 @@ class KeysTest : public ::testing::Test {
     a.item_id_sealed = *item;
     a.item_id_hash = keys.Hash("item-" + account_id);
     a.created_at = a.updated_at = clock_.Now();
-    ASSERT_TRUE(m_.exchanges.CompleteExchange(p.id, a, clock_.Now()));
+    ASSERT_TRUE(store::InsertAccount(m_.exchanges, a));
   }
 
   domain::LinkedAccount Stored(const std::string& project_id, const std::string& account_id) {

@@ -30,9 +30,8 @@ namespace linkhub::hub {
 namespace {
 
 constexpr auto kPublicTokenLifetime = std::chrono::minutes(30);
-// How long a link waits for the user's other link, or a double submit for the first: bounded so
-// that a slow Plaid cannot pin the server's handler threads.
-constexpr auto kOwnerWait = std::chrono::seconds(5);
+// How long a double submit waits for the first: bounded so that a slow Plaid cannot pin the
+// server's handler threads.
 constexpr auto kInFlightWait = std::chrono::seconds(45);
 constexpr size_t kMaxPublicToken = 256;
 constexpr size_t kMaxField = 255;
@@ -138,7 +137,8 @@ const std::vector<domain::AccountStatus> kLiveStatuses = {domain::AccountStatus:
 
 LinkerImpl::LinkerImpl(store::AccountStore& accounts, store::ExchangeStore& exchanges, Keys& keys,
                        plaid::PlaidClient& plaid, Clock& clock, Random& random, Sleeper sleep,
-                       const LinkSettings& settings, FaultHook* fault_hook)
+                       const LinkSettings& settings, FaultHook* fault_hook,
+                       std::chrono::milliseconds owner_wait)
     : accounts_(accounts),
       exchanges_(exchanges),
       keys_(keys),
@@ -147,7 +147,8 @@ LinkerImpl::LinkerImpl(store::AccountStore& accounts, store::ExchangeStore& exch
       random_(random),
       sleep_(std::move(sleep)),
       settings_(settings),
-      fault_hook_(fault_hook) {}
+      fault_hook_(fault_hook),
+      owner_wait_(owner_wait) {}
 
 void LinkerImpl::Fault(std::string_view point) {
   if (fault_hook_ != nullptr) {
@@ -219,29 +220,34 @@ Result<LinkToken> LinkerImpl::CreateLinkToken(const std::string& project_id,
 
 class LinkerImpl::OwnerLock {
  public:
-  // Waits at most kOwnerWait; locked() tells whether it got the lock.
+  // Waits at most the owner wait; locked() tells whether it got the owner.
   OwnerLock(LinkerImpl& hub, std::string key) : hub_(hub), key_(std::move(key)) {
-    {
-      std::lock_guard lock(hub_.owners_mu_);
-      auto& slot = hub_.owners_[key_];
-      if (!slot) {
-        slot = std::make_unique<OwnerSlot>();
-      }
-      ++slot->users;
-      slot_ = slot.get();
+    std::unique_lock lock(hub_.owners_mu_);
+    auto& slot = hub_.owners_[key_];
+    if (!slot) {
+      slot = std::make_unique<OwnerSlot>();
     }
+    ++slot->users;
+    slot_ = slot.get();
+    // Under owners_mu_, so the owner's other link cannot finish before this one waits.
     hub_.Fault("exchange.waiting_for_owner");
-    locked_ = slot_->mu.try_lock_for(kOwnerWait);
+    locked_ = hub_.owners_cv_.wait_for(lock, hub_.owner_wait_, [this] { return !slot_->busy; });
+    if (locked_) {
+      slot_->busy = true;
+    }
   }
   bool locked() const { return locked_; }
   ~OwnerLock() {
-    if (locked_) {
-      slot_->mu.unlock();
+    {
+      std::lock_guard lock(hub_.owners_mu_);
+      if (locked_) {
+        slot_->busy = false;
+      }
+      if (--slot_->users == 0) {
+        hub_.owners_.erase(key_);
+      }
     }
-    std::lock_guard lock(hub_.owners_mu_);
-    if (--slot_->users == 0) {
-      hub_.owners_.erase(key_);
-    }
+    hub_.owners_cv_.notify_all();
   }
   OwnerLock(const OwnerLock&) = delete;
   OwnerLock& operator=(const OwnerLock&) = delete;
@@ -358,6 +364,12 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
   // never gets here twice (see inflight_).
   OwnerLock owner_lock(*this, std::to_string(session.project_id.size()) + ":" + session.project_id +
                                   "|" + session.origin_owner_id);
+  if (!owner_lock.locked()) {
+    // Going on would let two links of one owner pass the duplicate and `multiple` checks at once.
+    return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                "Another bank link for this user is still being completed; try "
+                                "again in a moment."));
+  }
   TimePoint now = clock_.Now();
   domain::PendingExchange pending;
   bool resumed = false;  // a pending exchange left by a crash is being retried

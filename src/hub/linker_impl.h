@@ -23,11 +23,15 @@ namespace linkhub::hub {
 // once live in this process (one server per data directory). Thread-safe.
 class LinkerImpl final : public Linker {
  public:
+  // How long a link waits for the same owner's other link before it is refused.
+  static constexpr std::chrono::milliseconds kOwnerWait{5000};
+
   // `sleep` waits between attempts to remove an Item at Plaid; `fault_hook` (test builds only)
   // may stop the process at the exchange's named points.
   LinkerImpl(store::AccountStore& accounts, store::ExchangeStore& exchanges, Keys& keys,
              plaid::PlaidClient& plaid, Clock& clock, Random& random, Sleeper sleep,
-             const LinkSettings& settings, FaultHook* fault_hook = nullptr);
+             const LinkSettings& settings, FaultHook* fault_hook = nullptr,
+             std::chrono::milliseconds owner_wait = kOwnerWait);
 
   Result<LinkToken> CreateLinkToken(const std::string& project_id,
                                     const LinkTokenInput& input) override;
@@ -79,12 +83,15 @@ class LinkerImpl final : public Linker {
 
   // One new link at a time per (project, owner): the duplicate guard and the `multiple` rule
   // read the owner's accounts before the exchange, so two different tokens of one owner linked
-  // concurrently must not both pass them. Entries live while someone holds or waits for them.
+  // concurrently must not both pass them. A link that waits longer than owner_wait_ is refused.
+  // Entries live while someone holds or waits for them.
   struct OwnerSlot {
-    std::timed_mutex mu;
-    int users = 0;
+    bool busy = false;  // guarded by owners_mu_
+    int users = 0;      // guarded by owners_mu_
   };
+  const std::chrono::milliseconds owner_wait_;
   std::mutex owners_mu_;
+  std::condition_variable owners_cv_;
   std::map<std::string, std::unique_ptr<OwnerSlot>, std::less<>> owners_;
 };
 

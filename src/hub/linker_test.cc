@@ -506,6 +506,32 @@ TEST_F(LinkerTest, TwoTokensOfOneOwnerLinkedConcurrentlyStillObeyMultiple) {
   EXPECT_EQ(AccountsOf("proj_a").size(), 1u);
 }
 
+TEST_F(LinkerTest, ALinkThatWaitsTooLongForTheOwnersOtherLinkIsRefused) {
+  LinkerImpl impatient(
+      m_.accounts, exchanges_, *keys_, plaid_, clock_, random_, [](std::chrono::milliseconds) {},
+      settings_, &faults_, std::chrono::milliseconds(50));
+  domain::ConnectSession session = Session(/*multiple=*/true);
+  plaid_.Block(std::string(kExchange));
+  Result<domain::LinkedAccount> first = Unexpected(MakeError(ErrorCode::kInternal, "not run"));
+  std::thread a([&] { first = impatient.LinkAccount(session, "public-sandbox-slow", Metadata()); });
+  ASSERT_TRUE(plaid_.WaitForCalls(1, kExchange));
+  // The first link holds the owner until Plaid answers, which it does not: the second gives up.
+  LinkMetadata other_bank;
+  other_bank.institution_id = "ins_other";
+  auto second = impatient.LinkAccount(session, "public-sandbox-waiting", other_bank);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(second.error().message, HasSubstr("try again"));
+  EXPECT_EQ(plaid_.Count(kExchange), 1);  // the second never reached Plaid
+  plaid_.Release(std::string(kExchange));
+  a.join();
+  ASSERT_TRUE(first) << first.error().message;
+  // Once the first is done, the second goes through.
+  UseOtherBank(plaid_);
+  auto later = impatient.LinkAccount(session, "public-sandbox-waiting", other_bank);
+  EXPECT_TRUE(later) << later.error().message;
+}
+
 TEST_F(LinkerTest, ADisplayFieldFailureKeepsTheLinkAndIsFilledLater) {
   plaid_.FailTransport("/accounts/get");
   auto linked = linker_->LinkAccount(Session(), "public-sandbox-details", Metadata());

@@ -123,8 +123,8 @@ TEST_F(HttpPlaidClientTest, AnAnswerThatIsNotAnObjectIsAnUpstreamError) {
 TEST_F(HttpPlaidClientTest, NoAnswerSaysSoWithoutTheAddressOrTheTransportsWords) {
   struct Case {
     Error transport;
-    ErrorCode code;
-    const char* says;
+    ErrorCode code = ErrorCode::kUnavailable;
+    const char* says = "";
   };
   for (const Case& c :
        {Case{MakeError(ErrorCode::kUnavailable,

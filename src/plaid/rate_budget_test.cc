@@ -201,6 +201,7 @@ TEST_F(RateBudgetTest, PruningIdleWindowsKeepsFullOnes) {
 TEST_F(RateBudgetTest, ConcurrentCallersNeverExceedTheLimit) {
   std::atomic<int> granted{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 20; ++i) {

@@ -44,7 +44,7 @@ RawAnswer RetryingPlaidClient::Send(std::string_view endpoint, std::string body_
   return Attempts(endpoint, body_json, observer, may_retry, std::nullopt, clock_.MonotonicNow());
 }
 
-RawAnswer RetryingPlaidClient::Continue(std::string_view endpoint, std::string body_json,
+RawAnswer RetryingPlaidClient::Continue(std::string_view endpoint, const std::string& body_json,
                                         const AttemptObserver& observer, const RetryGate& may_retry,
                                         RawAnswer first, std::chrono::microseconds first_took) {
   return Attempts(endpoint, body_json, observer, may_retry, std::move(first),
@@ -71,8 +71,8 @@ RawAnswer RetryingPlaidClient::Attempts(std::string_view endpoint, const std::st
       random_.Fill(&r, sizeof r);
     }
     // Jitter in [0.5, 1.5) × delay, so that many callers do not retry in step.
-    auto wait = std::chrono::milliseconds(
-        static_cast<int64_t>(delay.count() * (0.5 + static_cast<double>(r % 1000) / 1000.0)));
+    auto wait = std::chrono::milliseconds(static_cast<int64_t>(
+        static_cast<double>(delay.count()) * (0.5 + static_cast<double>(r % 1000) / 1000.0)));
     if (clock_.MonotonicNow() - started + wait > policy_.deadline) {
       return answer;
     }

@@ -32,7 +32,7 @@ class RetryingPlaidClient final : public PlaidClient {
   // Goes on with a call whose first attempt was made elsewhere (an asynchronous client), took
   // `first_took` and gave `first`: retries exactly as Send would have after that attempt, within
   // the same deadline counted from the first attempt's start.
-  RawAnswer Continue(std::string_view endpoint, std::string body_json,
+  RawAnswer Continue(std::string_view endpoint, const std::string& body_json,
                      const AttemptObserver& observer, const RetryGate& may_retry, RawAnswer first,
                      std::chrono::microseconds first_took);
 

@@ -355,6 +355,7 @@ TEST_F(RetryingPlaidClientTest, ConcurrentCallersEachGetTheirOwnRetries) {
   RetryingPlaidClient client = Client(Policy(3));
   inner_.SetFallback(Unexpected(Plaid500()));
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] { EXPECT_FALSE(client.Call("/accounts/get", Body())); });
   }

@@ -7,20 +7,8 @@
 namespace linkhub::store {
 namespace {
 
-using domain::AccountFilter;
-using domain::AccountStatus;
-using domain::ApiKey;
 using domain::AttemptStatus;
 using domain::ConnectionAttempt;
-using domain::ConnectSession;
-using domain::DashboardSession;
-using domain::ExchangeState;
-using domain::LinkedAccount;
-using domain::PendingExchange;
-using domain::PlaidCallRecord;
-using domain::SealedField;
-using domain::StatusReason;
-using domain::StoredDataKey;
 
 const TimePoint kNow = TimePoint(std::chrono::seconds(1'800'000'000));
 

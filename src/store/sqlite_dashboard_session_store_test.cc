@@ -10,20 +10,10 @@
 namespace linkhub::store {
 namespace {
 
-using domain::AccountFilter;
 using domain::AccountStatus;
-using domain::ApiKey;
-using domain::AttemptStatus;
-using domain::ConnectionAttempt;
-using domain::ConnectSession;
 using domain::DashboardSession;
-using domain::ExchangeState;
 using domain::LinkedAccount;
-using domain::PendingExchange;
-using domain::PlaidCallRecord;
-using domain::SealedField;
 using domain::StatusReason;
-using domain::StoredDataKey;
 
 constexpr auto kNow = TimePoint(std::chrono::seconds(1767225600));
 
@@ -46,15 +36,6 @@ class DashboardStoreTest : public ::testing::Test {
 
   // Stores an account through a completed exchange (the only way the store allows).
   void InsertAccount(const std::string& id, const std::string& project_id = "proj_a") {
-    PendingExchange p;
-    p.id = "exch_" + id;
-    p.project_id = project_id;
-    p.session_id = 1;
-    p.public_token_hash = "hash-" + id;
-    p.account_id = id;
-    p.origin_owner_id = "owner-1";
-    p.created_at = kNow;
-    ASSERT_TRUE(m_.exchanges.BeginExchange(p));
     LinkedAccount a;
     a.id = id;
     a.project_id = project_id;
@@ -65,7 +46,7 @@ class DashboardStoreTest : public ::testing::Test {
     a.item_id_sealed = "sealed";
     a.item_id_hash = "itemhash-" + id;
     a.created_at = a.updated_at = kNow;
-    ASSERT_TRUE(m_.exchanges.CompleteExchange(p.id, a, kNow));
+    ASSERT_TRUE(store::InsertAccount(m_.exchanges, a));
   }
 
   LinkedAccount Get(const std::string& id) {

@@ -11,18 +11,13 @@ namespace {
 
 using domain::AccountFilter;
 using domain::AccountStatus;
-using domain::ApiKey;
-using domain::AttemptStatus;
-using domain::ConnectionAttempt;
 using domain::ConnectSession;
-using domain::DashboardSession;
 using domain::ExchangeState;
 using domain::LinkedAccount;
 using domain::PendingExchange;
 using domain::PlaidCallRecord;
 using domain::SealedField;
 using domain::StatusReason;
-using domain::StoredDataKey;
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -104,15 +99,11 @@ class SqliteStoresTest : public ::testing::Test {
   }
 
   // Stores `account` the only way the store allows: through a completed exchange.
-  void Insert(const LinkedAccount& account) {
-    std::string exchange_id = "exch_" + account.id;
-    ASSERT_TRUE(m_.exchanges.BeginExchange(Pending(exchange_id, "hash-" + account.id, account.id,
-                                                   account.project_id, account.created_at)));
-    ASSERT_TRUE(m_.exchanges.CompleteExchange(exchange_id, account, account.created_at));
-  }
+  void Insert(const LinkedAccount& account) { ASSERT_TRUE(InsertAccount(m_.exchanges, account)); }
 
   std::vector<std::string> Ids(const std::vector<LinkedAccount>& accounts) {
     std::vector<std::string> out;
+    out.reserve(accounts.size());
     for (const auto& a : accounts) {
       out.push_back(a.id);
     }
@@ -617,6 +608,7 @@ TEST_F(SqliteStoresTest, PlaidCallsKeepTheNewestPerAccountAndProject) {
     return c;
   };
   std::vector<PlaidCallRecord> batch;
+  batch.reserve(domain::kPlaidCallsKept + 6);
   for (int n = 0; n < domain::kPlaidCallsKept + 5; ++n) {
     batch.push_back(call("proj_a", "acc_1", n));
   }

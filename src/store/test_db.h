@@ -28,6 +28,21 @@ inline std::unique_ptr<SqliteDb> MigratedMemoryDb() {
   return std::move(*db);
 }
 
+// Stores `account` the only way the stores allow: through an exchange ("exch_<account id>")
+// begun and completed for it.
+inline Status InsertAccount(ExchangeStore& exchanges, const domain::LinkedAccount& account) {
+  domain::PendingExchange p;
+  p.id = "exch_" + account.id;
+  p.project_id = account.project_id;
+  p.session_id = account.connect_session_id.value_or(1);
+  p.public_token_hash = "hash-" + account.id;
+  p.account_id = account.id;
+  p.origin_owner_id = account.origin_owner_id;
+  p.created_at = account.created_at;
+  LINKHUB_RETURN_IF_ERROR(exchanges.BeginExchange(p));
+  return exchanges.CompleteExchange(p.id, account, account.created_at);
+}
+
 // Every SQLite store on one migrated in-memory database; `db` is there for tests that look at
 // rows directly. Not movable: the stores hold the database by reference.
 struct MemoryStores {

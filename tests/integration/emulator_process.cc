@@ -22,6 +22,7 @@ EmulatorProcess::EmulatorProcess(std::vector<std::string> args) {
                                      "warn"};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_s.size() + 1);
   for (auto& a : argv_s) {
     argv.push_back(a.data());
   }

@@ -29,7 +29,9 @@ class WebhookDeliveryTest : public ::testing::Test {
       std::lock_guard lock(mu_);
       received_.push_back({r.body, std::string(r.headers.Get("Plaid-Verification").value_or(""))});
       int status = failures_left_ > 0 ? 500 : 200;
-      if (failures_left_ > 0) --failures_left_;
+      if (failures_left_ > 0) {
+        --failures_left_;
+      }
       return http::Response::Text(status, "ok");
     });
     server_ = std::make_unique<http::Server>(

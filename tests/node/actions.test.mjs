@@ -54,27 +54,9 @@ let full;         // LinkedAccount linked with ALL_PRODUCTS
 let txOnly;       // LinkedAccount linked with ['transactions']
 let otherAcc;     // otherProject's account
 
-// Requests the emulator logged, per "PATH" and per "PATH STATUS" (STATUS "dropped" for a dropped
-// connection), counted from its stderr as it
-// arrives (the harness's own copy of stderr is trimmed when it grows).
-const emuLog = new Map();
-
 before(async () => {
   emu = await startEmulator(['--rate-limits', 'off', '--transactions-initial-delay', '0',
                              '--transactions-historical-delay', '0']);
-  let partial = '';
-  emu.process.stderr.on('data', (d) => {
-    partial += d;
-    const lines = partial.split('\n');
-    partial = lines.pop();
-    for (const line of lines) {
-      const m = line.match(/\] POST (\/\S+) (\d{3}|dropped) /);
-      if (m) {
-        emuLog.set(m[1], (emuLog.get(m[1]) ?? 0) + 1);
-        emuLog.set(`${m[1]} ${m[2]}`, (emuLog.get(`${m[1]} ${m[2]}`) ?? 0) + 1);
-      }
-    }
-  });
   hub = await startHub(emu, { args: ['--plaid-rate-budget', 'off'] });
   budgetHub = await startHub(emu);
   project = await createProject(hub, 'actions tests');
@@ -94,7 +76,6 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------------
 // helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Links a new account for `owner` at `institutionId` with `products` through the Hub API; resolves
 // to the LinkedAccount as GET /accounts/{id} shows it.
@@ -179,16 +160,21 @@ function actionIds(listBody) {
   return listBody.data.flatMap((c) => c.actions.map((a) => a.id));
 }
 
-function emuCount(what) {
-  return emuLog.get(what) ?? 0;
+// Plaid requests the emulator counted (GET /emulator/requests): per "PATH" as each arrived, per
+// "PATH STATUS" (STATUS "dropped" for a dropped connection) as its answer was made. Once the hub
+// has answered, every request it made for that answer is counted.
+async function emuCounts(whats) {
+  const { requests } = await emu.control('GET', '/emulator/requests');
+  return whats.map((w) => requests[w] ?? 0);
 }
 
-// Waits (bounded) until the emulator logged `n` more requests of `what` than `base`, then a little
-// longer, and asserts the difference is exactly `n`.
+async function emuCount(what) {
+  return (await emuCounts([what]))[0];
+}
+
+// Asserts the emulator counted exactly `n` more requests of `what` than `base`.
 async function expectEmuCalls(what, base, n) {
-  await poll(() => emuCount(what) - base >= n, 3000, 20);
-  await sleep(150);
-  assert.equal(emuCount(what) - base, n, `emulator calls of ${what}`);
+  assert.equal((await emuCount(what)) - base, n, `emulator calls of ${what}`);
 }
 
 async function fault(body) {
@@ -632,7 +618,7 @@ test('plaid_search_institutions finds institutions by name', async () => {
 });
 
 test('plaid_refresh_transactions is acknowledged', async () => {
-  const base = emuCount('/transactions/refresh 200');
+  const base = await emuCount('/transactions/refresh 200');
   const data = await okData(rpc(txOnly.id, 'plaid_refresh_transactions', {}));
   assert.equal(typeof data.request_id, 'string');
   await expectEmuCalls('/transactions/refresh 200', base, 1);
@@ -707,7 +693,7 @@ test('query inputs are coerced to the schema\'s types', async () => {
 
 test('the products gate refuses actions the account was not linked for', async () => {
   const endpoints = ['/identity/get', '/auth/get', '/investments/holdings/get', '/investments/transactions/get', '/liabilities/get'];
-  const before = endpoints.map((e) => emuCount(e));
+  const before = await emuCounts(endpoints);
   for (const [action, product] of Object.entries(PRODUCT_OF)) {
     const input = action === 'plaid_list_investment_transactions' ? ALL_DATES : {};
     const body = assertError(await rpc(txOnly.id, action, input), 409);
@@ -717,8 +703,7 @@ test('the products gate refuses actions the account was not linked for', async (
     assert.equal(body.provider_errors, undefined);
   }
   // None of them reached Plaid.
-  await sleep(100);
-  assert.deepEqual(endpoints.map((e) => emuCount(e)), before);
+  assert.deepEqual(await emuCounts(endpoints), before);
   // Invalid input is reported before the gate; the account still works for what it has.
   assertError(await rpc(txOnly.id, 'plaid_get_identity', { nope: 1 }), 400, /nope/);
   ok(await rpc(txOnly.id, 'plaid_list_accounts', {}));
@@ -733,13 +718,12 @@ test('unknown action, missing account header, foreign or unknown account', async
                                                         body: { action: 'plaid_list_accounts' } }), 400, /x-account-id/);
   assertError(await rpc('acc_doesnotexist', 'plaid_list_accounts', {}), 404);
   // Another project's account is not found, for every kind of action, and Plaid is not called.
-  const base = emuCount('/accounts/get');
+  const base = await emuCount('/accounts/get');
   assertError(await rpc(otherAcc.id, 'plaid_list_accounts', {}), 404);
   assertError(await rpc(otherAcc.id, 'plaid_search_institutions', { query: 'Platypus' }), 404);
   assertError(await call(hub, 'POST', '/unified/proxy', { key, headers: { 'x-account-id': otherAcc.id },
                                                           body: { method: 'post', path: '/accounts/get' } }), 404);
-  await sleep(100);
-  assert.equal(emuCount('/accounts/get'), base);
+  assert.equal(await emuCount('/accounts/get'), base);
   // ... while its own project can use it.
   ok(await rpc(otherAcc.id, 'plaid_list_accounts', {}, { apiKey: otherProject.api_key }));
   // Without a key.
@@ -831,14 +815,13 @@ test('INVALID_ACCESS_TOKEN makes the account inactive; further calls are refused
   const listed = await call(hub, 'GET', '/accounts?status=inactive', { key });
   assert.ok(listed.body.some((a) => a.id === acc.id));
 
-  const bases = ['/item/get', '/accounts/get', '/transactions/sync'].map((e) => emuCount(e));
+  const bases = await emuCounts(['/item/get', '/accounts/get', '/transactions/sync']);
   assertError(await rpc(acc.id, 'plaid_get_item', {}), 409, /inactive/);
   assertError(await rpc(acc.id, 'plaid_list_accounts', {}), 409, /inactive/);
   assertError(await rpc(acc.id, 'plaid_sync_transactions', {}), 409, /inactive/);
   assertError(await call(hub, 'POST', '/unified/proxy', { key, headers: { 'x-account-id': acc.id },
                                                           body: { method: 'post', path: '/accounts/get' } }), 409);
-  await sleep(100);
-  assert.deepEqual(['/item/get', '/accounts/get', '/transactions/sync'].map((e) => emuCount(e)), bases,
+  assert.deepEqual(await emuCounts(['/item/get', '/accounts/get', '/transactions/sync']), bases,
                    'an inactive account reached Plaid');
   assert.equal((await getAccount(acc.id)).body.status, 'inactive');
 });
@@ -865,9 +848,9 @@ test('a single transient Plaid failure is retried and the call succeeds', async 
   ];
   for (const [name, endpoint, action, spec, failStatus] of cases) {
     await t.test(name, async () => {
-      const total = emuCount(endpoint);
-      const oks = emuCount(`${endpoint} 200`);
-      const fails = emuCount(`${endpoint} ${failStatus}`);
+      const total = await emuCount(endpoint);
+      const oks = await emuCount(`${endpoint} 200`);
+      const fails = await emuCount(`${endpoint} ${failStatus}`);
       await fault({ endpoint, item_id: item, count: 1, ...spec });
       const input = action === 'plaid_sync_transactions' ? { consumer: `retry_${process.pid}` } : {};
       const data = await okData(rpc(full.id, action, input));
@@ -882,7 +865,7 @@ test('a single transient Plaid failure is retried and the call succeeds', async 
         await expectEmuCalls(endpoint, total, 2);
         await expectEmuCalls(`${endpoint} 200`, oks, 1);
       }
-      assert.equal(emuCount(`${endpoint} ${failStatus}`) - fails, 1);
+      assert.equal((await emuCount(`${endpoint} ${failStatus}`)) - fails, 1);
     });
   }
   assert.equal((await getAccount(full.id)).body.status, 'active');
@@ -898,7 +881,7 @@ test('a persistent Plaid failure gives up after 4 attempts with provider_errors'
   try {
     for (const [name, endpoint, action, spec, status, code, plaidStatus] of cases) {
       await t.test(name, async () => {
-        const base = emuCount(endpoint);
+        const base = await emuCount(endpoint);
         const { fault_id } = await fault({ endpoint, item_id: item, count: 10, ...spec });
         const body = assertError(await rpc(full.id, action, {}), status);
         assertProviderError(body, code, plaidStatus);
@@ -929,7 +912,7 @@ test('a Plaid timeout -> 504; --plaid-retry-attempts and --plaid-timeout are hon
     assert.equal((await faults()).find((f) => f.fault_id === fault_id)?.remaining, 8);
     await emu.control('DELETE', '/emulator/faults');
     // Two attempts for a 500 as well.
-    const base500 = emuCount('/item/get 500');
+    const base500 = await emuCount('/item/get 500');
     const f500 = await fault({ endpoint: '/item/get', http_status: 500, item_id: acc.plaid.item_id, count: 10 });
     assertProviderError(assertError(await rpc(acc.id, 'plaid_get_item', {}, { h, apiKey: p.api_key }), 502),
                         'INTERNAL_SERVER_ERROR', 500);
@@ -944,7 +927,7 @@ test('a Plaid timeout -> 504; --plaid-retry-attempts and --plaid-timeout are hon
 });
 
 test('writes are not retried: a failed /transactions/refresh fails the call', async () => {
-  const base = emuCount('/transactions/refresh');
+  const base = await emuCount('/transactions/refresh');
   await fault({ endpoint: '/transactions/refresh', http_status: 500, item_id: full.plaid.item_id, count: 1 });
   const body = assertError(await rpc(full.id, 'plaid_refresh_transactions', {}), 502);
   assertProviderError(body, 'INTERNAL_SERVER_ERROR', 500);
@@ -965,7 +948,7 @@ test('the hub\'s per-Item budget refuses the 16th /item/get within a minute with
   const acc = await linkWith(budgetHub, p.api_key, newOwner('budget'), ['transactions']);
   const acc2 = await linkWith(budgetHub, p.api_key, newOwner('budget2'), ['transactions']);
   const call15 = async () => {
-    const base = emuCount('/item/get');
+    const base = await emuCount('/item/get');
     for (let i = 0; i < 15; i++) {
       const data = await okData(rpc(acc.id, 'plaid_get_item', {}, { h: budgetHub, apiKey: p.api_key }));
       assert.equal(data.item.item_id, acc.plaid.item_id);
@@ -989,8 +972,7 @@ test('the hub\'s per-Item budget refuses the 16th /item/get within a minute with
   assertError(await call(budgetHub, 'POST', '/unified/proxy', {
     key: p.api_key, headers: { 'x-account-id': acc.id }, body: { method: 'post', path: '/item/get' },
   }), 429);
-  await sleep(100);
-  assert.equal(emuCount('/item/get') - base, 16, 'only the other Item\'s call reached Plaid');
+  assert.equal((await emuCount('/item/get')) - base, 16, 'only the other Item\'s call reached Plaid');
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -1098,7 +1080,7 @@ test('a mutation in the middle of paging restarts the update: no duplicates', as
   await fault({ endpoint: '/transactions/sync', item_id: item, delay_ms: 1, count: 2 });
   await fault({ endpoint: '/transactions/sync', item_id: item, count: 1,
                 error_code: 'TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION' });
-  const base = emuCount('/transactions/sync');
+  const base = await emuCount('/transactions/sync');
   const d = await okData(rpc(acc.id, 'plaid_sync_transactions', { consumer: 'paged', count: 20 }));
   assert.deepEqual(await faults(), []);
   assert.equal(d.restarts, 1);
@@ -1125,11 +1107,12 @@ test('a real pull during paging (emulator clock) restarts the update', { timeout
   const acc = await linkWith(hub, key, newOwner('pull'), ['transactions']);
   // The first page is answered 1.5 s late; meanwhile a day passes at the bank, so the next page's
   // cursor is stale and the emulator answers TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION.
+  const answered = await emuCount('/transactions/sync 200');
   await fault({ endpoint: '/transactions/sync', item_id: acc.plaid.item_id, delay_ms: 1500, count: 1 });
   const pending = rpc(acc.id, 'plaid_sync_transactions', { consumer: 'c', count: 20 });
-  const taken = await poll(async () => (await faults()).length === 0, 5000, 20);
-  assert.ok(taken, 'the hub did not call /transactions/sync');
-  await sleep(100);
+  // The first page's answer is made (the delay only holds it back): now the day passes.
+  const made = await poll(async () => (await emuCount('/transactions/sync 200')) > answered, 5000, 20);
+  assert.ok(made, 'the hub did not call /transactions/sync');
   await emu.control('POST', '/emulator/clock/advance', { seconds: DAY });
   const d = ok(await pending).data;
   assert.ok(d.restarts >= 1, `restarts ${d.restarts}`);
@@ -1355,7 +1338,7 @@ test('POST /unified/proxy forwards allow-listed calls to Plaid only', async (t) 
                                                             body: { method: 'post', path: '/accounts/get' } }), 401);
   });
   await t.test('Plaid errors carry provider_errors; reads are retried', async () => {
-    const base = emuCount('/accounts/get');
+    const base = await emuCount('/accounts/get');
     await fault({ endpoint: '/accounts/get', item_id: full.plaid.item_id, http_status: 500, count: 1 });
     const res = await proxy({ method: 'post', path: '/accounts/get' });
     assert.equal(res.status, 200, JSON.stringify(res.body));

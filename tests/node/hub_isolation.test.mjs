@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startEmulator } from './lib/emulator.mjs';
-import { startHub, createProject, call, sandboxPublicToken, connectSession } from './lib/hub.mjs';
+import { startHub, createProject, call, sandboxPublicToken, connectSession, poll } from './lib/hub.mjs';
 
 const PLATYPUS = 'ins_109508';
 const OWNER = 'shared-owner-1';   // the same owner id in both projects
@@ -221,7 +221,9 @@ test("B's session cannot take over a public token A is exchanging right now", as
   await emu.control('POST', '/emulator/faults', { endpoint: '/item/public_token/exchange', delay_ms: 400, count: 1 });
   const body = { integration_id: 'plaid', credentials: { public_token: publicToken } };
   const aRes = call(hub, 'POST', '/hub/accounts', { session: session.token, body });
-  await new Promise((r) => setTimeout(r, 100));  // A's exchange is in flight
+  // A's exchange is in flight once the emulator took the fault (it does so as the call arrives).
+  assert.ok(await poll(async () => (await emu.control('GET', '/emulator/faults')).faults.length === 0, 5000, 10),
+            "A's exchange did not reach the emulator");
   const bRes = await call(hub, 'POST', '/hub/accounts', { session: B.session.token, body });
   const a = await aRes;
   assert.equal(a.status, 201, JSON.stringify(a.body));

@@ -87,6 +87,25 @@ TEST_F(HttpPlaidClientTest, ASuccessIsPassedOnByteForByteWithItsRequestId) {
   }
 }
 
+TEST_F(HttpPlaidClientTest, InvalidUtf8IsRefusedAndValidUtf8PassesOn) {
+  const std::string valid = "{\"name\":\"Caf\xc3\xa9 Bank\",\"request_id\":\"r-3\"}";
+  auto [ok_blocking, ok_async] =
+      Both([&](auto& h) { h.Answer(200, valid); }, [&](auto& h) { h.Answer(200, valid); });
+  ASSERT_TRUE(ok_blocking.body);
+  EXPECT_EQ(*ok_blocking.body, valid);
+  ASSERT_TRUE(ok_async.body);
+  for (const std::string& bad :
+       {std::string("{\"name\":\"\xff\"}"), std::string("{\"name\":\"\xc3\"}"),
+        std::string("{\"name\":\"a\xed\xa0\x80\"}")}) {
+    auto [blocking, async] =
+        Both([&](auto& h) { h.Answer(200, bad); }, [&](auto& h) { h.Answer(200, bad); });
+    for (const RawAnswer* a : {&blocking, &async}) {
+      ASSERT_FALSE(a->body);
+      EXPECT_EQ(a->body.error().code, ErrorCode::kUpstream);
+    }
+  }
+}
+
 TEST_F(HttpPlaidClientTest, APlaidErrorIsReadAlikeByBothTransports) {
   const std::string error =
       R"({"error_type":"ITEM_ERROR","error_code":"ITEM_LOGIN_REQUIRED","error_message":)"

@@ -15,9 +15,10 @@ struct ClientRequest {
   std::string body;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{30'000};  // the whole exchange
-  // Use a new connection. A pooled connection that the server closes before answering is
-  // re-sent once on a new one (libcurl does this); for a call that must never reach the server
-  // twice (a single-use token exchange), set this so that no such silent retry can happen.
+  // Use a new connection. A request on a pooled connection that the server closes before
+  // answering is sent once more on a new one (libcurl does this); a request on a fresh
+  // connection never is, so set this for one that must not reach the server twice (the Plaid
+  // client does for every endpoint that is not plaid::IsSafeToRepeat).
   bool fresh_connection = false;
 };
 

@@ -221,7 +221,7 @@ TEST(CatalogueTest, OnlyRefreshChangesStateAtPlaid) {
 
 TEST(CatalogueTest, ReadOnlyActionsAreExactlyThoseTheRetryingClientRetries) {
   for (const auto& a : Catalogue()) {
-    EXPECT_EQ(a.read_only, IsReadOnlyEndpoint(a.endpoint)) << a.id;
+    EXPECT_EQ(a.read_only, IsSafeToRepeat(a.endpoint)) << a.id;
   }
 }
 

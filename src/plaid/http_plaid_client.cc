@@ -2,12 +2,31 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/json/basic_parser_impl.hpp>
 #include <cctype>
 
 #include "core/json.h"
 
 namespace linkhub::plaid {
+
+bool IsSafeToRepeat(std::string_view endpoint) {
+  static constexpr std::array<std::string_view, 13> kReads = {"/accounts/get",
+                                                              "/accounts/balance/get",
+                                                              "/auth/get",
+                                                              "/identity/get",
+                                                              "/institutions/get_by_id",
+                                                              "/institutions/search",
+                                                              "/investments/holdings/get",
+                                                              "/investments/transactions/get",
+                                                              "/item/get",
+                                                              "/liabilities/get",
+                                                              "/transactions/get",
+                                                              "/transactions/sync",
+                                                              "/link/token/get"};
+  return std::find(kReads.begin(), kReads.end(), endpoint) != kReads.end();
+}
 
 Result<std::string> BaseUrlForEnvironment(std::string_view env) {
   if (env == "sandbox") {
@@ -128,9 +147,10 @@ http::ClientRequest PlaidRequest(const PlaidConfig& config, std::string_view end
   req.url = config.base_url + std::string(endpoint);
   req.body = std::move(body);
   req.timeout = config.timeout;
-  // A public token is single-use: a silent re-send on a stale pooled connection would make the
-  // second attempt fail with INVALID_PUBLIC_TOKEN and hide the Item the first one created.
-  req.fresh_connection = endpoint == "/item/public_token/exchange";
+  // A call that is not safe to repeat goes on a connection of its own, which no transport sends
+  // again: a re-send after a pooled connection died unanswered would bill a refresh twice, or
+  // make a single-use public token's second exchange hide the Item the first one created.
+  req.fresh_connection = !IsSafeToRepeat(endpoint);
   req.headers.Reserve(4);
   req.headers.Add("Content-Type", "application/json");
   req.headers.Add("PLAID-CLIENT-ID", config.client_id);
@@ -156,9 +176,12 @@ void LogCall(std::string_view endpoint, int status, const AnswerFacts& f, double
 Error Unreachable(std::string_view endpoint, const Error& e, double ms) {
   spdlog::warn("plaid {} failed after {:.0f}ms: {}", endpoint, ms, e.message);
   std::string what = "Plaid did not answer " + std::string(endpoint);
+  // A write may have reached Plaid before the answer was lost: say so, since nothing re-sends it.
+  std::string unknown =
+      IsSafeToRepeat(endpoint) ? "" : ", so whether Plaid carried it out is unknown";
   switch (e.code) {
     case ErrorCode::kDeadlineExceeded:
-      return MakeError(e.code, what + " in time");
+      return MakeError(e.code, what + " in time" + unknown);
     case ErrorCode::kResourceExhausted:
       return MakeError(e.code, "Plaid's answer to " + std::string(endpoint) +
                                    " was larger than linkhub accepts");
@@ -167,7 +190,7 @@ Error Unreachable(std::string_view endpoint, const Error& e, double ms) {
                        "linkhub could not send " + std::string(endpoint) +
                            " to Plaid: the operator must check the Plaid base URL");
     default:
-      return MakeError(ErrorCode::kUnavailable, what + ": the connection failed");
+      return MakeError(ErrorCode::kUnavailable, what + ": the connection failed" + unknown);
   }
 }
 

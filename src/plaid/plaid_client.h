@@ -67,6 +67,11 @@ class PlaidClient {
 // answered, status 0 otherwise.
 Attempt AttemptOfError(const Error& error, std::chrono::microseconds latency);
 
+// Whether `endpoint` changes nothing at Plaid, so that sending it twice does no harm: the one list
+// both the transports (which send anything else on a connection of its own, never again on a new
+// one) and the retry policy (which retries nothing else) follow.
+bool IsSafeToRepeat(std::string_view endpoint);
+
 // Maps a Plaid error to linkhub's vocabulary:
 //   INVALID_REQUEST, INVALID_INPUT (but INVALID_API_KEYS) -> kInvalidArgument
 //   INVALID_API_KEYS, UNAUTHORIZED_ENVIRONMENT           -> kInternal (our configuration is wrong)

@@ -3,26 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 
 namespace linkhub::plaid {
-
-bool IsReadOnlyEndpoint(std::string_view endpoint) {
-  static constexpr std::array<std::string_view, 13> kReads = {"/accounts/get",
-                                                              "/accounts/balance/get",
-                                                              "/auth/get",
-                                                              "/identity/get",
-                                                              "/institutions/get_by_id",
-                                                              "/institutions/search",
-                                                              "/investments/holdings/get",
-                                                              "/investments/transactions/get",
-                                                              "/item/get",
-                                                              "/liabilities/get",
-                                                              "/transactions/get",
-                                                              "/transactions/sync",
-                                                              "/link/token/get"};
-  return std::find(kReads.begin(), kReads.end(), endpoint) != kReads.end();
-}
 
 bool IsTransient(const Error& error) {
   if (!error.provider) {
@@ -55,7 +37,7 @@ RawAnswer RetryingPlaidClient::Attempts(std::string_view endpoint, const std::st
                                         const AttemptObserver& observer, const RetryGate& may_retry,
                                         std::optional<RawAnswer> first,
                                         std::chrono::steady_clock::time_point started) {
-  const bool retryable = IsReadOnlyEndpoint(endpoint);
+  const bool retryable = IsSafeToRepeat(endpoint);
   std::chrono::milliseconds delay = policy_.base_delay;
   for (int attempt = 1;; ++attempt) {
     RawAnswer answer = attempt == 1 && first ? std::move(*first)

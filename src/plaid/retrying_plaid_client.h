@@ -21,7 +21,7 @@ struct RetryPolicy {
 // Retries reads that failed for a passing reason — RATE_LIMIT_EXCEEDED, INSTITUTION_DOWN or
 // INSTITUTION_NOT_RESPONDING, Plaid 5xx, no answer (connection failure, timeout) — with
 // exponential backoff and jitter, within a deadline. Only endpoints that change nothing at Plaid
-// are retried (IsReadOnlyEndpoint); anything else gets exactly one attempt. Thread-safe.
+// are retried (IsSafeToRepeat); anything else gets exactly one attempt. Thread-safe.
 class RetryingPlaidClient final : public PlaidClient {
  public:
   RetryingPlaidClient(PlaidClient& inner, Clock& clock, Random& random, RetryPolicy policy,
@@ -48,8 +48,6 @@ class RetryingPlaidClient final : public PlaidClient {
   Sleeper sleep_;
 };
 
-// Endpoints whose repetition changes nothing at Plaid.
-bool IsReadOnlyEndpoint(std::string_view endpoint);
 // Whether `error` is worth another attempt (see RetryingPlaidClient).
 bool IsTransient(const Error& error);
 

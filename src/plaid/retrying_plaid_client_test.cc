@@ -366,22 +366,22 @@ TEST_F(RetryingPlaidClientTest, ConcurrentCallersEachGetTheirOwnRetries) {
   EXPECT_EQ(sleeps().size(), 8u);
 }
 
-TEST(IsReadOnlyEndpointTest, ReadsAreReadOnly) {
+TEST(IsSafeToRepeatTest, ReadsAreReadOnly) {
   for (const char* endpoint :
        {"/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get",
         "/institutions/get_by_id", "/institutions/search", "/investments/holdings/get",
         "/investments/transactions/get", "/item/get", "/liabilities/get", "/transactions/get",
         "/transactions/sync"}) {
-    EXPECT_TRUE(IsReadOnlyEndpoint(endpoint)) << endpoint;
+    EXPECT_TRUE(IsSafeToRepeat(endpoint)) << endpoint;
   }
 }
 
-TEST(IsReadOnlyEndpointTest, WritesAndUnknownEndpointsAreNot) {
+TEST(IsSafeToRepeatTest, WritesAndUnknownEndpointsAreNot) {
   for (const char* endpoint :
        {"/transactions/refresh", "/item/remove", "/item/public_token/exchange",
         "/link/token/create", "/sandbox/public_token/create", "/item/webhook/update", "",
         "/accounts/get/", "/ACCOUNTS/GET", "accounts/get"}) {
-    EXPECT_FALSE(IsReadOnlyEndpoint(endpoint)) << endpoint;
+    EXPECT_FALSE(IsSafeToRepeat(endpoint)) << endpoint;
   }
 }
 

@@ -23,9 +23,11 @@ Result<boost::json::object> ParseBody(const http::Request& request, bool allow_e
   if (request.body.empty() && allow_empty) {
     return boost::json::object{};
   }
-  auto parsed = ParseJson(request.body);
+  auto parsed = ParseJsonUniqueKeys(request.body);
   if (!parsed) {
-    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "the body is not valid JSON"));
+    Error e = std::move(parsed).error();
+    e.message = "the body " + e.message;
+    return Unexpected(std::move(e));
   }
   if (!parsed->is_object()) {
     return Unexpected(MakeError(ErrorCode::kInvalidArgument, "the body must be a JSON object"));
@@ -44,6 +46,12 @@ Result<std::optional<std::string>> OptionalString(const boost::json::object& o,
   }
   if (v->get_string().size() > max_bytes) {
     return Unexpected(Invalid(key, "is longer than " + std::to_string(max_bytes) + " bytes"));
+  }
+  // Identifiers, names and labels end up in logs, CSV exports and other systems' keys.
+  for (char c : v->get_string()) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Unexpected(Invalid(key, "must not hold control characters"));
+    }
   }
   return std::optional<std::string>(std::string(v->get_string()));
 }

@@ -224,8 +224,10 @@ Result<Response> PatchAccount(ApiContext& ctx, Request& r, const std::string& pr
   LINKHUB_ASSIGN_OR_RETURN(patch.origin_owner_id, OptionalString(body, "origin_owner_id"));
   LINKHUB_ASSIGN_OR_RETURN(patch.origin_owner_name, OptionalString(body, "origin_owner_name"));
   LINKHUB_ASSIGN_OR_RETURN(patch.origin_username, OptionalString(body, "origin_username"));
-  // StackOne's SDK types `label` as an object and sends {}: only a string changes it.
-  if (const auto* label = Find(body, "label"); label != nullptr && label->is_string()) {
+  // StackOne's SDK types `label` as an object and sends {}: an empty object changes nothing,
+  // a string sets it, anything else is refused like any mistyped field.
+  if (const auto* label = Find(body, "label");
+      label == nullptr || !label->is_object() || !label->get_object().empty()) {
     LINKHUB_ASSIGN_OR_RETURN(patch.label, OptionalString(body, "label"));
   }
   LINKHUB_ASSIGN_OR_RETURN(auto provider, OptionalString(body, "provider"));

@@ -293,6 +293,64 @@ TEST_F(RoutesTest, PatchRefusesWhatCannotChange) {
   ExpectError(Call("PATCH", "/accounts/acc_nope", R"({"label":"x"})", key_a_), 404);
 }
 
+TEST_F(RoutesTest, AMistypedFieldIsA400NamingItAndLabelObjectIsTheOneException) {
+  std::string id = LinkAccount();
+  ASSERT_EQ(Call("PATCH", "/accounts/" + id, R"({"label":"Main"})", key_a_).status, 200);
+  for (const char* label : {"123", "true", "[]", R"({"x":1})"}) {
+    SCOPED_TRACE(label);
+    EXPECT_THAT(ExpectError(Call("PATCH", "/accounts/" + id,
+                                 std::string(R"({"label":)") + label + "}", key_a_),
+                            400),
+                HasSubstr("label must be a string"));
+  }
+  // StackOne's SDK types label as an object and sends {}: that changes nothing.
+  auto sdk = Call("PATCH", "/accounts/" + id, R"({"label":{},"origin_owner_name":"SDK"})", key_a_);
+  ASSERT_EQ(sdk.status, 200) << sdk.body;
+  EXPECT_EQ(GetString(sdk.json.get_object(), "label"), "Main");
+  EXPECT_EQ(GetString(sdk.json.get_object(), "origin_owner_name"), "SDK");
+}
+
+TEST_F(RoutesTest, DuplicateKeysAndControlCharactersAreRefused) {
+  std::string id = LinkAccount();
+  EXPECT_THAT(
+      ExpectError(Call("PATCH", "/accounts/" + id, R"({"label":"a","label":5})", key_a_), 400),
+      HasSubstr(R"(the body holds the key "label" twice)"));
+  EXPECT_THAT(ExpectError(Call("POST", "/connect_sessions",
+                               R"({"origin_owner_id":"o","origin_owner_id":"p",)"
+                               R"("origin_owner_name":"x"})",
+                               key_a_),
+                          400),
+              HasSubstr("origin_owner_id"));
+  for (const char* field : {"origin_owner_id", "origin_owner_name", "label"}) {
+    for (const char* bad : {R"(a\u0000b)", R"(a\nb)", R"(\u001f)", R"(x\u007f)"}) {
+      SCOPED_TRACE(std::string(field) + " " + bad);
+      auto value = ParseJson(std::string("\"") + bad + "\"");
+      ASSERT_TRUE(value);
+      json::object session{{"origin_owner_id", "o"}, {"origin_owner_name", "x"}};
+      session[field] = *value;
+      EXPECT_THAT(ExpectError(Call("POST", "/connect_sessions", ToJson(session), key_a_), 400),
+                  HasSubstr(std::string(field) + " must not hold control characters"));
+      json::object patch{{field, *value}};
+      EXPECT_THAT(ExpectError(Call("PATCH", "/accounts/" + id, ToJson(patch), key_a_), 400),
+                  HasSubstr(std::string(field) + " must not hold control characters"));
+    }
+  }
+  // Text beyond ASCII is fine.
+  auto ok = Call("PATCH", "/accounts/" + id, R"({"label":"Caf\u00e9 \ud83c\udfe6"})", key_a_);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+}
+
+TEST_F(RoutesTest, EveryBodyIsValidJsonEvenWhenThePathIsNotUtf8) {
+  for (auto [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/accounts/\xff\xfe"}, {"DELETE", "/accounts/\xc0\xaf"}}) {
+    SCOPED_TRACE(path);
+    auto a = Call(method, path, "", key_a_);
+    EXPECT_EQ(a.status, 404);
+    ASSERT_TRUE(ParseJson(a.body).has_value()) << a.body;
+    EXPECT_THAT(a.body, HasSubstr("\xEF\xBF\xBD"));
+  }
+}
+
 TEST_F(RoutesTest, RpcAnswersThePipelinesEnvelopeAndItsErrors) {
   std::string id = LinkAccount();
   auto ok = Call("POST", "/actions/rpc", R"({"action":"plaid_list_accounts"})", key_a_,

@@ -4,6 +4,9 @@
 #include <boost/json/src.hpp>
 #include <charconv>
 #include <cmath>
+#include <optional>
+#include <set>
+#include <vector>
 
 namespace linkhub {
 
@@ -13,7 +16,78 @@ Result<boost::json::value> ParseJson(std::string_view text, size_t max_depth) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec, {}, opts);
   if (ec) {
-    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "body is not valid JSON"));
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "is not valid JSON"));
+  }
+  return v;
+}
+
+namespace {
+
+// Finds the first key an object of a document holds twice, without building the document.
+class DuplicateKeyFinder {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  std::optional<std::string> duplicate;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    objects_.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code&) {
+    objects_.pop_back();
+    return true;
+  }
+  bool on_array_begin(boost::system::error_code&) { return true; }
+  bool on_array_end(std::size_t, boost::system::error_code&) { return true; }
+  bool on_key_part(std::string_view s, std::size_t, boost::system::error_code&) {
+    key_.append(s);
+    return true;
+  }
+  bool on_key(std::string_view s, std::size_t, boost::system::error_code& ec) {
+    key_.append(s);
+    bool fresh = objects_.back().insert(key_).second;
+    if (!fresh) {
+      duplicate = std::move(key_);
+      ec = boost::json::error::syntax;  // stops the parse
+    }
+    key_.clear();
+    return fresh;
+  }
+  bool on_string_part(std::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_string(std::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_number_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t, std::string_view, boost::system::error_code&) { return true; }
+  bool on_uint64(std::uint64_t, std::string_view, boost::system::error_code&) { return true; }
+  bool on_double(double, std::string_view, boost::system::error_code&) { return true; }
+  bool on_bool(bool, boost::system::error_code&) { return true; }
+  bool on_null(boost::system::error_code&) { return true; }
+  bool on_comment_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(std::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  std::vector<std::set<std::string, std::less<>>> objects_;
+  std::string key_;
+};
+
+}  // namespace
+
+Result<boost::json::value> ParseJsonUniqueKeys(std::string_view text, size_t max_depth) {
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::value v, ParseJson(text, max_depth));
+  boost::json::parse_options opts;
+  opts.max_depth = max_depth;
+  boost::json::basic_parser<DuplicateKeyFinder> finder(opts);
+  boost::system::error_code ec;
+  finder.write_some(false, text.data(), text.size(), ec);
+  if (const auto& key = finder.handler().duplicate) {
+    return Unexpected(
+        MakeError(ErrorCode::kInvalidArgument,
+                  "holds the key \"" + key->substr(0, 64) + "\" twice in one object"));
   }
   return v;
 }
@@ -34,16 +108,52 @@ void AppendDouble(std::string& out, double d) {
   (void)ec;
 }
 
+// The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates,
+// nothing past U+10FFFF), or 0 when there is none.
+size_t Utf8Length(const unsigned char* p, size_t left) {
+  auto cont = [&](size_t i) { return i < left && (p[i] & 0xC0) == 0x80; };
+  unsigned char c = p[0];
+  if (c >= 0xC2 && c <= 0xDF) {
+    return cont(1) ? 2 : 0;
+  }
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) {
+      return 0;
+    }
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F)) {
+      return 0;  // overlong, or a surrogate
+    }
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) {
+      return 0;
+    }
+    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F)) {
+      return 0;  // overlong, or past U+10FFFF
+    }
+    return 4;
+  }
+  return 0;
+}
+
+// Writes `s` as a JSON string. Bytes that are not well-formed UTF-8 (a percent-decoded path
+// echoed in a message, say) become U+FFFD, so that every document written is valid UTF-8.
 void AppendString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   out.push_back('"');
   // Copy runs of characters that need no escaping in one go: most strings are a single run.
-  static constexpr auto kEscape = [] {
-    std::array<bool, 256> t{};
+  // 1: escape; 2: the start of a multi-byte sequence (or a stray byte), to check.
+  static constexpr auto kClass = [] {
+    std::array<uint8_t, 256> t{};
     for (int c = 0; c < 0x20; ++c) {
-      t[static_cast<size_t>(c)] = true;
+      t[static_cast<size_t>(c)] = 1;
     }
-    t['"'] = t['\\'] = true;
+    t['"'] = t['\\'] = 1;
+    for (int c = 0x80; c < 0x100; ++c) {
+      t[static_cast<size_t>(c)] = 2;
+    }
     return t;
   }();
   const auto* data = reinterpret_cast<const unsigned char*>(s.data());
@@ -51,7 +161,18 @@ void AppendString(std::string& out, std::string_view s) {
   size_t run = 0;
   for (size_t i = 0; i < n; ++i) {
     unsigned char c = data[i];
-    if (!kEscape[c]) {
+    uint8_t kind = kClass[c];
+    if (kind == 0) {
+      continue;
+    }
+    if (kind == 2) {
+      if (size_t len = Utf8Length(data + i, n - i); len > 0) {
+        i += len - 1;  // well-formed: stays in the run
+        continue;
+      }
+      out.append(s.data() + run, i - run);
+      out.append(kReplacement);
+      run = i + 1;
       continue;
     }
     out.append(s.data() + run, i - run);

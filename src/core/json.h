@@ -13,12 +13,18 @@
 
 namespace linkhub {
 
-// Parses `text` as one JSON value without throwing; kInvalidArgument on malformed input.
+// Parses `text` as one JSON value without throwing; kInvalidArgument on malformed input, with a
+// message that goes after the document's name ("the body " + message).
 // `max_depth` bounds nesting so hostile input cannot exhaust the stack.
 Result<boost::json::value> ParseJson(std::string_view text, size_t max_depth = 64);
 
+// ParseJson that also refuses an object holding the same key twice (kInvalidArgument naming it),
+// for untrusted documents: otherwise the last value would silently win, whatever its type.
+Result<boost::json::value> ParseJsonUniqueKeys(std::string_view text, size_t max_depth = 64);
+
 // Compact serialisation. Unlike boost::json::serialize, doubles come out in their shortest
-// round-trip form ("6.56", not "6.56E0"), as Plaid and most JSON producers write them.
+// round-trip form ("6.56", not "6.56E0"), as Plaid and most JSON producers write them, and bytes
+// of a string that are not well-formed UTF-8 come out as U+FFFD: the text is always valid UTF-8.
 std::string ToJson(const boost::json::value& v);
 // Pretty serialisation with two-space indentation and "key": value.
 std::string ToPrettyJson(const boost::json::value& v);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace linkhub {
 namespace {
 
@@ -48,6 +52,47 @@ TEST(JsonTest, WritesShortestDoublesAndEscapes) {
   auto back = ParseJson(ToJson(o));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->as_object().at("a").as_double(), 6.56);
+}
+
+TEST(JsonTest, WhatIsWrittenIsAlwaysValidUtf8) {
+  // Well-formed sequences of every length pass as they are.
+  std::string fine = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x8F\xA6";
+  EXPECT_EQ(ToJson(boost::json::value(fine)), "\"" + fine + "\"");
+  // Stray, truncated, overlong and surrogate bytes each become U+FFFD.
+  const std::string r = "\xEF\xBF\xBD";
+  for (auto [in, out] : std::vector<std::pair<std::string, std::string>>{
+           {"account \xff\xfe", "account " + r + r},
+           {"\xC3", r},                          // truncated at the end
+           {"\xC3x", r + "x"},                   // truncated before ASCII
+           {"\xC0\xAF", r + r},                  // overlong '/'
+           {"\xE0\x80\xAF", r + r + r},          // overlong, three bytes
+           {"\xED\xA0\x80", r + r + r},          // a UTF-16 surrogate
+           {"\xF4\x90\x80\x80", r + r + r + r},  // past U+10FFFF
+           {"\x80", r},                          // a continuation byte alone
+       }) {
+    SCOPED_TRACE(in);
+    std::string written = ToJson(boost::json::value(in));
+    EXPECT_EQ(written, "\"" + out + "\"");
+    EXPECT_TRUE(ParseJson(written).has_value());  // Boost.JSON refuses invalid UTF-8
+  }
+  EXPECT_EQ(ToJson(boost::json::object{{"k\xff", 1}}), "{\"k" + r + "\":1}");
+}
+
+TEST(JsonTest, UntrustedDocumentsMayNotRepeatAKey) {
+  EXPECT_TRUE(ParseJsonUniqueKeys(R"({"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]})").has_value());
+  for (const char* doc : {R"({"a":1,"a":"x"})", R"({"o":{"k":1,"k":2}})",
+                          R"([{"x":1},{"y":{"z":1,"z":1}}])", R"({"a\u0062":1,"ab":2})"}) {
+    SCOPED_TRACE(doc);
+    auto parsed = ParseJsonUniqueKeys(doc);
+    ASSERT_FALSE(parsed.has_value());
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(parsed.error().message.find("twice"), std::string::npos) << parsed.error().message;
+  }
+  EXPECT_EQ(ParseJsonUniqueKeys(R"({"a":1,"a":2})").error().message,
+            "holds the key \"a\" twice in one object");
+  EXPECT_EQ(ParseJsonUniqueKeys("{").error().message, "is not valid JSON");
+  // Plain ParseJson keeps the last value, as Boost.JSON does: it reads trusted documents.
+  EXPECT_TRUE(ParseJson(R"({"a":1,"a":2})").has_value());
 }
 
 TEST(JsonTest, PrettyPrintsWithTwoSpaces) {

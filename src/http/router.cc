@@ -77,9 +77,14 @@ Router::Match Router::Find(Request& request) const {
     if (score < 0) {
       continue;
     }
-    if (r.method != request.method) {
+    // HEAD is answered as GET, without the body (the server leaves it out).
+    bool same = r.method == request.method || (request.method == "HEAD" && r.method == "GET");
+    if (!same) {
       m.path_matched = true;
       m.allowed_methods.push_back(r.method);
+      if (r.method == "GET") {
+        m.allowed_methods.push_back("HEAD");
+      }
       continue;
     }
     if (score > best_score) {

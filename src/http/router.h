@@ -22,7 +22,8 @@ using FastHandler = std::function<bool(Request&, Reply)>;
 
 // Maps (method, path) to a handler. Patterns are literal segments and `{name}` segments, which
 // match one non-empty segment and land in Request::path_params; a literal segment wins over a
-// parameter. Not thread-safe while routes are added; safe for concurrent Find() afterwards.
+// parameter. A HEAD request is routed to the path's GET handler (the server sends no body).
+// Not thread-safe while routes are added; safe for concurrent Find() afterwards.
 //
 // Example:
 //   router.Add("GET", "/accounts/{id}", [](Request& r) { return Get(r.PathParam("id")); });

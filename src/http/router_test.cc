@@ -48,7 +48,13 @@ TEST(RouterTest, ReportsMethodMismatchAndMisses) {
   auto m = router.Find(post);
   EXPECT_EQ(m.handler, nullptr);
   EXPECT_TRUE(m.path_matched);
-  EXPECT_EQ(m.allowed_methods, (std::vector<std::string>{"GET", "PATCH"}));
+  EXPECT_EQ(m.allowed_methods, (std::vector<std::string>{"GET", "HEAD", "PATCH"}));
+
+  // HEAD takes the GET route.
+  Request head = Req("HEAD", "/a/1");
+  m = router.Find(head);
+  ASSERT_NE(m.handler, nullptr);
+  EXPECT_EQ(head.PathParam("x"), "1");
 
   Request miss = Req("GET", "/a/1/2");
   m = router.Find(miss);

@@ -91,6 +91,58 @@ std::string PercentDecodePath(std::string_view in) {
 // 1xx, 204 and 304 answers carry neither a body nor a Content-Length (RFC 9110 §8.6).
 bool HasBody(int status) { return status >= 200 && status != 204 && status != 304; }
 
+// Why a request's framing cannot be trusted, or "" when it can. RFC 9112 §6.3: a request whose
+// Transfer-Encoding does not end in chunked cannot be delimited, and one with both
+// Transfer-Encoding and Content-Length is how a request is smuggled past a proxy that reads the
+// other header. Only plain `chunked` is taken (no request body is sent compressed).
+template <class Fields>
+std::string FramingProblem(const Fields& fields) {
+  std::vector<std::string_view> codings;
+  bool has_te = false;
+  bool has_length = false;
+  for (const auto& f : fields) {
+    if (f.name() == bhttp::field::content_length) {
+      has_length = true;
+    }
+    if (f.name() != bhttp::field::transfer_encoding) {
+      continue;
+    }
+    has_te = true;
+    std::string_view rest = f.value();
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view token = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+        token.remove_prefix(1);
+      }
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
+        token.remove_suffix(1);
+      }
+      codings.push_back(token);
+    }
+  }
+  if (!has_te) {
+    return "";
+  }
+  if (has_length) {
+    return "a request may not carry both Transfer-Encoding and Content-Length";
+  }
+  if (codings.size() != 1 || !EqualsIgnoreCase(codings.front(), "chunked")) {
+    return "Transfer-Encoding must be chunked, alone";
+  }
+  return "";
+}
+
+// Whether a failed body read is the peer's bad framing (answered 400) rather than the connection
+// ending or timing out (no one left to answer).
+bool IsBadFraming(const boost::system::error_code& ec) {
+  return ec != beast::error::timeout && ec != asio::error::eof &&
+         ec != asio::error::connection_reset && ec != asio::error::operation_aborted &&
+         ec != asio::error::bad_descriptor && ec != bhttp::error::end_of_stream &&
+         ec != bhttp::error::partial_message;
+}
+
 // Fields the server itself writes; a handler's own copy is ignored.
 bool ServerOwnedField(std::string_view name) {
   return IsFramingField(name) || EqualsIgnoreCase(name, "X-Request-Id");
@@ -519,6 +571,12 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
     }
     conn->busy = true;
     if (early_status == 0) {
+      if (std::string problem = FramingProblem(parser.get()); !problem.empty()) {
+        early_status = 400;
+        early_message = std::move(problem);
+      }
+    }
+    if (early_status == 0) {
       auto content_length = parser.content_length();
       if (content_length && *content_length > options.max_body_bytes) {
         early_status = 413;
@@ -538,8 +596,11 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
           early_status = 413;
           early_message =
               "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
+        } else if (bec && IsBadFraming(bec)) {
+          early_status = 400;  // a malformed chunked body, say
+          early_message = "malformed HTTP request body";
         } else if (bec) {
-          // Includes timeouts: tcp_stream has closed the socket, so there is no one to answer.
+          // Timeouts too: tcp_stream has closed the socket, so there is no one to answer.
           break;
         }
       }

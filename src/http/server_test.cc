@@ -241,7 +241,7 @@ TEST_F(ServerTest, TheServerOwnsFramingAndDropsFieldsThatCouldSplitTheAnswer) {
     return r;
   });
   router_.Add("GET", "/none", [](Request&) { return Response::Text(204, ""); });
-  router_.Add("HEAD", "/sized", [](Request&) { return Response::Text(200, "twelve bytes"); });
+  router_.Add("GET", "/sized", [](Request&) { return Response::Text(200, "twelve bytes"); });
   StartServer();
   std::string out = RawExchange(server_->port(),
                                 "GET /fields HTTP/1.1\r\nHost: x\r\nX-Request-Id: rid-1\r\n"
@@ -257,7 +257,7 @@ TEST_F(ServerTest, TheServerOwnsFramingAndDropsFieldsThatCouldSplitTheAnswer) {
   EXPECT_NE(out.find("\r\nServer: linkhub\r\n"), std::string::npos) << out;
   EXPECT_TRUE(out.ends_with("\r\nContent-Length: 4\r\n\r\nbody")) << out;
 
-  // HEAD: the length of the body GET would send, and no body.
+  // HEAD is answered by the GET route: the length of the body GET would send, and no body.
   std::string head =
       RawExchange(server_->port(), "HEAD /sized HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
@@ -267,6 +267,106 @@ TEST_F(ServerTest, TheServerOwnsFramingAndDropsFieldsThatCouldSplitTheAnswer) {
   EXPECT_TRUE(none.starts_with("HTTP/1.1 204 No Content\r\n")) << none;
   EXPECT_EQ(none.find("Content-Length"), std::string::npos) << none;
   EXPECT_TRUE(none.ends_with("\r\n\r\n")) << none;
+}
+
+// Sends `request`, ends the sending side and reads until the server closes: a server that kept
+// the connection open would answer whatever followed the first request, and it would show.
+std::string SendAllAndRead(uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    return "";
+  }
+  ::shutdown(fd, SHUT_WR);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) {
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+size_t CountAnswers(const std::string& out) {
+  size_t count = 0;
+  for (size_t at = out.find("HTTP/1.1 "); at != std::string::npos;
+       at = out.find("HTTP/1.1 ", at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_F(ServerTest, AmbiguousFramingIs400AndTheConnectionCloses) {
+  StartServer();
+  // RFC 9112 §6.3: a Transfer-Encoding whose last coding is not chunked cannot frame a request,
+  // and one with Content-Length beside it is how requests are smuggled past a proxy.
+  const std::string smuggled = "GET /hello/smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (std::string te : {"chunked,chunked", "chunked, identity", "xchunked", "identity", "gzip",
+                         "chunked", "gzip, chunked"}) {
+    SCOPED_TRACE(te);
+    std::string out = SendAllAndRead(server_->port(),
+                                     "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
+                                         "\r\nContent-Length: 10\r\n\r\n5\r\nhello\r\n" + smuggled);
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 400 ")) << out;
+    EXPECT_EQ(CountAnswers(out), 1u) << out;
+    EXPECT_EQ(out.find("smuggled"), std::string::npos) << out;
+    EXPECT_NE(out.find("\r\nConnection: close\r\n"), std::string::npos) << out;
+  }
+  for (std::string te : {"gzip", "chunked, gzip", "identity"}) {
+    SCOPED_TRACE(te + " without Content-Length");
+    std::string out = SendAllAndRead(server_->port(),
+                                     "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
+                                         "\r\n\r\n5\r\nhello\r\n0\r\n\r\n" + smuggled);
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 400 ")) << out;
+    EXPECT_EQ(CountAnswers(out), 1u) << out;
+  }
+  // Plain chunked alone is the one Transfer-Encoding taken, and the connection stays usable.
+  std::string ok = SendAllAndRead(server_->port(),
+                                  "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+                                  "\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+                                      smuggled);
+  EXPECT_TRUE(ok.starts_with("HTTP/1.1 200 OK\r\n")) << ok;
+  EXPECT_EQ(CountAnswers(ok), 2u) << ok;
+  EXPECT_NE(ok.find("hello smuggled"), std::string::npos) << ok;
+}
+
+TEST_F(ServerTest, MalformedChunkedBodyIs400ThenClose) {
+  StartServer();
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (std::string body : {
+           "zz\r\nhello\r\n0\r\n\r\n",                 // not hex
+           "-5\r\nhello\r\n0\r\n\r\n",                 // negative
+           "10000000000000000\r\nhello\r\n0\r\n\r\n",  // overflows 64 bits
+           "3\r\nhello\r\n0\r\n\r\n",                  // size too small
+           "5\r\nhello0\r\n\r\n",                      // no CRLF after the data
+           "5;=\r\nhello\r\n0\r\n\r\n",                // an extension without a name
+           "5\r\nhello\r\n0\r\nbad trailer\r\n\r\n",   // a trailer that is no field
+       }) {
+    SCOPED_TRACE(body);
+    std::string out = SendAllAndRead(server_->port(), head + body);
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 400 ")) << out;
+    EXPECT_EQ(CountAnswers(out), 1u) << out;
+    EXPECT_NE(out.find("\r\nConnection: close\r\n"), std::string::npos) << out;
+  }
+}
+
+TEST_F(ServerTest, HeadIsAnsweredByTheGetRouteAndListedAsAllowed) {
+  StartServer();
+  std::string head =
+      SendAllAndRead(server_->port(), "HEAD /hello/world?q=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  EXPECT_TRUE(head.ends_with("\r\nContent-Length: 13\r\n\r\n")) << head;  // "hello world 1"
+  std::string post = SendAllAndRead(server_->port(), "HEAD /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(post.starts_with("HTTP/1.1 405 ")) << post;
+  auto wrong = Call("DELETE", "/hello/world");
+  ASSERT_TRUE(wrong.has_value());
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->headers.Get("Allow").value_or(""), "GET, HEAD");
 }
 
 TEST_F(ServerTest, MalformedRequestGets400) {

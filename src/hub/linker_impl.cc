@@ -477,7 +477,9 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
   account.origin_owner_name = session.origin_owner_name;
   account.origin_username = session.origin_username;
   account.label = session.label;
-  account.type = session.type;
+  // StackOne's account type says what the Item is: a sandbox Item is a test account, whatever
+  // the session asked for.
+  account.type = settings_.environment == "production" ? "production" : "test";
   account.environment = settings_.environment;
   account.products = settings_.products;
   account.institution_id = metadata.institution_id;

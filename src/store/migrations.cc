@@ -141,6 +141,9 @@ CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions(expires_at);
 ALTER TABLE accounts ADD COLUMN resume_status TEXT;
 ALTER TABLE accounts ADD COLUMN resume_reasons_json TEXT;
 )sql"},
+      {7, "an account's type follows its Plaid environment", R"sql(
+UPDATE accounts SET type = CASE environment WHEN 'production' THEN 'production' ELSE 'test' END;
+)sql"},
   };
   return kMigrations;
 }

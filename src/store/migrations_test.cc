@@ -47,6 +47,43 @@ TEST(MigrationsTest, RefusesADatabaseFromANewerLinkhub) {
   EXPECT_EQ(v.error().code, ErrorCode::kFailedPrecondition);
 }
 
+TEST(MigrationsTest, AnAccountsTypeComesToFollowItsEnvironment) {
+  auto db = SqliteDb::Open(":memory:");
+  ASSERT_TRUE(db);
+  std::vector<Migration> before(SqliteMigrations().begin(), SqliteMigrations().begin() + 6);
+  ASSERT_EQ(before.back().version, 6);
+  ASSERT_TRUE(Migrate(**db, before));
+  {
+    auto lock = (*db)->Lock();
+    ASSERT_TRUE(
+        (*db)
+            ->Exec(
+                "INSERT INTO projects (id, numeric_id, name, created_at) VALUES ('p', 1, 'P', 0)")
+            .has_value());
+    for (const char* row : {"('a1', 'sandbox')", "('a2', 'production')"}) {
+      ASSERT_TRUE((*db)
+                      ->Exec(std::string("INSERT INTO accounts (id, environment, project_id, "
+                                         "provider, origin_owner_id, origin_owner_name, status, "
+                                         "status_reasons_json, type, products_json, "
+                                         "accounts_json, details_pending, access_token_sealed, "
+                                         "item_id_sealed, item_id_hash, created_at, updated_at) "
+                                         "SELECT column1, column2, 'p', 'plaid', 'o', 'O', "
+                                         "'active', '[]', 'production', '[]', '[]', 0, 's', 's', "
+                                         "'h', 0, 0 FROM (VALUES ") +
+                             row + ")")
+                      .has_value());
+    }
+  }
+  ASSERT_TRUE(Migrate(**db, SqliteMigrations()));
+  auto lock = (*db)->Lock();
+  auto q = (*db)->Prepare("SELECT id, type FROM accounts ORDER BY id");
+  ASSERT_TRUE(q);
+  ASSERT_TRUE(*q->Step());
+  EXPECT_EQ(q->ColumnText(1), "test");  // a sandbox Item
+  ASSERT_TRUE(*q->Step());
+  EXPECT_EQ(q->ColumnText(1), "production");
+}
+
 TEST(MigrationsTest, FileDatabasesUseWal) {
   auto dir =
       std::filesystem::temp_directory_path() / ("linkhub-store-test-" + std::to_string(::getpid()));

@@ -304,7 +304,7 @@ test('a linked account appears in the management API with Plaid facts', async ()
   assert.equal(a.origin_username, 'ops');
   assert.equal(a.label, 'Primary');
   assert.equal(a.status, 'active');
-  assert.equal(a.type, 'production');
+  assert.equal(a.type, 'test');  // a sandbox Item, whatever the session's type
   assert.equal(a.plaid.environment, 'sandbox');
   assert.equal(a.plaid.item_id, item.item_id);
   assert.equal(a.plaid.institution_id, PLATYPUS);

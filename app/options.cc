@@ -50,9 +50,26 @@ Commands DefineCommands(CLI::App& app, Options& o) {
       ->envname(env("THREADS"))
       ->capture_default_str();
   app.add_option("--handler-threads", o.handler_threads,
-                 "threads for request handlers (they wait on Plaid and the database)")
+                 "threads for request handlers that need no Plaid call (they wait on the "
+                 "database)")
       ->check(CLI::Range(1, 256))
       ->envname(env("HANDLER_THREADS"))
+      ->capture_default_str();
+  app.add_option("--plaid-threads", o.plaid_threads,
+                 "threads for requests that may wait on Plaid, apart from every other request")
+      ->check(CLI::Range(1, 1024))
+      ->envname(env("PLAID_THREADS"))
+      ->capture_default_str();
+  app.add_option("--plaid-concurrency-per-project", o.plaid_concurrency_per_project,
+                 "requests that may call Plaid one project runs at once; more wait in its queue")
+      ->check(CLI::Range(1, 1024))
+      ->envname(env("PLAID_CONCURRENCY_PER_PROJECT"))
+      ->capture_default_str();
+  app.add_option("--plaid-queue-per-project", o.plaid_queue_per_project,
+                 "requests of one project that may wait for a Plaid slot (then 503 with "
+                 "Retry-After); each waits at most --plaid-timeout")
+      ->check(CLI::Range(0, 100000))
+      ->envname(env("PLAID_QUEUE_PER_PROJECT"))
       ->capture_default_str();
   app.add_option("--max-body-bytes", o.max_body_bytes, "largest request body accepted")
       ->check(CLI::Range(size_t{1024}, size_t{16} << 20))

@@ -22,6 +22,9 @@ struct Options {
   std::string public_url;
   int threads = 0;  // 0: one I/O thread per core (see DefineCommands)
   int handler_threads = 16;
+  int plaid_threads = 64;
+  int plaid_concurrency_per_project = 16;
+  int plaid_queue_per_project = 256;
   size_t max_body_bytes = 256 << 10;
   std::string plaid_env = "sandbox";
   std::string plaid_base_url;

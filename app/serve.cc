@@ -187,6 +187,18 @@ int Serve(const Options& o) {
   server_options.io_threads = o.threads;
   server_options.handler_threads = o.handler_threads;
   server_options.max_body_bytes = o.max_body_bytes;
+  // Requests that may wait on Plaid have threads of their own, and each project a bounded
+  // share of them (api::UpstreamKey), so that a slow Plaid or a busy tenant holds up no one else.
+  server_options.upstream_threads = o.plaid_threads;
+  server_options.upstream_per_key = static_cast<size_t>(o.plaid_concurrency_per_project);
+  server_options.upstream_queue_per_key = static_cast<size_t>(o.plaid_queue_per_project);
+  server_options.upstream_queue_timeout = std::chrono::seconds(o.plaid_timeout_seconds);
+  server_options.upstream_busy_message =
+      "this project has too many requests waiting on Plaid; retry after a moment";
+  api::ApiContext* api_context = nullptr;  // set below, before the server starts
+  server_options.upstream_key = [&api_context](const http::Request& r) {
+    return api::UpstreamKey(*api_context, r);
+  };
   http::Router router;
   http::Server server(
       server_options, router,
@@ -210,6 +222,7 @@ int Serve(const Options& o) {
                           o.plaid_link_script_url,
                           plaid_config.base_url};
   context.dashboard = &dashboard;
+  api_context = &context;
   api::RegisterRoutes(router, context);
   if (auto s = server.Start(); !s) {
     Fail(s.error().message);

@@ -189,11 +189,16 @@ Result<Response> Rpc(ApiContext& ctx, Request& r, const std::string& project_id)
 // read): the same door into the same pipeline, started without blocking (Actions::Start).
 // Declines only when the key is not known in memory; Rpc() then authenticates it.
 bool RpcFast(ApiContext& ctx, Request& r, http::Reply reply) {
-  auto key = RequestApiKey(r);
-  if (!key) {
-    return false;
+  // Admission (UpstreamKey) has asked the cache already when it ran: its answer stands, so
+  // that a renewal it asked for happens through Rpc().
+  std::optional<std::string> project_id;
+  if (r.upstream_key.starts_with(kProjectUpstreamKey)) {
+    project_id = r.upstream_key.substr(kProjectUpstreamKey.size());
+  } else if (r.upstream_key.empty()) {
+    if (auto key = RequestApiKey(r)) {
+      project_id = ctx.projects.RecentlyAuthenticated(*key);
+    }
   }
-  auto project_id = ctx.projects.RecentlyAuthenticated(*key);
   if (!project_id) {
     return false;
   }
@@ -264,11 +269,14 @@ void RegisterActionRoutes(http::Router& router, ApiContext& ctx) {
   router.Add("GET", "/actions", Managed(ctx, [&ctx](Request& r, const std::string& p) {
                return ListActions(ctx, r, p);
              }));
-  router.Add("POST", "/actions/rpc",
-             Managed(ctx, [&ctx](Request& r, const std::string& p) { return Rpc(ctx, r, p); }),
-             [&ctx](Request& r, http::Reply reply) { return RpcFast(ctx, r, std::move(reply)); });
+  router.Add(
+      "POST", "/actions/rpc",
+      Managed(ctx, [&ctx](Request& r, const std::string& p) { return Rpc(ctx, r, p); }),
+      [&ctx](Request& r, http::Reply reply) { return RpcFast(ctx, r, std::move(reply)); },
+      http::Lane::kUpstream);
   router.Add("POST", "/unified/proxy",
-             Managed(ctx, [&ctx](Request& r, const std::string& p) { return Proxy(ctx, r, p); }));
+             Managed(ctx, [&ctx](Request& r, const std::string& p) { return Proxy(ctx, r, p); }),
+             http::Lane::kUpstream);
 }
 
 }  // namespace linkhub::api

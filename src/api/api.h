@@ -37,6 +37,14 @@ struct ApiContext {
 // session token in x-hub-session-token), all answering in StackOne's shapes.
 void RegisterRoutes(http::Router& router, ApiContext& context);
 
+// The admission key (http::ServerOptions::upstream_key) of a request to a route that may call
+// Plaid: kProjectUpstreamKey + its project when its API key or session token is known in memory,
+// otherwise a hash of its credential, or "" for a request without one. Never blocks. For a
+// request with an API key it calls Projects::RecentlyAuthenticated() once, which the fast RPC
+// door then takes from Request::upstream_key instead of asking again.
+std::string UpstreamKey(ApiContext& ctx, const http::Request& r);
+inline constexpr std::string_view kProjectUpstreamKey = "project:";
+
 // StackOne's error body for errors the HTTP server answers itself (unknown route, 405, 413...).
 http::Response ServerError(Clock& clock, const http::Request& request, int status,
                            const std::string& message);

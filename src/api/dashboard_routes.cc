@@ -348,12 +348,15 @@ void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx) {
   plain("GET", "/dashboard/api/session", SessionInfo);
 
   auto route = [&](const char* method, std::string_view path,
-                   Result<Response> (*fn)(ApiContext&, Request&, const Signed&)) {
+                   Result<Response> (*fn)(ApiContext&, Request&, const Signed&),
+                   http::Lane lane = http::Lane::kLocal) {
     bool changes_state = std::string_view(method) != "GET";
-    router.Add(method, path, DashRoute(ctx, changes_state, [&ctx, fn](Request& r, const Signed& s) {
-                 return fn(ctx, r, s);
-               }));
+    router.Add(method, path,
+               DashRoute(ctx, changes_state,
+                         [&ctx, fn](Request& r, const Signed& s) { return fn(ctx, r, s); }),
+               lane);
   };
+  constexpr auto kPlaid = http::Lane::kUpstream;  // may call Plaid
   route("POST", "/dashboard/api/sign_out",
         [](ApiContext& c, Request&, const Signed& s) -> Result<Response> {
           LINKHUB_RETURN_IF_ERROR(c.dashboard->SignOut(s.session_id));
@@ -365,9 +368,12 @@ void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx) {
   route("GET", "/dashboard/api/accounts/{id}", [](ApiContext& c, Request& r, const Signed& s) {
     return AccountAnswer(c, c.accounts.Get(s.project_id, AccountParam(r)));
   });
-  route("DELETE", "/dashboard/api/accounts/{id}", [](ApiContext& c, Request& r, const Signed& s) {
-    return AccountAnswer(c, c.accounts.Delete(s.project_id, AccountParam(r)));
-  });
+  route(
+      "DELETE", "/dashboard/api/accounts/{id}",
+      [](ApiContext& c, Request& r, const Signed& s) {
+        return AccountAnswer(c, c.accounts.Delete(s.project_id, AccountParam(r)));
+      },
+      kPlaid);
   route("POST", "/dashboard/api/accounts/{id}/suspend",
         [](ApiContext& c, Request& r, const Signed& s) {
           return AccountAnswer(c, c.accounts.Suspend(s.project_id, AccountParam(r)));
@@ -379,7 +385,7 @@ void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx) {
   route("POST", "/dashboard/api/accounts/{id}/relink", Relink);
   route("GET", "/dashboard/api/accounts/{id}/logs", Logs);
   route("GET", "/dashboard/api/accounts/{id}/actions", Actions);
-  route("POST", "/dashboard/api/accounts/{id}/rpc", Rpc);
+  route("POST", "/dashboard/api/accounts/{id}/rpc", Rpc, kPlaid);
   route("POST", "/dashboard/api/connect_sessions", CreateLink);
 }
 

@@ -1,6 +1,8 @@
 #include "api/errors.h"
 
 #include <boost/json.hpp>
+#include <optional>
+#include <variant>
 
 #include "core/json.h"
 #include "core/time_format.h"
@@ -37,11 +39,19 @@ http::Response ErrorResponse(const Error& error, Clock& clock) {
     body["provider_errors"] = boost::json::array{entry};
     body["provider_response"] = ToJson(raw);
   }
+  std::optional<int64_t> retry_after;
   for (const auto& detail : error.details) {
     const std::string& key = detail.first;
     std::visit([&body, &key](const auto& v) { body[key] = v; }, detail.second);
+    if (key == "retry_after_seconds" && std::holds_alternative<int64_t>(detail.second)) {
+      retry_after = std::get<int64_t>(detail.second);
+    }
   }
-  return http::Response::Json(status, ToJson(body));
+  http::Response res = http::Response::Json(status, ToJson(body));
+  if (retry_after && *retry_after >= 0) {
+    res.headers.Set("Retry-After", std::to_string(*retry_after));  // RFC 9110 §10.2.3
+  }
+  return res;
 }
 
 }  // namespace linkhub::api

@@ -299,8 +299,9 @@ void RegisterHubRoutes(http::Router& router, ApiContext& ctx) {
              Asset("hub.css", "text/css; charset=utf-8", "no-cache"));
   router.Add("GET", kLogoPath, Asset("plaid.svg", "image/svg+xml", "public, max-age=86400"));
 
-  auto hub = [&](const char* method, std::string_view pattern, HubHandler f) {
-    router.Add(method, pattern, HubRoute(ctx, std::move(f)));
+  auto hub = [&](const char* method, std::string_view pattern, HubHandler f,
+                 http::Lane lane = http::Lane::kLocal) {
+    router.Add(method, pattern, HubRoute(ctx, std::move(f)), lane);
   };
   hub("GET", "/hub/session",
       [&ctx](Request&, const domain::ConnectSession& s) { return SessionInfo(ctx, s); });
@@ -350,8 +351,10 @@ void RegisterHubRoutes(http::Router& router, ApiContext& ctx) {
         out["secrets"] = object{};
         return JsonResponse(200, out);
       });
-  hub("PATCH", "/hub/accounts/{id}",
-      [&ctx](Request& r, const domain::ConnectSession& s) { return RelinkAccount(ctx, r, s); });
+  hub(
+      "PATCH", "/hub/accounts/{id}",
+      [&ctx](Request& r, const domain::ConnectSession& s) { return RelinkAccount(ctx, r, s); },
+      http::Lane::kUpstream);  // exchanges a public token
   hub("POST", "/hub/connection_attempts",
       [&ctx](Request& r, const domain::ConnectSession& s) -> Result<Response> {
         // The component sends {token}; the header already authenticated it.

@@ -420,6 +420,34 @@ Result<int64_t> IntParam(const Request& r, std::string_view key, int64_t fallbac
   return *n;
 }
 
+std::string UpstreamKey(ApiContext& ctx, const Request& r) {
+  // Whose capacity a request uses: its project when its credential is known in memory. A
+  // credential not known yet (its first request, a wrong one) is limited on its own until then.
+  auto hashed = [](std::string_view kind, std::string_view credential) {
+    return std::string(kind) + std::to_string(std::hash<std::string_view>()(credential));
+  };
+  if (r.headers.Get("Authorization")) {
+    auto key = ApiKeyOf(r);
+    if (!key) {
+      return "";  // refused before anything reaches Plaid
+    }
+    if (auto project = ctx.projects.RecentlyAuthenticated(*key)) {
+      return std::string(kProjectUpstreamKey) + *project;
+    }
+    return hashed("api-key:", *key);
+  }
+  if (auto token = r.headers.Get("x-hub-session-token")) {
+    if (auto project = ctx.sessions.KnownProject(*token)) {
+      return std::string(kProjectUpstreamKey) + *project;
+    }
+    return hashed("session:", *token);
+  }
+  if (auto cookie = r.headers.Get("Cookie")) {
+    return hashed("dashboard:", *cookie);
+  }
+  return "";
+}
+
 Response ServerError(Clock& clock, const Request& request, int status, const std::string& message) {
   Response res = ErrorResponse(status, message, clock);
   if (request.path.starts_with("/hub/")) {
@@ -430,11 +458,14 @@ Response ServerError(Clock& clock, const Request& request, int status, const std
 
 void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   auto managed = [&](const char* method, std::string_view pattern,
-                     Result<Response> (*fn)(ApiContext&, Request&, const std::string&)) {
-    router.Add(method, pattern, Managed(ctx, [&ctx, fn](Request& r, const std::string& p) {
-                 return fn(ctx, r, p);
-               }));
+                     Result<Response> (*fn)(ApiContext&, Request&, const std::string&),
+                     http::Lane lane = http::Lane::kLocal) {
+    router.Add(method, pattern,
+               Managed(ctx, [&ctx, fn](Request& r, const std::string& p) { return fn(ctx, r, p); }),
+               lane);
   };
+  // Routes that may call Plaid are on Lane::kUpstream: see UpstreamKey().
+  constexpr auto kPlaid = http::Lane::kUpstream;
   managed("POST", "/connect_sessions", CreateSession);
   managed("POST", "/connect_sessions/authenticate", AuthenticateSession);
   managed("GET", "/accounts", ListAccounts);
@@ -444,11 +475,13 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
             return JsonResponse(200, AccountJson(c.accounts, a));
           });
   managed("PATCH", "/accounts/{id}", PatchAccount);
-  managed("DELETE", "/accounts/{id}",
-          [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
-            LINKHUB_ASSIGN_OR_RETURN(auto a, c.accounts.Delete(p, std::string(r.PathParam("id"))));
-            return JsonResponse(200, AccountJson(c.accounts, a));
-          });
+  managed(
+      "DELETE", "/accounts/{id}",
+      [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
+        LINKHUB_ASSIGN_OR_RETURN(auto a, c.accounts.Delete(p, std::string(r.PathParam("id"))));
+        return JsonResponse(200, AccountJson(c.accounts, a));
+      },
+      kPlaid);
   managed("POST", "/accounts/{id}/suspend",
           [](ApiContext& c, Request& r, const std::string& p) -> Result<Response> {
             LINKHUB_ASSIGN_OR_RETURN(auto a, c.accounts.Suspend(p, std::string(r.PathParam("id"))));
@@ -478,25 +511,28 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
             }
             return JsonResponse(200, ConnectorJson(c));
           });
-  managed("POST", "/plaid/link_token", ManagementLinkToken);
+  managed("POST", "/plaid/link_token", ManagementLinkToken, kPlaid);
   RegisterActionRoutes(router, ctx);
 
   router.Add("POST", "/hub/plaid/link_token",
-             HubRoute(ctx, [&ctx](Request&, const domain::ConnectSession& s) -> Result<Response> {
-               hub::LinkTokenInput in;
-               in.origin_owner_id = s.origin_owner_id;
-               in.account_id = s.account_id;
-               LINKHUB_ASSIGN_OR_RETURN(hub::LinkToken token,
-                                        ctx.linker.CreateLinkToken(s.project_id, in));
-               return JsonResponse(200, object{{"link_token", token.link_token},
-                                               {"expiration", token.expiration},
-                                               {"update_mode", s.account_id.has_value()},
-                                               {"link_script_url", ctx.link_script_url}});
-             }));
-  router.Add("POST", "/hub/accounts",
-             HubRoute(ctx, [&ctx](Request& r, const domain::ConnectSession& s) {
-               return HubLinkAccount(ctx, r, s);
-             }));
+             HubRoute(ctx,
+                      [&ctx](Request&, const domain::ConnectSession& s) -> Result<Response> {
+                        hub::LinkTokenInput in;
+                        in.origin_owner_id = s.origin_owner_id;
+                        in.account_id = s.account_id;
+                        LINKHUB_ASSIGN_OR_RETURN(hub::LinkToken token,
+                                                 ctx.linker.CreateLinkToken(s.project_id, in));
+                        return JsonResponse(200, object{{"link_token", token.link_token},
+                                                        {"expiration", token.expiration},
+                                                        {"update_mode", s.account_id.has_value()},
+                                                        {"link_script_url", ctx.link_script_url}});
+                      }),
+             kPlaid);
+  router.Add(
+      "POST", "/hub/accounts",
+      HubRoute(ctx, [&ctx](Request& r,
+                           const domain::ConnectSession& s) { return HubLinkAccount(ctx, r, s); }),
+      kPlaid);
   // The Hub page, the rest of the Hub API, and the preflights of every /hub/* route.
   RegisterHubRoutes(router, ctx);
   RegisterDashboardRoutes(router, ctx);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "api/api.h"
+#include "api/errors.h"
 #include "core/encoding.h"
 #include "core/json.h"
 #include "fakes/fake_plaid.h"
@@ -500,6 +501,67 @@ TEST_F(RoutesTest, ServerErrorsUseTheSameShape) {
   ASSERT_TRUE(parsed && parsed->is_object());
   EXPECT_EQ(GetString(parsed->get_object(), "timestamp"), Timestamp());
   EXPECT_TRUE(res.headers.Get("Access-Control-Allow-Origin").has_value());  // a /hub/ path
+}
+
+}  // namespace
+}  // namespace linkhub::api
+
+namespace linkhub::api {
+namespace {
+
+TEST(ErrorResponseTest, AnErrorThatSaysWhenToRetryCarriesRetryAfter) {
+  FakeClock clock;
+  Error e = MakeError(ErrorCode::kResourceExhausted, "budget spent");
+  e.details.emplace_back("retry_after_seconds", int64_t{12});
+  http::Response res = ErrorResponse(e, clock);
+  EXPECT_EQ(res.status, 429);
+  EXPECT_EQ(res.headers.Get("Retry-After").value_or(""), "12");
+  auto body = ParseJson(res.body);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(GetInt(body->get_object(), "retry_after_seconds"), 12);
+  EXPECT_FALSE(ErrorResponse(MakeError(ErrorCode::kResourceExhausted, "x"), clock)
+                   .headers.Get("Retry-After")
+                   .has_value());
+}
+
+// UpstreamKey names whose share of the Plaid threads a request uses.
+TEST_F(RoutesTest, PlaidCapacityIsCountedPerProjectOnceItsCredentialIsKnown) {
+  auto req = [](std::vector<std::pair<std::string, std::string>> headers) {
+    http::Request r;
+    for (auto& [k, v] : headers) {
+      r.headers.Add(k, v);
+    }
+    return r;
+  };
+  auto basic = [](const std::string& key) { return "Basic " + Base64Encode(key + ":"); };
+  // Unknown until accepted once: counted as the credential alone.
+  std::string before = UpstreamKey(*context_, req({{"Authorization", basic(key_a_)}}));
+  EXPECT_FALSE(before.starts_with(kProjectUpstreamKey));
+  EXPECT_THAT(before, Not(HasSubstr(key_a_)));
+  ASSERT_EQ(Call("GET", "/accounts", "", key_a_).status, 200);
+  EXPECT_EQ(UpstreamKey(*context_, req({{"Authorization", basic(key_a_)}})),
+            std::string(kProjectUpstreamKey) + project_a_);
+  EXPECT_EQ(UpstreamKey(*context_, req({{"Authorization", "Bearer " + key_a_}})),
+            std::string(kProjectUpstreamKey) + project_a_);
+  EXPECT_EQ(UpstreamKey(*context_, req({{"Authorization", "Basic !!!"}})), "");
+  EXPECT_EQ(UpstreamKey(*context_, req({})), "");
+
+  // A Hub request counts for its session's project once the session was accepted.
+  auto session = Call("POST", "/connect_sessions",
+                      R"({"origin_owner_id":"o-cap","origin_owner_name":"O"})", key_a_);
+  ASSERT_EQ(session.status, 201);
+  std::string token(GetString(session.json.get_object(), "token").value_or(""));
+  std::string unknown = UpstreamKey(*context_, req({{"x-hub-session-token", token}}));
+  EXPECT_FALSE(unknown.starts_with(kProjectUpstreamKey));
+  EXPECT_THAT(unknown, Not(HasSubstr(token)));
+  ASSERT_EQ(Call("GET", "/hub/settings", "", std::nullopt, {{"x-hub-session-token", token}}).status,
+            200);
+  EXPECT_EQ(UpstreamKey(*context_, req({{"x-hub-session-token", token}})),
+            std::string(kProjectUpstreamKey) + project_a_);
+  // ...until it expires.
+  clock_.Advance(std::chrono::hours(1));
+  EXPECT_FALSE(UpstreamKey(*context_, req({{"x-hub-session-token", token}}))
+                   .starts_with(kProjectUpstreamKey));
 }
 
 }  // namespace

@@ -42,20 +42,31 @@ std::string Encode(std::string_view in, const char* alphabet, bool pad) {
   return out;
 }
 
-std::optional<std::string> Decode(std::string_view in, const char* alphabet) {
-  std::array<int, 256> table{};
-  table.fill(-1);
-  for (int i = 0; i < 64; ++i) {
-    table[static_cast<uint8_t>(alphabet[i])] = i;
+using DecodeTable = std::array<int8_t, 256>;
+
+// Each byte's value in `alphabet`, or -1; built at compile time (API keys are decoded per request).
+constexpr DecodeTable MakeDecodeTable(const char* alphabet) {
+  DecodeTable table{};
+  for (auto& v : table) {
+    v = -1;
   }
+  for (int i = 0; i < 64; ++i) {
+    table[static_cast<uint8_t>(alphabet[i])] = static_cast<int8_t>(i);
+  }
+  return table;
+}
+constexpr DecodeTable kStdDecode = MakeDecodeTable(kStd);
+constexpr DecodeTable kUrlDecode = MakeDecodeTable(kUrl);
+
+std::optional<std::string> Decode(std::string_view in, const DecodeTable& table) {
   while (!in.empty() && in.back() == '=') {
     in.remove_suffix(1);
   }
   if (in.size() % 4 == 1) {
     return std::nullopt;
   }
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
+  std::string out(in.size() * 3 / 4, '\0');
+  size_t n = 0;
   uint32_t acc = 0;
   int bits = 0;
   for (char c : in) {
@@ -67,18 +78,21 @@ std::optional<std::string> Decode(std::string_view in, const char* alphabet) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+      out[n++] = static_cast<char>((acc >> bits) & 0xff);
     }
   }
+  out.resize(n);
   return out;
 }
 
 }  // namespace
 
 std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStd, true); }
-std::optional<std::string> Base64Decode(std::string_view text) { return Decode(text, kStd); }
+std::optional<std::string> Base64Decode(std::string_view text) { return Decode(text, kStdDecode); }
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl, false); }
-std::optional<std::string> Base64UrlDecode(std::string_view text) { return Decode(text, kUrl); }
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  return Decode(text, kUrlDecode);
+}
 
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -50,6 +50,8 @@ struct Request {
   std::string remote_address;
   std::string request_id;  // from a valid X-Request-Id header, or generated
   std::map<std::string, std::string, std::less<>> path_params;  // filled by the router
+  // Set by the server on a Lane::kUpstream route admitted under a key (ServerOptions); "" else.
+  std::string upstream_key;
 
   // The first value of query parameter `name`, percent-decoded; nullopt when absent.
   std::optional<std::string> QueryParam(std::string_view name) const;

@@ -26,11 +26,12 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return out;
 }
 
-void Router::Add(std::string method, std::string_view pattern, Handler handler) {
-  Add(std::move(method), pattern, std::move(handler), nullptr);
+void Router::Add(std::string method, std::string_view pattern, Handler handler, Lane lane) {
+  Add(std::move(method), pattern, std::move(handler), nullptr, lane);
 }
 
-void Router::Add(std::string method, std::string_view pattern, Handler handler, FastHandler fast) {
+void Router::Add(std::string method, std::string_view pattern, Handler handler, FastHandler fast,
+                 Lane lane) {
   Route r;
   r.method = std::move(method);
   for (auto s : SplitPath(pattern)) {
@@ -38,6 +39,7 @@ void Router::Add(std::string method, std::string_view pattern, Handler handler, 
   }
   r.handler = std::move(handler);
   r.fast = std::move(fast);
+  r.lane = lane;
   routes_.push_back(std::move(r));
 }
 
@@ -104,6 +106,7 @@ Router::Match Router::Find(Request& request) const {
   }
   m.handler = &best->handler;
   m.fast = best->fast ? &best->fast : nullptr;
+  m.lane = best->lane;
   return m;
 }
 

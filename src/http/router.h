@@ -20,6 +20,11 @@ using Reply = std::function<void(Response)>;
 // started work that will reply (a throw counts as declining, and the blocking handler runs).
 using FastHandler = std::function<bool(Request&, Reply)>;
 
+// Which handler pool a route's blocking handler runs on. Routes that may wait on an upstream
+// (Plaid) run apart from the rest, admitted per key (see ServerOptions), so that a slow
+// upstream never holds the threads that answer everything else.
+enum class Lane { kLocal, kUpstream };
+
 // Maps (method, path) to a handler. Patterns are literal segments and `{name}` segments, which
 // match one non-empty segment and land in Request::path_params; a literal segment wins over a
 // parameter. A HEAD request is routed to the path's GET handler (the server sends no body).
@@ -29,13 +34,15 @@ using FastHandler = std::function<bool(Request&, Reply)>;
 //   router.Add("GET", "/accounts/{id}", [](Request& r) { return Get(r.PathParam("id")); });
 class Router {
  public:
-  void Add(std::string method, std::string_view pattern, Handler handler);
+  void Add(std::string method, std::string_view pattern, Handler handler, Lane lane = Lane::kLocal);
   // A route with a non-blocking path tried first (see FastHandler).
-  void Add(std::string method, std::string_view pattern, Handler handler, FastHandler fast);
+  void Add(std::string method, std::string_view pattern, Handler handler, FastHandler fast,
+           Lane lane = Lane::kLocal);
 
   struct Match {
-    const Handler* handler = nullptr;          // null when nothing matched
-    const FastHandler* fast = nullptr;         // set when the route has a non-blocking path
+    const Handler* handler = nullptr;   // null when nothing matched
+    const FastHandler* fast = nullptr;  // set when the route has a non-blocking path
+    Lane lane = Lane::kLocal;
     bool path_matched = false;                 // true if the path matched another method
     std::vector<std::string> allowed_methods;  // for a 405's Allow header
   };
@@ -48,6 +55,7 @@ class Router {
     std::vector<std::string> segments;  // "{x}" for parameters
     Handler handler;
     FastHandler fast;
+    Lane lane;
   };
   std::vector<Route> routes_;
 };

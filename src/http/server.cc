@@ -18,6 +18,7 @@
 #include "core/random.h"
 #include "http/beast_parse.h"
 #include "http/io_affinity.h"
+#include "http/keyed_limiter.h"
 
 namespace linkhub::http {
 
@@ -35,8 +36,10 @@ constexpr size_t kMaxReadBufferBytes = 64 << 10;
 
 // A connection, tracked so that Stop() can close the idle ones.
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  Connection(tcp::socket socket, asio::io_context& context)
+      : stream(std::move(socket)), ioc(context) {}
   beast::tcp_stream stream;
+  asio::io_context& ioc;  // the context (thread) the connection lives on
   std::atomic<bool> busy{false};
 };
 
@@ -198,9 +201,13 @@ struct Server::Impl {
         control(iocs.front()->get_executor()),
         acceptor(control),
         signals(control),
-        grace_timer(control) {
+        grace_timer(control),
+        limiter(options.upstream_per_key, options.upstream_queue_per_key) {
     if (options.handler_threads > 0) {
       pool = std::make_unique<asio::thread_pool>(options.handler_threads);
+    }
+    if (options.upstream_threads > 0) {
+      upstream_pool = std::make_unique<asio::thread_pool>(options.upstream_threads);
     }
     for (size_t i = 1; i < iocs.size(); ++i) {
       keep_running.emplace_back(iocs[i]->get_executor());
@@ -231,6 +238,8 @@ struct Server::Impl {
   asio::signal_set signals;
   asio::steady_timer grace_timer;
   std::unique_ptr<asio::thread_pool> pool;
+  std::unique_ptr<asio::thread_pool> upstream_pool;  // null: Lane::kUpstream uses `pool`
+  KeyedLimiter limiter;
   uint16_t bound_port = 0;
   // Keeps the other contexts' run() going while they have no connection; released on stop.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
@@ -242,7 +251,15 @@ struct Server::Impl {
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> conn, std::string remote);
   Response NoRoute(Request& req, const Router::Match& match);
-  asio::awaitable<Response> RunOnPool(Request& req, const Handler& handler);
+  asio::thread_pool* PoolFor(Lane lane) {
+    return lane == Lane::kUpstream && upstream_pool ? upstream_pool.get() : pool.get();
+  }
+  asio::awaitable<Response> RunOnPool(Request& req, const Handler& handler, Lane lane);
+  struct UpstreamWaiter;
+  static std::function<void()> WakeFor(asio::io_context& ioc,
+                                       std::optional<UpstreamWaiter>* waiter);
+  asio::awaitable<bool> WaitForSlot(const std::string& key, uint64_t ticket, asio::io_context& ioc,
+                                    std::optional<UpstreamWaiter>& waiter);
   asio::awaitable<std::optional<Response>> TryFast(Request& req, const FastHandler& fast);
   Response CallHandler(Request& req, const Handler& handler);
   void BeginStop();
@@ -256,6 +273,9 @@ Server::Server(ServerOptions options, const Router& router, ErrorResponder error
 Server::~Server() {
   if (impl_->pool) {
     impl_->pool->join();
+  }
+  if (impl_->upstream_pool) {
+    impl_->upstream_pool->join();
   }
 }
 
@@ -326,11 +346,12 @@ void Server::RunBlocking(std::function<void()> work) {
       spdlog::error("blocking work threw a non-exception");
     }
   };
-  if (!impl_->pool) {
+  asio::thread_pool* pool = impl_->PoolFor(Lane::kUpstream);
+  if (pool == nullptr) {
     guarded();
     return;
   }
-  asio::post(*impl_->pool, std::move(guarded));
+  asio::post(*pool, std::move(guarded));
 }
 
 void Server::Stop() {
@@ -405,6 +426,9 @@ void Server::Impl::BeginStop() {
         if (pool) {
           pool->stop();
         }
+        if (upstream_pool) {
+          upstream_pool->stop();
+        }
       },
       asio::detached);
 }
@@ -427,7 +451,7 @@ asio::awaitable<void> Server::Impl::Accept() {
     boost::system::error_code rec;
     auto ep = socket.remote_endpoint(rec);
     std::string remote = rec ? "" : ep.address().to_string();
-    auto conn = std::make_shared<Connection>(std::move(socket));
+    auto conn = std::make_shared<Connection>(std::move(socket), context);
     {
       std::lock_guard lock(mu);
       std::erase_if(connections, [](auto& w) { return w.expired(); });
@@ -451,16 +475,58 @@ Response Server::Impl::CallHandler(Request& req, const Handler& handler) {
   return error_responder(req, 500, "internal error");
 }
 
+// The wait of a request queued for an upstream slot. It lives in the request's coroutine frame
+// and is built only when the request must queue: whoever leaves posts the wake to the
+// connection's own thread, which is running that coroutine at the time, so the wake cannot run
+// before the waiter exists and the coroutine waits on it.
+struct Server::Impl::UpstreamWaiter {
+  explicit UpstreamWaiter(asio::io_context& ioc) : timer(ioc) {}
+  asio::steady_timer timer;
+  bool woken = false;
+};
+
+std::function<void()> Server::Impl::WakeFor(asio::io_context& ioc,
+                                            std::optional<UpstreamWaiter>* waiter) {
+  // Two pointers: std::function keeps it without allocating.
+  return [ioc = &ioc, waiter] {
+    asio::post(*ioc, [waiter] {
+      (*waiter)->woken = true;
+      (*waiter)->timer.cancel();
+    });
+  };
+}
+
+asio::awaitable<bool> Server::Impl::WaitForSlot(const std::string& key, uint64_t ticket,
+                                                asio::io_context& ioc,
+                                                std::optional<UpstreamWaiter>& waiter) {
+  waiter.emplace(ioc);
+  waiter->timer.expires_after(options.upstream_queue_timeout);
+  co_await waiter->timer.async_wait(kTupleAwaitable);
+  if (waiter->woken) {
+    co_return true;
+  }
+  if (limiter.Cancel(key, ticket)) {
+    co_return false;
+  }
+  // The slot was handed over as the wait ran out, and its wake is on its way: wait for it, so
+  // that it finds the waiter still here.
+  waiter->timer.expires_at(asio::steady_timer::time_point::max());
+  while (!waiter->woken) {
+    co_await waiter->timer.async_wait(kTupleAwaitable);
+  }
+  co_return true;
+}
+
 // RunOnPool and TryFast are plain functions returning the operation's awaitable rather than
 // coroutines: one coroutine frame fewer to allocate per request.
-asio::awaitable<Response> Server::Impl::RunOnPool(Request& req, const Handler& handler) {
+asio::awaitable<Response> Server::Impl::RunOnPool(Request& req, const Handler& handler, Lane lane) {
   // Runs the handler on the pool and resumes this coroutine on its own executor afterwards.
   return asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-      [this, &req, &handler](auto completion) {
+      [this, &req, &handler, lane](auto completion) {
         // The work guard keeps the I/O side alive while the handler runs on the pool.
         auto guard = asio::make_work_guard(asio::get_associated_executor(completion));
-        asio::post(*pool, [this, &req, &handler, guard = std::move(guard),
-                           completion = std::move(completion)]() mutable {
+        asio::post(*PoolFor(lane), [this, &req, &handler, guard = std::move(guard),
+                                    completion = std::move(completion)]() mutable {
           Response r;
           try {
             r = CallHandler(req, handler);
@@ -636,11 +702,45 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
       keep_alive = false;  // the rest of the stream cannot be trusted
       linger = true;
     } else {
+      auto match = router.Find(req);
+      // Admission to an upstream route: `slot_key` is set while this request holds a slot.
+      std::string slot_key;
+      std::optional<UpstreamWaiter> waiter;
+      bool refused = false;
+      if (match.handler != nullptr && match.lane == Lane::kUpstream && options.upstream_key) {
+        slot_key = options.upstream_key(req);
+        if (!slot_key.empty()) {
+          auto& ioc = conn->ioc;
+          KeyedLimiter::Entry entry = limiter.Enter(slot_key, WakeFor(ioc, &waiter));
+          if (entry.outcome == KeyedLimiter::Outcome::kQueued) {
+            refused = !co_await WaitForSlot(slot_key, entry.ticket, ioc, waiter);
+          } else {
+            refused = entry.outcome == KeyedLimiter::Outcome::kFull;
+          }
+          if (refused) {
+            slot_key.clear();
+          } else {
+            req.upstream_key = slot_key;
+          }
+        }
+      }
+      // Every admission ends with one Leave(), whatever happens below.
+      struct SlotRelease {
+        KeyedLimiter& limiter;
+        const std::string& key;
+        ~SlotRelease() {
+          if (!key.empty()) {
+            limiter.Leave(key);
+          }
+        }
+      } release{limiter, slot_key};
       // Dispatch, inline in this coroutine (a coroutine of its own would cost a frame per
       // request).
-      auto match = router.Find(req);
       if (match.handler == nullptr) {
         res = NoRoute(req, match);
+      } else if (refused) {
+        res = error_responder(req, 503, options.upstream_busy_message);
+        res.headers.Set("Retry-After", std::to_string(options.upstream_retry_after_seconds));
       } else {
         std::optional<Response> fast;
         if (match.fast != nullptr) {
@@ -648,8 +748,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
         }
         if (fast) {
           res = std::move(*fast);
-        } else if (pool) {
-          res = co_await RunOnPool(req, *match.handler);
+        } else if (PoolFor(match.lane) != nullptr) {
+          res = co_await RunOnPool(req, *match.handler, match.lane);
         } else {
           res = CallHandler(req, *match.handler);
         }

@@ -27,6 +27,23 @@ struct ServerOptions {
   // outbound HTTP) never stalls the I/O threads. 0 runs handlers inline on the I/O thread, for
   // handlers that never block.
   int handler_threads = 0;
+  // Routes on Lane::kUpstream (those that may wait on an upstream) run on a pool of their own,
+  // so that however long the upstream takes, every other route keeps its threads. 0: they
+  // share the handler pool.
+  int upstream_threads = 0;
+  // Admission to Lane::kUpstream routes, per key (`upstream_key` of the request: a tenant, say;
+  // "" is not limited): at most `upstream_per_key` at once (0: no limit), then up to
+  // `upstream_queue_per_key` waiting in order, for at most `upstream_queue_timeout`. Past the
+  // queue, or after the wait, the answer is the error responder's 503 with `upstream_busy_message`
+  // and `Retry-After: upstream_retry_after_seconds`. The key function runs on an I/O thread and
+  // must not block. A fast handler on such a route is admitted the same way.
+  std::function<std::string(const Request&)> upstream_key;
+  size_t upstream_per_key = 0;
+  size_t upstream_queue_per_key = 0;
+  std::chrono::milliseconds upstream_queue_timeout{30'000};
+  int upstream_retry_after_seconds = 1;
+  std::string upstream_busy_message =
+      "too many requests are waiting on the upstream; retry shortly";
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   // Time allowed to read a request's body once its header arrived.
@@ -76,9 +93,10 @@ class Server {
   // The first I/O thread's context, for asynchronous clients used outside handlers. (A client
   // call started from a handler runs on that handler's own context; see io_affinity.h.)
   boost::asio::io_context& io_context();
-  // Runs `work` on the handler pool, for a fast handler that finds it must block after all (on
-  // the calling thread when there is no pool). An exception escaping `work` is logged and
-  // swallowed, as a handler's is: it never ends the process.
+  // Runs `work` on the upstream pool (or the handler pool when there is none), for a fast
+  // handler that finds it must block after all (on the calling thread when there is no pool). An
+  // exception escaping `work` is logged and swallowed, as a handler's is: it never ends the
+  // process.
   void RunBlocking(std::function<void()> work);
 
  private:

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <set>
@@ -504,6 +505,177 @@ TEST(CurlReuseTest, FreshConnectionIsNeverSilentlyResent) {
   EXPECT_EQ(calls.load(), 1);
   server.Stop();
   t.join();
+}
+
+}  // namespace
+}  // namespace linkhub::http
+
+namespace linkhub::http {
+namespace {
+
+// Upstream handlers that wait until the test lets them go, counting how many have started.
+class Gate {
+ public:
+  void Enter() {
+    std::unique_lock lock(mu_);
+    ++entered_;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return open_; });
+  }
+  void WaitForEntered(int n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return entered_ >= n; });
+  }
+  int entered() {
+    std::lock_guard lock(mu_);
+    return entered_;
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int entered_ = 0;
+  bool open_ = false;
+};
+
+class LaneTest : public ::testing::Test {
+ protected:
+  void Start(ServerOptions options) {
+    router_.Add(
+        "GET", "/upstream",
+        [this](Request&) {
+          gate_.Enter();
+          return Response::Text(200, "upstream");
+        },
+        Lane::kUpstream);
+    router_.Add("GET", "/local", [](Request&) { return Response::Text(200, "local"); });
+    options.upstream_key = [](const Request& r) {
+      return std::string(r.headers.Get("X-Tenant").value_or(""));
+    };
+    server_ = std::make_unique<Server>(options, router_, PlainError, clock_);
+    ASSERT_TRUE(server_->Start());
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  void TearDown() override {
+    gate_.Open();
+    for (auto& c : calls_) {
+      c.wait();
+    }
+    if (server_) {
+      server_->Stop();
+      thread_.join();
+    }
+  }
+  std::shared_future<Result<ClientResponse>> Async(const std::string& path,
+                                                   const std::string& tenant) {
+    auto f = std::async(std::launch::async, [this, path, tenant] {
+               CurlHttpClient client;
+               ClientRequest req;
+               req.method = "GET";
+               req.url = server_->url() + path;
+               if (!tenant.empty()) {
+                 req.headers.Add("X-Tenant", tenant);
+               }
+               req.timeout = std::chrono::seconds(120);
+               return client.Send(req);
+             }).share();
+    calls_.push_back(f);
+    return f;
+  }
+
+  Router router_;
+  SystemClock clock_;
+  Gate gate_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::vector<std::shared_future<Result<ClientResponse>>> calls_;
+};
+
+TEST_F(LaneTest, AStalledUpstreamHoldsNeitherLocalRoutesNorOtherTenants) {
+  ServerOptions o;
+  o.handler_threads = 1;
+  o.upstream_threads = 6;
+  o.upstream_per_key = 2;
+  o.upstream_queue_per_key = 1;
+  o.upstream_queue_timeout = std::chrono::minutes(2);
+  o.upstream_busy_message = "busy";
+  o.upstream_retry_after_seconds = 3;
+  Start(o);
+  // Tenant a takes its two slots; tenant b still gets two of its own.
+  auto a1 = Async("/upstream", "a");
+  auto a2 = Async("/upstream", "a");
+  auto b1 = Async("/upstream", "b");
+  auto b2 = Async("/upstream", "b");
+  gate_.WaitForEntered(4);
+
+  // Local routes answer while every upstream call waits.
+  for (int i = 0; i < 5; ++i) {
+    auto local = Async("/local", "a").get();
+    ASSERT_TRUE(local) << local.error().message;
+    EXPECT_EQ(local->body, "local");
+  }
+  EXPECT_EQ(gate_.entered(), 4);
+
+  // Two more for a: one waits in a's queue, the other finds it full and is told so at once.
+  auto a3 = Async("/upstream", "a");
+  auto a4 = Async("/upstream", "a");
+  std::shared_future<Result<ClientResponse>> refused;
+  std::shared_future<Result<ClientResponse>> queued;
+  while (!refused.valid()) {
+    if (a3.wait_for(std::chrono::milliseconds(5)) == std::future_status::ready) {
+      refused = a3;
+      queued = a4;
+    } else if (a4.wait_for(std::chrono::milliseconds(5)) == std::future_status::ready) {
+      refused = a4;
+      queued = a3;
+    }
+  }
+  ASSERT_TRUE(refused.get());
+  EXPECT_EQ(refused.get()->status, 503);
+  EXPECT_EQ(refused.get()->headers.Get("Retry-After").value_or(""), "3");
+  EXPECT_EQ(refused.get()->body, R"({"error":"busy"})");
+  EXPECT_EQ(gate_.entered(), 4);  // the queued one has not started
+
+  // A request without a key is not limited by any tenant's slots.
+  auto anonymous = Async("/upstream", "");
+  gate_.WaitForEntered(5);
+
+  gate_.Open();
+  for (auto* f : {&a1, &a2, &b1, &b2, &queued, &anonymous}) {
+    auto r = f->get();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "upstream");
+  }
+  EXPECT_EQ(gate_.entered(), 6);
+}
+
+TEST_F(LaneTest, AWaitThatRunsOutIsA503) {
+  ServerOptions o;
+  o.handler_threads = 1;
+  o.upstream_threads = 2;
+  o.upstream_per_key = 1;
+  o.upstream_queue_per_key = 4;
+  o.upstream_queue_timeout = std::chrono::milliseconds(50);
+  Start(o);
+  auto first = Async("/upstream", "a");
+  gate_.WaitForEntered(1);
+  auto waited = Async("/upstream", "a").get();
+  ASSERT_TRUE(waited);
+  EXPECT_EQ(waited->status, 503);
+  EXPECT_EQ(waited->headers.Get("Retry-After").value_or(""), "1");
+  gate_.Open();
+  ASSERT_TRUE(first.get());
+  EXPECT_EQ(first.get()->status, 200);
+  // The slot is free again.
+  auto again = Async("/upstream", "a").get();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
 }
 
 }  // namespace

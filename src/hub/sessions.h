@@ -44,6 +44,10 @@ class Sessions {
   virtual Status CheckUnexpired(const domain::ConnectSession& session) = 0;
   // The unexpired session a token names (any project); kUnauthenticated otherwise.
   virtual Result<domain::ConnectSession> Authenticate(std::string_view token) = 0;
+  // The project of a session whose token Authenticate() accepted before, while the session is
+  // unexpired; nullopt otherwise. From memory only, so an I/O thread may call it. For
+  // accounting (whose capacity a request uses), never for authorisation.
+  virtual std::optional<std::string> KnownProject(std::string_view token) = 0;
 };
 
 }  // namespace linkhub::hub

@@ -84,7 +84,8 @@ Result<domain::ConnectSession> SessionsImpl::Authenticate(std::string_view token
   if (token.empty() || token.size() > kMaxToken) {
     return Unexpected(MakeError(ErrorCode::kUnauthenticated, "missing or invalid session token"));
   }
-  auto found = sessions_.FindConnectSession(keys_.Hash(token));
+  std::string hash = keys_.Hash(token);
+  auto found = sessions_.FindConnectSession(hash);
   if (!found) {
     if (found.error().code == ErrorCode::kNotFound) {
       return Unexpected(MakeError(ErrorCode::kUnauthenticated, "unknown session token"));
@@ -92,7 +93,25 @@ Result<domain::ConnectSession> SessionsImpl::Authenticate(std::string_view token
     return Unexpected(std::move(found).error());
   }
   LINKHUB_RETURN_IF_ERROR(CheckUnexpired(*found));
+  std::lock_guard lock(known_mu_);
+  if (known_.size() >= 10'000) {
+    known_.clear();  // a bound, not an eviction policy: it only saves look-ups
+  }
+  known_[std::move(hash)] = Known{found->project_id, found->expires_at};
   return found;
+}
+
+std::optional<std::string> SessionsImpl::KnownProject(std::string_view token) {
+  if (token.empty() || token.size() > kMaxToken) {
+    return std::nullopt;
+  }
+  std::string hash = keys_.Hash(token);
+  std::lock_guard lock(known_mu_);
+  auto it = known_.find(hash);
+  if (it == known_.end() || clock_.Now() >= it->second.expires_at) {
+    return std::nullopt;
+  }
+  return it->second.project_id;
 }
 
 }  // namespace linkhub::hub

@@ -1,5 +1,10 @@
 #pragma once
 
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
 #include "core/clock.h"
 #include "core/random.h"
 #include "hub/keys.h"
@@ -10,7 +15,8 @@
 namespace linkhub::hub {
 
 // Sessions on the session store; only the keyed hash of a session's token is stored. A re-link
-// session's account is checked against the account store. Thread-safe.
+// session's account is checked against the account store. Remembers the project of the sessions
+// it authenticated, for KnownProject(). Thread-safe.
 class SessionsImpl final : public Sessions {
  public:
   SessionsImpl(store::SessionStore& sessions, store::AccountStore& accounts, Keys& keys,
@@ -21,8 +27,17 @@ class SessionsImpl final : public Sessions {
   Result<domain::ConnectSession> Find(std::string_view token) override;
   Status CheckUnexpired(const domain::ConnectSession& session) override;
   Result<domain::ConnectSession> Authenticate(std::string_view token) override;
+  std::optional<std::string> KnownProject(std::string_view token) override;
 
  private:
+  struct Known {
+    std::string project_id;
+    std::chrono::system_clock::time_point expires_at;
+  };
+  std::mutex known_mu_;
+  // By the token's keyed hash, never the token; bounded (cleared when full).
+  std::unordered_map<std::string, Known> known_;
+
   store::SessionStore& sessions_;
   store::AccountStore& accounts_;
   Keys& keys_;

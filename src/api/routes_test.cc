@@ -526,7 +526,7 @@ TEST(ErrorResponseTest, AnErrorThatSaysWhenToRetryCarriesRetryAfter) {
 
 // UpstreamKey names whose share of the Plaid threads a request uses.
 TEST_F(RoutesTest, PlaidCapacityIsCountedPerProjectOnceItsCredentialIsKnown) {
-  auto req = [](std::vector<std::pair<std::string, std::string>> headers) {
+  auto req = [](const std::vector<std::pair<std::string, std::string>>& headers) {
     http::Request r;
     for (auto& [k, v] : headers) {
       r.headers.Add(k, v);

@@ -70,11 +70,11 @@ std::optional<std::string> Decode(std::string_view in, const DecodeTable& table)
   uint32_t acc = 0;
   int bits = 0;
   for (char c : in) {
-    int v = table[static_cast<uint8_t>(c)];
+    const int8_t v = table[static_cast<uint8_t>(c)];
     if (v < 0) {
       return std::nullopt;
     }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
+    acc = (acc << 6) | static_cast<uint8_t>(v);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

@@ -32,7 +32,7 @@ class KeyedLimiter {
 
   enum class Outcome { kAdmitted, kQueued, kFull };
   struct Entry {
-    Outcome outcome;
+    Outcome outcome = Outcome::kFull;
     uint64_t ticket = 0;  // names a queued caller, for Cancel()
   };
   Entry Enter(std::string_view key, std::function<void()> wake);

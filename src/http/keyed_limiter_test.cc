@@ -92,6 +92,7 @@ TEST(KeyedLimiterTest, ConcurrentUseNeverExceedsTheLimit) {
     limiter.Leave("k");
   };
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 200; ++i) {

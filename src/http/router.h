@@ -55,7 +55,7 @@ class Router {
     std::vector<std::string> segments;  // "{x}" for parameters
     Handler handler;
     FastHandler fast;
-    Lane lane;
+    Lane lane = Lane::kLocal;
   };
   std::vector<Route> routes_;
 };

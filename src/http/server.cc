@@ -559,7 +559,7 @@ Response Server::Impl::NoRoute(Request& req, const Router::Match& match) {
 asio::awaitable<std::optional<Response>> Server::Impl::TryFast(Request& req,
                                                                const FastHandler& fast) {
   return asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<Response>)>(
-      [this, &req, &fast](auto completion) {
+      [&req, &fast](auto completion) {
         // The reply may come from any thread, once; it resumes this coroutine on its own
         // executor. A work guard keeps the I/O side alive until then.
         using Completion = decltype(completion);

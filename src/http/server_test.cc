@@ -310,9 +310,9 @@ TEST_F(ServerTest, AmbiguousFramingIs400AndTheConnectionCloses) {
   for (std::string te : {"chunked,chunked", "chunked, identity", "xchunked", "identity", "gzip",
                          "chunked", "gzip, chunked"}) {
     SCOPED_TRACE(te);
-    std::string out = SendAllAndRead(server_->port(),
-                                     "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
-                                         "\r\nContent-Length: 10\r\n\r\n5\r\nhello\r\n" + smuggled);
+    std::string request = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ";
+    request.append(te).append("\r\nContent-Length: 10\r\n\r\n5\r\nhello\r\n").append(smuggled);
+    std::string out = SendAllAndRead(server_->port(), request);
     EXPECT_TRUE(out.starts_with("HTTP/1.1 400 ")) << out;
     EXPECT_EQ(CountAnswers(out), 1u) << out;
     EXPECT_EQ(out.find("smuggled"), std::string::npos) << out;
@@ -320,9 +320,9 @@ TEST_F(ServerTest, AmbiguousFramingIs400AndTheConnectionCloses) {
   }
   for (std::string te : {"gzip", "chunked, gzip", "identity"}) {
     SCOPED_TRACE(te + " without Content-Length");
-    std::string out = SendAllAndRead(server_->port(),
-                                     "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
-                                         "\r\n\r\n5\r\nhello\r\n0\r\n\r\n" + smuggled);
+    std::string request = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ";
+    request.append(te).append("\r\n\r\n5\r\nhello\r\n0\r\n\r\n").append(smuggled);
+    std::string out = SendAllAndRead(server_->port(), request);
     EXPECT_TRUE(out.starts_with("HTTP/1.1 400 ")) << out;
     EXPECT_EQ(CountAnswers(out), 1u) << out;
   }

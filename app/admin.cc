@@ -4,10 +4,14 @@
 #include <boost/json.hpp>
 #include <iostream>
 
+#include "api/api.h"
 #include "app/setup.h"
 #include "core/json.h"
 #include "domain/origins.h"
+#include "http/curl_http_client.h"
+#include "hub/orphans_impl.h"
 #include "hub/projects_impl.h"
+#include "plaid/http_plaid_client.h"
 
 namespace linkhub::app {
 
@@ -36,6 +40,25 @@ boost::json::object ProjectJson(const domain::Project& p) {
                              {"name", p.name},
                              {"allowed_origins", ToJsonArray(p.allowed_origins)},
                              {"created_at", FormatRfc3339(p.created_at)}};
+}
+
+// `items orphans` and `items remove-orphan`: Plaid is called only to remove.
+void RunItems(const Options& o, const Commands& c, DataDir& d, Clock& clock) {
+  const store::Stores& stores = d.stores();
+  if (c.items_orphans->parsed()) {
+    hub::OrphansImpl orphans(stores.orphans, *d.keys, nullptr, clock);  // listing needs no Plaid
+    boost::json::array out;
+    for (const auto& v : OrFail(orphans.List(o.project))) {
+      out.push_back(api::OrphanJson(v));
+    }
+    PrintJson(out);
+    return;
+  }
+  http::CurlOptions curl_options;
+  http::CurlHttpClient http_client(curl_options);
+  plaid::HttpPlaidClient plaid_client(http_client, clock, PlaidConfigFrom(o));
+  hub::OrphansImpl orphans(stores.orphans, *d.keys, &plaid_client, clock);
+  PrintJson(api::OrphanJson(OrFail(orphans.Remove(o.project, o.id))));
 }
 
 }  // namespace
@@ -103,6 +126,8 @@ int RunAdmin(const Options& o, const Commands& c) {
   } else if (c.keys_retire->parsed()) {
     OrFail(d.keys->Retire(o.id));
     PrintJson(boost::json::object{{"retired", o.id}});
+  } else if (c.items_orphans->parsed() || c.items_remove_orphan->parsed()) {
+    RunItems(o, c, d, clock);
   }
   return 0;
 }

@@ -174,6 +174,18 @@ Commands DefineCommands(CLI::App& app, Options& o) {
   CLI::App* keys_retire = c.keys_retire =
       keys->add_subcommand("retire", "retire an old data key no stored value uses any more");
   keys_retire->add_option("--id", o.id, "data key id")->required();
+
+  CLI::App* items = app.add_subcommand("items", "Plaid Items that need an operator");
+  items->require_subcommand(1);
+  CLI::App* orphans = c.items_orphans = items->add_subcommand(
+      "orphans",
+      "list Items Plaid may hold that no account does (orphans), definite or possible, with "
+      "their link_session_id");
+  orphans->add_option("--project", o.project, "only this project's");
+  CLI::App* remove_orphan = c.items_remove_orphan = items->add_subcommand(
+      "remove-orphan", "remove an orphan's Item at Plaid (when linkhub kept its access token)");
+  remove_orphan->add_option("--project", o.project, "project id")->required();
+  remove_orphan->add_option("--id", o.id, "orphan id (orph_...)")->required();
   return c;
 }
 

@@ -64,6 +64,8 @@ struct Commands {
   CLI::App* keys_rotate = nullptr;
   CLI::App* keys_list = nullptr;
   CLI::App* keys_retire = nullptr;
+  CLI::App* items_orphans = nullptr;
+  CLI::App* items_remove_orphan = nullptr;
   bool version = false;
 };
 

@@ -24,12 +24,14 @@
 #include "hub/dashboard_sessions_impl.h"
 #include "hub/hub_view_impl.h"
 #include "hub/linker_impl.h"
+#include "hub/orphans_impl.h"
 #include "hub/projects_impl.h"
 #include "hub/sessions_impl.h"
 #include "plaid/catalogue.h"
 #include "plaid/http_plaid_client.h"
 #include "plaid/rate_budget.h"
 #include "plaid/retrying_plaid_client.h"
+#include "store/file_exchange_journal.h"
 
 namespace linkhub::app {
 
@@ -54,33 +56,6 @@ class CrashHook final : public hub::FaultHook {
 #endif
 
 // Where Plaid is and who linkhub is to it, from the flags. Fail()s on a missing credential.
-plaid::PlaidConfig PlaidConfigFrom(const Options& o) {
-  plaid::PlaidConfig config;
-  if (!o.plaid_base_url.empty()) {
-    config.base_url = o.plaid_base_url;
-  } else {
-    auto url = plaid::BaseUrlForEnvironment(o.plaid_env);
-    if (!url) {
-      Fail(url.error().message);
-    }
-    config.base_url = *url;
-  }
-  while (!config.base_url.empty() && config.base_url.back() == '/') {
-    config.base_url.pop_back();
-  }
-  config.client_id = o.plaid_client_id;
-  config.secret = o.plaid_secret_file.empty()
-                      ? o.plaid_secret
-                      : ReadTrimmedFileOrFail(o.plaid_secret_file, "Plaid secret");
-  if (config.client_id.empty() || config.secret.empty()) {
-    Fail(
-        "Plaid credentials are missing: set --plaid-client-id and --plaid-secret (or "
-        "--plaid-secret-file, LINKHUB_PLAID_CLIENT_ID, LINKHUB_PLAID_SECRET)");
-  }
-  config.timeout = std::chrono::seconds(o.plaid_timeout_seconds);
-  return config;
-}
-
 // What Link is asked for, from the flags. Fail()s on a product Link does not take.
 hub::LinkSettings LinkSettingsFrom(const Options& o) {
   hub::LinkSettings link;
@@ -169,8 +144,14 @@ int Serve(const Options& o) {
   hub::Keys& keys = *d.keys;
   hub::BatchedCallLog call_log(stores.call_log);
   hub::SessionsImpl sessions(stores.sessions, stores.accounts, keys, clock, random);
-  hub::LinkerImpl linker(stores.accounts, stores.exchanges, keys, plaid_client, clock, random,
-                         sleep, link, fault_hook);
+  // Beside the database, one per data directory (the serve lock above makes it this process's).
+  auto journal = store::FileExchangeJournal::Open(data_dir + "/exchange-journal");
+  if (!journal) {
+    Fail(journal.error().message);
+  }
+  hub::LinkerImpl linker(
+      hub::LinkerStores{stores.accounts, stores.exchanges, **journal, stores.orphans}, keys,
+      plaid_client, clock, random, sleep, link, fault_hook);
   hub::AccountsImpl accounts(stores.accounts, keys, plaid_client, call_log, clock, link);
   hub::HubViewImpl hub_view(stores.accounts, stores.attempts, clock, random);
   hub::ProjectsImpl projects(stores.projects, stores.api_keys, keys, clock, random);
@@ -222,6 +203,8 @@ int Serve(const Options& o) {
                           o.plaid_link_script_url,
                           plaid_config.base_url};
   context.dashboard = &dashboard;
+  hub::OrphansImpl orphans(stores.orphans, keys, &plaid_client, clock);
+  context.orphans = &orphans;
   api_context = &context;
   api::RegisterRoutes(router, context);
   if (auto s = server.Start(); !s) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/encoding.h"
+#include "plaid/http_plaid_client.h"
 #include "store/sqlite_backend.h"
 
 namespace linkhub::app {
@@ -97,6 +98,33 @@ DataDir OpenDataDir(const std::string& data_dir, const std::string& master_key, 
   }
   d.keys = std::move(*keys);
   return d;
+}
+
+plaid::PlaidConfig PlaidConfigFrom(const Options& o) {
+  plaid::PlaidConfig config;
+  if (!o.plaid_base_url.empty()) {
+    config.base_url = o.plaid_base_url;
+  } else {
+    auto url = plaid::BaseUrlForEnvironment(o.plaid_env);
+    if (!url) {
+      Fail(url.error().message);
+    }
+    config.base_url = *url;
+  }
+  while (!config.base_url.empty() && config.base_url.back() == '/') {
+    config.base_url.pop_back();
+  }
+  config.client_id = o.plaid_client_id;
+  config.secret = o.plaid_secret_file.empty()
+                      ? o.plaid_secret
+                      : ReadTrimmedFileOrFail(o.plaid_secret_file, "Plaid secret");
+  if (config.client_id.empty() || config.secret.empty()) {
+    Fail(
+        "Plaid credentials are missing: set --plaid-client-id and --plaid-secret (or "
+        "--plaid-secret-file, LINKHUB_PLAID_CLIENT_ID, LINKHUB_PLAID_SECRET)");
+  }
+  config.timeout = std::chrono::seconds(o.plaid_timeout_seconds);
+  return config;
 }
 
 }  // namespace linkhub::app

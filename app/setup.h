@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "hub/keys.h"
+#include "plaid/plaid_client.h"
 #include "store/backend.h"
 
 namespace linkhub::app {
@@ -35,6 +36,9 @@ struct DataDir {
 };
 DataDir OpenDataDir(const std::string& data_dir, const std::string& master_key, Clock& clock,
                     Random& random);
+
+// Plaid's address and credentials from the flags. Fail()s when they are missing.
+plaid::PlaidConfig PlaidConfigFrom(const Options& o);
 
 // `linkhub serve`: runs the server until SIGINT or SIGTERM. Returns the exit code.
 int Serve(const Options& o);

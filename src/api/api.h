@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/fwd.hpp>
 #include <string>
 
 #include "core/clock.h"
@@ -11,6 +12,7 @@
 #include "hub/hub_view.h"
 #include "hub/link_settings.h"
 #include "hub/linker.h"
+#include "hub/orphans.h"
 #include "hub/projects.h"
 #include "hub/sessions.h"
 
@@ -31,6 +33,7 @@ struct ApiContext {
   std::string link_script_url;  // Plaid Link's script (Plaid's CDN, or the emulator's stand-in)
   std::string plaid_base_url;   // the only host the proxy reaches
   hub::DashboardSessions* dashboard = nullptr;  // null: no /dashboard
+  hub::Orphans* orphans = nullptr;              // null: the dashboard lists none
 };
 
 // Registers the management API (API key as HTTP Basic user name) and the Hub API (connect
@@ -44,6 +47,10 @@ void RegisterRoutes(http::Router& router, ApiContext& context);
 // door then takes from Request::upstream_key instead of asking again.
 std::string UpstreamKey(ApiContext& ctx, const http::Request& r);
 inline constexpr std::string_view kProjectUpstreamKey = "project:";
+
+// An orphaned Item as the dashboard and `linkhub items` show it: {id, project_id, certainty,
+// item_id, link_session_id, exchange_id, removable, reason, created_at, removed_at}.
+boost::json::object OrphanJson(const hub::OrphanView& orphan);
 
 // StackOne's error body for errors the HTTP server answers itself (unknown route, 405, 413...).
 http::Response ServerError(Clock& clock, const http::Request& request, int status,

@@ -245,6 +245,23 @@ Result<Response> Relink(ApiContext& ctx, Request& r, const Signed& s) {
   return NewLink(ctx, s.project_id, std::move(in));
 }
 
+// Items Plaid may bill that no account holds: what an operator must know of (see
+// domain::OrphanItem). The CLI removes them (`linkhub items remove-orphan`).
+Result<Response> Orphans(ApiContext& ctx, Request&, const Signed& s) {
+  boost::json::array data;
+  int64_t definite = 0;
+  int64_t possible = 0;
+  if (ctx.orphans != nullptr) {
+    LINKHUB_ASSIGN_OR_RETURN(auto listed, ctx.orphans->List(s.project_id));
+    for (const auto& v : listed) {
+      (v.orphan.certainty == domain::OrphanCertainty::kDefinite ? definite : possible)++;
+      data.push_back(OrphanJson(v));
+    }
+  }
+  return JsonResponse(
+      200, object{{"data", std::move(data)}, {"definite", definite}, {"possible", possible}});
+}
+
 Result<Response> Logs(ApiContext& ctx, Request& r, const Signed& s) {
   LINKHUB_ASSIGN_OR_RETURN(int64_t limit, IntParam(r, "limit", 100, 1, kMaxLogs));
   // 404 for an account of another project, like every other route.
@@ -387,6 +404,22 @@ void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx) {
   route("GET", "/dashboard/api/accounts/{id}/actions", Actions);
   route("POST", "/dashboard/api/accounts/{id}/rpc", Rpc, kPlaid);
   route("POST", "/dashboard/api/connect_sessions", CreateLink);
+  route("GET", "/dashboard/api/orphans", Orphans);
+}
+
+boost::json::object OrphanJson(const hub::OrphanView& v) {
+  const domain::OrphanItem& o = v.orphan;
+  return object{{"id", o.id},
+                {"project_id", o.project_id},
+                {"certainty", domain::ToString(o.certainty)},
+                {"item_id", OrNull(v.item_id)},
+                {"link_session_id", OrNull(o.link_session_id)},
+                {"exchange_id", OrNull(o.exchange_id)},
+                {"removable", v.removable},
+                {"reason", o.reason},
+                {"created_at", FormatRfc3339(o.created_at)},
+                {"removed_at", o.removed_at ? boost::json::value(FormatRfc3339(*o.removed_at))
+                                            : boost::json::value(nullptr)}};
 }
 
 }  // namespace linkhub::api

@@ -11,6 +11,7 @@
 #include "core/encoding.h"
 #include "core/json.h"
 #include "fakes/fake_plaid.h"
+#include "fakes/memory_journal.h"
 #include "hub/accounts_impl.h"
 #include "hub/action_pipeline.h"
 #include "hub/batched_call_log.h"
@@ -40,8 +41,8 @@ class RoutesTest : public ::testing::Test {
     projects_.emplace(m_.projects, m_.api_keys, *keys_, clock_, random_);
     sessions_.emplace(m_.sessions, m_.accounts, *keys_, clock_, random_);
     linker_.emplace(
-        m_.accounts, m_.exchanges, *keys_, plaid_, clock_, random_,
-        [this](std::chrono::milliseconds d) { clock_.Advance(d); }, settings_);
+        hub::LinkerStores{m_.accounts, m_.exchanges, journal_, m_.orphans}, *keys_, plaid_, clock_,
+        random_, [this](std::chrono::milliseconds d) { clock_.Advance(d); }, settings_);
     call_log_.emplace(m_.call_log);
     accounts_.emplace(m_.accounts, *keys_, plaid_, *call_log_, clock_, settings_);
     hub_view_.emplace(m_.accounts, m_.attempts, clock_, random_);
@@ -163,6 +164,7 @@ class RoutesTest : public ::testing::Test {
   std::unique_ptr<hub::Keys> keys_;
   std::optional<hub::ProjectsImpl> projects_;
   std::optional<hub::SessionsImpl> sessions_;
+  fakes::MemoryJournal journal_;
   std::optional<hub::LinkerImpl> linker_;
   std::optional<hub::BatchedCallLog> call_log_;
   std::optional<hub::AccountsImpl> accounts_;

@@ -74,9 +74,9 @@ struct AccountFilter {
   int64_t limit = 25;
 };
 
-// A sealed column of one account, for key rotation.
+// A sealed column of one account (or of an orphaned Item), for key rotation.
 struct SealedField {
-  std::string account_id;
+  std::string account_id;  // or an OrphanItem's id
   std::string project_id;
   std::string field;  // "access_token" or "item_id"
   std::string sealed;

@@ -33,6 +33,9 @@ struct PendingExchange {
   std::optional<std::string> link_session_id;
   ExchangeState state = ExchangeState::kPending;
   std::optional<std::string> failure;  // safe to log: never a token
+  // Whether the exchange journal witnesses this exchange's attempts (see store/exchange_journal.h);
+  // false only for exchanges begun by a linkhub older than the journal.
+  bool journaled = true;
   TimePoint created_at;
   std::optional<TimePoint> closed_at;
 };

@@ -4,6 +4,7 @@
 
 #include "domain/account.h"
 #include "domain/exchange.h"
+#include "domain/orphan.h"
 #include "domain/session.h"
 
 namespace linkhub::domain {
@@ -50,6 +51,11 @@ constexpr std::array<std::pair<AttemptStatus, std::string_view>, 3> kAttemptStat
     {AttemptStatus::kCancelled, "cancelled"},
 }};
 
+constexpr std::array<std::pair<OrphanCertainty, std::string_view>, 2> kOrphanCertainties{{
+    {OrphanCertainty::kDefinite, "definite"},
+    {OrphanCertainty::kPossible, "possible"},
+}};
+
 }  // namespace
 
 std::string_view ToString(AccountStatus status) { return Name(kAccountStatuses, status); }
@@ -61,6 +67,11 @@ bool HoldsLiveItem(AccountStatus status) { return status != AccountStatus::kInac
 std::string_view ToString(ExchangeState state) { return Name(kExchangeStates, state); }
 std::optional<ExchangeState> ParseExchangeState(std::string_view text) {
   return Parse(kExchangeStates, text);
+}
+
+std::string_view ToString(OrphanCertainty certainty) { return Name(kOrphanCertainties, certainty); }
+std::optional<OrphanCertainty> ParseOrphanCertainty(std::string_view text) {
+  return Parse(kOrphanCertainties, text);
 }
 
 std::string_view ToString(AttemptStatus status) { return Name(kAttemptStatuses, status); }

@@ -2,6 +2,7 @@
 
 #include "domain/account.h"
 #include "domain/exchange.h"
+#include "domain/orphan.h"
 #include "domain/session.h"
 
 namespace linkhub::domain {
@@ -26,6 +27,13 @@ TEST(AccountStatusTest, OnlyInactiveAccountsHoldNoItem) {
   EXPECT_TRUE(HoldsLiveItem(AccountStatus::kError));
   EXPECT_TRUE(HoldsLiveItem(AccountStatus::kSuspended));
   EXPECT_FALSE(HoldsLiveItem(AccountStatus::kInactive));
+}
+
+TEST(OrphanCertaintyTest, EverySpellingRoundTrips) {
+  for (auto c : {OrphanCertainty::kDefinite, OrphanCertainty::kPossible}) {
+    EXPECT_EQ(ParseOrphanCertainty(ToString(c)), c);
+  }
+  EXPECT_EQ(ParseOrphanCertainty("maybe"), std::nullopt);
 }
 
 TEST(ExchangeStateTest, EverySpellingRoundTrips) {

@@ -3,17 +3,21 @@
 //
 //   1. refuse duplicates before Plaid is called (same owner, institution and account masks);
 //   2. record a pending exchange (the public token's keyed hash, never the token);
-//   3. call /item/public_token/exchange on a fresh connection (never re-sent silently);
-//   4. in one transaction: store the sealed access token and item id, activate the account,
+//   3. journal "sending" (store/exchange_journal.h: flushed to the disk), then call
+//      /item/public_token/exchange on a fresh connection (never re-sent silently);
+//   4. seal the answer and journal it, flushed, before anything else is done with it;
+//   5. in one transaction: store the sealed access token and item id, activate the account,
 //      close the pending record; if that fails, remove the Item at Plaid with the token still
-//      in memory;
-//   5. fetch display fields (institution, accounts, products); failures do not undo the link.
+//      in memory (and record an orphan if even that fails);
+//   6. fetch display fields (institution, accounts, products); failures do not undo the link.
 //
 // A double submit of the same public token waits for the first and gets the same account. After
-// a crash, a pending exchange younger than the public token's 30-minute life is left open: the
-// page's retry with the same token runs the exchange again, which is safe (Plaid answers
-// INVALID_PUBLIC_TOKEN if the first call had landed, and that is logged for a support ticket
-// with the link_session_id). Older ones are closed as failed at start-up.
+// a crash, start-up reconciles what the journal saw: a journaled answer becomes the account, an
+// exchange that never reached Plaid is closed for a safe retry, and one sent without a kept
+// answer has an unknown outcome (a possible orphan). Its retry settles it: Plaid answers
+// INVALID_PUBLIC_TOKEN when the first call had landed, and the orphan becomes definite, listed
+// with its link_session_id by `linkhub items orphans`. Only a crash between Plaid's last byte
+// and the journal's write can orphan an Item, and then it is known.
 #include "hub/linker_impl.h"
 
 #include <spdlog/spdlog.h>
@@ -40,8 +44,10 @@ Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
 }
 
-// The failure recorded when the exchange got no answer from Plaid.
+// How a failed exchange's record begins when its request went to Plaid without an answer kept
+// (a retry may then meet an Item the first attempt made), and when it never went.
 constexpr std::string_view kOutcomeUnknown = "outcome unknown";
+constexpr std::string_view kNotSent = "not sent";
 
 const char kRunLinkAgain[] =
     "This public token has expired or was already used: run Plaid Link again to get a new one.";
@@ -135,12 +141,13 @@ const std::vector<domain::AccountStatus> kLiveStatuses = {domain::AccountStatus:
 
 }  // namespace
 
-LinkerImpl::LinkerImpl(store::AccountStore& accounts, store::ExchangeStore& exchanges, Keys& keys,
-                       plaid::PlaidClient& plaid, Clock& clock, Random& random, Sleeper sleep,
-                       const LinkSettings& settings, FaultHook* fault_hook,
-                       std::chrono::milliseconds owner_wait)
-    : accounts_(accounts),
-      exchanges_(exchanges),
+LinkerImpl::LinkerImpl(const LinkerStores& stores, Keys& keys, plaid::PlaidClient& plaid,
+                       Clock& clock, Random& random, Sleeper sleep, const LinkSettings& settings,
+                       FaultHook* fault_hook, std::chrono::milliseconds owner_wait)
+    : accounts_(stores.accounts),
+      exchanges_(stores.exchanges),
+      journal_(stores.journal),
+      orphans_(stores.orphans),
       keys_(keys),
       plaid_(plaid),
       clock_(clock),
@@ -160,6 +167,37 @@ void LinkerImpl::CloseFailed(const std::string& exchange_id, const std::string& 
   if (auto s = exchanges_.FailExchange(exchange_id, failure, clock_.Now()); !s) {
     spdlog::warn("exchange {}: not closed as failed ({}): {}; start-up reconciles it", exchange_id,
                  failure, s.error().message);
+  }
+}
+
+void LinkerImpl::RecordOrphan(const domain::PendingExchange& exchange,
+                              domain::OrphanCertainty certainty, const std::string& reason,
+                              const std::string& item_id, const std::string& access_token) {
+  domain::OrphanItem orphan;
+  orphan.id = domain::OrphanIdForExchange(exchange.id);
+  orphan.project_id = exchange.project_id;
+  orphan.certainty = certainty;
+  orphan.exchange_id = exchange.id;
+  orphan.link_session_id = exchange.link_session_id;
+  orphan.reason = reason;
+  orphan.created_at = clock_.Now();
+  Status s = [&]() -> Status {
+    if (!item_id.empty()) {
+      LINKHUB_ASSIGN_OR_RETURN(orphan.item_id_sealed,
+                               keys_.Seal(orphan.project_id, orphan.id, "item_id", item_id));
+    }
+    if (!access_token.empty()) {
+      LINKHUB_ASSIGN_OR_RETURN(
+          orphan.access_token_sealed,
+          keys_.Seal(orphan.project_id, orphan.id, "access_token", access_token));
+    }
+    return orphans_.RecordOrphan(orphan);
+  }();
+  if (!s) {
+    spdlog::error(
+        "exchange {} (project {}): a {} orphan was not recorded ({}): {}; link_session_id {}",
+        exchange.id, exchange.project_id, domain::ToString(certainty), s.error().message, reason,
+        exchange.link_session_id.value_or("-"));
   }
 }
 
@@ -372,7 +410,11 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
   }
   TimePoint now = clock_.Now();
   domain::PendingExchange pending;
-  bool resumed = false;  // a pending exchange left by a crash is being retried
+  // An earlier attempt reached Plaid without an answer kept: Plaid may hold its Item.
+  bool resumed = false;
+  // When the token was last sent: it is older than that, so at 30 minutes it has expired and
+  // Plaid's INVALID_PUBLIC_TOKEN proves nothing about an Item.
+  TimePoint last_attempt = now;
   auto existing = exchanges_.FindExchange(token_hash);
   if (existing) {
     if (existing->project_id != session.project_id ||
@@ -388,23 +430,22 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
       return account;  // a double submit after success: the same account
     }
     pending = *existing;
+    last_attempt = existing->created_at;
     if (existing->state == domain::ExchangeState::kFailed) {
       LINKHUB_RETURN_IF_ERROR(CheckLinkAllowed(session, metadata));
       LINKHUB_RETURN_IF_ERROR(exchanges_.ReopenExchange(pending.id, now));
-      // After an attempt without an answer, Plaid may have made the Item: like a crash.
+      // After an attempt without an answer, Plaid may have made the Item.
       resumed = pending.failure.value_or("").starts_with(kOutcomeUnknown);
     } else {
-      // Left by a process that died mid-exchange. The owner's accounts may have changed since:
-      // check again before going on (the first attempt may never have reached Plaid).
+      // Still pending: another request of this process is exchanging it (the in-flight map
+      // did not see it, so it is finishing right now), or start-up could not settle it. Treat
+      // it as an attempt of unknown outcome.
       if (auto allowed = CheckLinkAllowed(session, metadata); !allowed) {
-        CloseFailed(pending.id, "refused on retry: " + allowed.error().message);
         return Unexpected(std::move(allowed).error());
       }
       resumed = true;
-      spdlog::warn(
-          "exchange {}: resuming a pending exchange left by an earlier process "
-          "(link_session_id {})",
-          pending.id, pending.link_session_id.value_or("-"));
+      spdlog::warn("exchange {}: retrying an exchange still pending (link_session_id {})",
+                   pending.id, pending.link_session_id.value_or("-"));
     }
   } else if (existing.error().code != ErrorCode::kNotFound) {
     return Unexpected(std::move(existing).error());
@@ -425,6 +466,15 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
   // nothing but memory: the window between Plaid's answer and the commit stays small.
   LINKHUB_RETURN_IF_ERROR(keys_.Refresh());
   Fault("exchange.after_pending");
+  if (auto s = journal_.RecordSending(pending.id); !s) {
+    spdlog::error("exchange {}: not sent to Plaid, the exchange journal failed: {}", pending.id,
+                  s.error().message);
+    CloseFailed(pending.id, std::string(kNotSent) + ": the exchange journal failed");
+    return Unexpected(MakeError(ErrorCode::kUnavailable,
+                                "The bank link could not be recorded, so it was not completed; "
+                                "try again in a moment with the same public token."));
+  }
+  Fault("exchange.after_sending");
 
   auto exchanged = plaid_.Call("/item/public_token/exchange",
                                boost::json::object{{"public_token", public_token}});
@@ -432,21 +482,29 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
     Error e = std::move(exchanged).error();
     std::string failure = e.provider ? e.provider->error_code : std::string(ErrorCodeName(e.code));
     if (IsPlaidError(e, "INVALID_PUBLIC_TOKEN")) {
-      if (resumed) {
-        // An earlier attempt (by a process that died, or one that got no answer) reached Plaid:
-        // Plaid made an Item whose
-        // access token never came back. Plaid has no way to list Items; this log line (and the
-        // failed record) is what a support ticket needs.
+      if (resumed && now - last_attempt < kPublicTokenLifetime) {
+        // An earlier attempt that got no answer (a crash, a lost connection) had reached Plaid,
+        // which made an Item whose access token never came back. Plaid has no way to list
+        // Items: the orphan record (and this line) is what a support ticket needs.
         failure =
-            "INVALID_PUBLIC_TOKEN on a retry: the first exchange may have created an "
-            "Item that was never stored";
-        spdlog::error("exchange {}: {}; link_session_id {} request_id {}", pending.id, failure,
+            "INVALID_PUBLIC_TOKEN on a retry: the first attempt made an Item at Plaid that was "
+            "never stored";
+        spdlog::error("exchange {} (project {}): {} (an orphan); link_session_id {} request_id {}",
+                      pending.id, pending.project_id, failure,
                       pending.link_session_id.value_or("-"), e.provider->request_id);
+        RecordOrphan(pending, domain::OrphanCertainty::kDefinite,
+                     "a retry with the same public token got INVALID_PUBLIC_TOKEN: an earlier "
+                     "attempt made an Item whose access token never came back (Plaid request_id " +
+                         e.provider->request_id + ")");
       }
       e.message = kRunLinkAgain;
     } else if (!e.provider || e.provider->http_status >= 500) {
-      // No answer, or Plaid failing: the outcome is unknown. A retry with the same token is safe.
+      // No answer, or Plaid failing: the outcome is unknown. A retry with the same token is safe,
+      // and tells.
       failure = std::string(kOutcomeUnknown) + ": " + e.message;
+      RecordOrphan(pending, domain::OrphanCertainty::kPossible,
+                   "the token exchange got no answer from Plaid (" + e.message +
+                       "); a retry with the same public token settles whether Plaid made an Item");
       if (!e.provider) {
         spdlog::warn("exchange {}: {}", pending.id, e.message);
         e.message =
@@ -455,6 +513,7 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
       }
     }
     CloseFailed(pending.id, failure);
+    journal_.Forget(pending.id);
     return Unexpected(std::move(e));
   }
   auto access_token = GetString(*exchanged, "access_token");
@@ -464,6 +523,7 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
       RemoveItem(std::string(*access_token), "the exchange answer had no item_id");
     }
     CloseFailed(pending.id, "malformed exchange answer");
+    journal_.Forget(pending.id);
     return Unexpected(MakeError(ErrorCode::kUpstream,
                                 "Plaid's exchange answer lacked the access token or item id"));
   }
@@ -493,17 +553,42 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
                              keys_.Seal(account.project_id, account.id, "access_token", token));
     LINKHUB_ASSIGN_OR_RETURN(account.item_id_sealed,
                              keys_.Seal(account.project_id, account.id, "item_id", *item_id));
+    // First the journal, flushed: from here a crash loses nothing.
+    if (auto j = journal_.RecordAnswer(pending.id, account); !j) {
+      spdlog::warn("exchange {}: the answer was not journaled ({}); storing it directly",
+                   pending.id, j.error().message);
+    }
+    Fault("exchange.after_journal");
     return exchanges_.CompleteExchange(pending.id, account, clock_.Now());
   }();
   if (!stored) {
     spdlog::error("exchange {}: storing the account failed ({}); removing item {} at Plaid",
                   pending.id, stored.error().message, *item_id);
     bool removed = RemoveItem(token, "the account could not be stored");
+    if (removed) {
+      if (auto j = journal_.RecordRemoved(pending.id); !j) {
+        spdlog::warn("exchange {}: the removal was not journaled: {}", pending.id,
+                     j.error().message);
+      }
+    } else {
+      RecordOrphan(pending, domain::OrphanCertainty::kDefinite,
+                   "the account could not be stored and removing its Item at Plaid failed",
+                   std::string(*item_id), token);
+    }
     CloseFailed(pending.id, removed ? "storing failed; the Item was removed at Plaid"
                                     : "storing failed and the Item could not be removed");
+    journal_.Forget(pending.id);
     return Unexpected(MakeError(ErrorCode::kInternal,
                                 "The bank was linked at Plaid but the account could not be saved, "
                                 "so the link was undone. Please run Plaid Link again."));
+  }
+  journal_.Forget(pending.id);
+  if (resumed) {
+    // The earlier attempt had not made an Item after all.
+    if (auto s = orphans_.ForgetPossibleOrphan(pending.id); !s) {
+      spdlog::warn("exchange {}: its possible orphan was not cleared: {}", pending.id,
+                   s.error().message);
+    }
   }
   spdlog::info("exchange {}: account {} linked (project {}, item {})", pending.id, account.id,
                account.project_id, *item_id);
@@ -648,23 +733,87 @@ bool LinkerImpl::RemoveItem(const std::string& access_token, std::string_view wh
 
 Status LinkerImpl::ReconcileExchanges() {
   LINKHUB_ASSIGN_OR_RETURN(auto pending, exchanges_.ListPendingExchanges());
+  LINKHUB_ASSIGN_OR_RETURN(auto journal, journal_.Read());
   TimePoint now = clock_.Now();
+  std::set<std::string> unsettled;
   for (const auto& p : pending) {
-    if (now - p.created_at >= kPublicTokenLifetime) {
-      spdlog::error(
-          "exchange {} (project {}, account {}) never completed and its public token has expired; "
-          "closed as failed. If Plaid created an Item for it, quote link_session_id {} to Plaid "
-          "support.",
-          p.id, p.project_id, p.account_id, p.link_session_id.value_or("-"));
-      CloseFailed(p.id, "expired: the process stopped during the exchange and nobody retried it");
+    auto it = journal.find(p.id);
+    const store::JournalEntry entry = it == journal.end() ? store::JournalEntry{} : it->second;
+    bool expired = now - p.created_at >= kPublicTokenLifetime;
+    std::string lsid = p.link_session_id.value_or("-");
+    Status settled = OkStatus();
+    if (entry.answer && !entry.removed) {
+      // Plaid answered and the answer was journaled before the process stopped: store it.
+      domain::LinkedAccount account = *entry.answer;
+      account.status = domain::AccountStatus::kActive;
+      account.details_pending = true;  // fetched by FillPendingDetails
+      account.updated_at = now;
+      settled = exchanges_.CompleteExchange(p.id, account, now);
+      if (settled) {
+        spdlog::info(
+            "exchange {} (project {}): Plaid had answered before the process stopped; account {} "
+            "linked from the exchange journal (link_session_id {})",
+            p.id, p.project_id, account.id, lsid);
+      } else {
+        // The answer cannot be stored: keep its Item known and removable.
+        auto token =
+            keys_.Open(account.project_id, account.id, "access_token", account.access_token_sealed);
+        auto item = keys_.Open(account.project_id, account.id, "item_id", account.item_id_sealed);
+        spdlog::error("exchange {} (project {}): the journaled answer could not be stored: {}",
+                      p.id, p.project_id, settled.error().message);
+        RecordOrphan(p, domain::OrphanCertainty::kDefinite,
+                     "Plaid's journaled answer could not be stored after a restart",
+                     item ? *item : "", token ? *token : "");
+        settled = exchanges_.FailExchange(p.id, "the journaled answer could not be stored", now);
+      }
+    } else if (entry.removed) {
+      settled = exchanges_.FailExchange(p.id, "storing failed; the Item was removed at Plaid", now);
+    } else if (entry.sent || !p.journaled) {
+      // The request went out (or, begun by a linkhub without the journal, may have): Plaid may
+      // have made an Item whose access token died with the process.
+      std::string how = p.journaled ? "the process stopped after the token was sent to Plaid and "
+                                      "before its answer was kept"
+                                    : "the process stopped during an exchange begun before the "
+                                      "exchange journal existed";
+      RecordOrphan(p, domain::OrphanCertainty::kPossible,
+                   how + (expired ? "; its public token has expired, so no retry can settle it"
+                                  : "; a retry with the same public token settles it"));
+      if (expired) {
+        spdlog::error(
+            "exchange {} (project {}, account {}): outcome unknown: {}, and its public token has "
+            "expired: a possible orphan (linkhub items orphans). If Plaid made an Item, quote "
+            "link_session_id {} to Plaid support.",
+            p.id, p.project_id, p.account_id, how, lsid);
+      } else {
+        spdlog::warn(
+            "exchange {} (project {}): outcome unknown: {}. A retry with the same public token "
+            "settles it (link_session_id {})",
+            p.id, p.project_id, how, lsid);
+      }
+      settled = exchanges_.FailExchange(p.id, std::string(kOutcomeUnknown) + ": " + how, now);
     } else {
-      spdlog::warn(
-          "exchange {} (project {}) was interrupted; a retry with the same public token "
-          "completes it safely (link_session_id {})",
-          p.id, p.project_id, p.link_session_id.value_or("-"));
+      spdlog::info(
+          "exchange {} (project {}): never reached Plaid before the process stopped; {} "
+          "(link_session_id {})",
+          p.id, p.project_id,
+          expired ? "its public token has expired, and nothing was made at Plaid"
+                  : "a retry with the same public token links it safely",
+          lsid);
+      settled = exchanges_.FailExchange(
+          p.id, std::string(kNotSent) + ": the process stopped before Plaid was called", now);
+    }
+    if (!settled) {
+      spdlog::warn("exchange {}: not settled at start-up ({}); tried again at the next", p.id,
+                   settled.error().message);
+      unsettled.insert(p.id);
     }
   }
-  return OkStatus();
+  for (const auto& [id, entry] : journal) {
+    if (!unsettled.contains(id)) {
+      journal_.Forget(id);
+    }
+  }
+  return journal_.Compact();
 }
 
 void LinkerImpl::FillPendingDetails() {

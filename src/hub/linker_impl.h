@@ -14,13 +14,24 @@
 #include "hub/linker.h"
 #include "plaid/plaid_client.h"
 #include "store/account_store.h"
+#include "store/exchange_journal.h"
 #include "store/exchange_store.h"
+#include "store/orphan_store.h"
 
 namespace linkhub::hub {
 
-// Linker on the account and exchange stores and Plaid, with the crash-safe exchange described
-// in linker_impl.cc. The guards against a double submit and against two links of one owner at
-// once live in this process (one server per data directory). Thread-safe.
+// What the exchange writes to: the accounts it makes, the exchange records, the journal that
+// witnesses each attempt at Plaid, and the orphans it learns of.
+struct LinkerStores {
+  store::AccountStore& accounts;
+  store::ExchangeStore& exchanges;
+  store::ExchangeJournal& journal;
+  store::OrphanStore& orphans;
+};
+
+// Linker on the stores and Plaid, with the crash-safe exchange described in linker_impl.cc. The
+// guards against a double submit and against two links of one owner at once live in this
+// process (one server per data directory). Thread-safe.
 class LinkerImpl final : public Linker {
  public:
   // How long a link waits for the same owner's other link before it is refused.
@@ -28,10 +39,9 @@ class LinkerImpl final : public Linker {
 
   // `sleep` waits between attempts to remove an Item at Plaid; `fault_hook` (test builds only)
   // may stop the process at the exchange's named points.
-  LinkerImpl(store::AccountStore& accounts, store::ExchangeStore& exchanges, Keys& keys,
-             plaid::PlaidClient& plaid, Clock& clock, Random& random, Sleeper sleep,
-             const LinkSettings& settings, FaultHook* fault_hook = nullptr,
-             std::chrono::milliseconds owner_wait = kOwnerWait);
+  LinkerImpl(const LinkerStores& stores, Keys& keys, plaid::PlaidClient& plaid, Clock& clock,
+             Random& random, Sleeper sleep, const LinkSettings& settings,
+             FaultHook* fault_hook = nullptr, std::chrono::milliseconds owner_wait = kOwnerWait);
 
   Result<LinkToken> CreateLinkToken(const std::string& project_id,
                                     const LinkTokenInput& input) override;
@@ -39,9 +49,12 @@ class LinkerImpl final : public Linker {
                                             std::string_view public_token,
                                             const LinkMetadata& metadata) override;
 
-  // Start-up recovery: closes pending exchanges older than a public token's life as failed
-  // (logging their link_session_id for a support ticket) and logs the younger ones, which a
-  // retry with the same token completes.
+  // Start-up recovery, before any exchange runs: settles every exchange a stopped process left
+  // pending, by what the journal witnessed. Plaid's answer was journaled: the account is stored
+  // from it. The request never went out: closed as "not sent" (a retry with the same token links
+  // it). It went out and no answer was kept: closed as "outcome unknown" and recorded as a
+  // possible orphan, which a retry settles. Each is logged with its link_session_id. Then the
+  // journal is compacted.
   Status ReconcileExchanges();
   // Fetches display fields of accounts that were linked but never got them (a crash right
   // after linking, or Plaid failing then). Best effort; logs failures.
@@ -63,10 +76,17 @@ class LinkerImpl final : public Linker {
   // Closes a pending exchange as failed. A failure to write is logged, never fatal: the record
   // stays pending and start-up reconciles it.
   void CloseFailed(const std::string& exchange_id, const std::string& failure);
+  // Records the orphan an exchange may have left (sealing what is known of it to the orphan's
+  // id). A failure to write is logged with everything a support ticket needs.
+  void RecordOrphan(const domain::PendingExchange& exchange, domain::OrphanCertainty certainty,
+                    const std::string& reason, const std::string& item_id = {},
+                    const std::string& access_token = {});
   void Fault(std::string_view point);
 
   store::AccountStore& accounts_;
   store::ExchangeStore& exchanges_;
+  store::ExchangeJournal& journal_;
+  store::OrphanStore& orphans_;
   Keys& keys_;
   plaid::PlaidClient& plaid_;
   Clock& clock_;

@@ -6,15 +6,19 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "core/json.h"
 #include "fakes/fake_plaid.h"
+#include "fakes/memory_journal.h"
 #include "fakes/store_wrappers.h"
 #include "hub/accounts_impl.h"
 #include "hub/batched_call_log.h"
 #include "hub/linker_impl.h"
+#include "hub/orphans_impl.h"
 #include "hub/sessions_impl.h"
 #include "store/test_db.h"
 
@@ -99,8 +103,20 @@ std::vector<std::string> RemovedTokens(fakes::FakePlaid& plaid) {
 // one of its waits.
 class RecordingFaultHook final : public FaultHook {
  public:
+  struct Crash : std::runtime_error {
+    Crash() : std::runtime_error("the process stopped here") {}
+  };
+  // At `point`, the exchange stops as if the process had died there (nothing after it runs).
+  void CrashAt(std::string point) {
+    std::lock_guard lock(mu_);
+    crash_at_ = std::move(point);
+  }
   void At(std::string_view point) override {
     std::lock_guard lock(mu_);
+    if (point == crash_at_) {
+      crash_at_.clear();
+      throw Crash();
+    }
     if (point.starts_with("exchange.waiting_for_")) {
       ++waits_[std::string(point)];
       cv_.notify_all();
@@ -124,6 +140,7 @@ class RecordingFaultHook final : public FaultHook {
   std::condition_variable cv_;
   std::vector<std::string> points_;
   std::map<std::string, int> waits_;
+  std::string crash_at_;
 };
 
 // An ExchangeStore that can be told to fail CompleteExchange.
@@ -163,16 +180,36 @@ class LinkerTest : public ::testing::Test {
     settings_.webhook_url = "https://hub.example.com/webhooks/plaid";
     settings_.redirect_uri = "https://hub.example.com/oauth";
     sessions_ = std::make_unique<SessionsImpl>(m_.sessions, m_.accounts, *keys_, clock_, random_);
-    linker_ = std::make_unique<LinkerImpl>(
-        m_.accounts, exchanges_, *keys_, plaid_, clock_, random_,
-        [this](std::chrono::milliseconds d) { clock_.Advance(d); }, settings_, &faults_);
+    linker_ = NewLinker();
     call_log_ = std::make_unique<BatchedCallLog>(m_.call_log);
     accounts_ =
         std::make_unique<AccountsImpl>(m_.accounts, *keys_, plaid_, *call_log_, clock_, settings_);
   }
 
+  // A linker over the same stores and journal: what a restarted process builds.
+  std::unique_ptr<LinkerImpl> NewLinker() {
+    return std::make_unique<LinkerImpl>(
+        LinkerStores{m_.accounts, exchanges_, journal_, m_.orphans}, *keys_, plaid_, clock_,
+        random_, [this](std::chrono::milliseconds d) { clock_.Advance(d); }, settings_, &faults_);
+  }
+
+  std::vector<domain::OrphanItem> Orphans() {
+    auto listed = m_.orphans.ListOrphans("");
+    EXPECT_TRUE(listed);
+    return listed ? *listed : std::vector<domain::OrphanItem>{};
+  }
+
   // The pending record of token "public-sandbox-crashed" as a process that died mid-exchange
-  // left it.
+  // left it (after journaling "sending" when `sent`), settled by a restarted process's start-up.
+  void CrashAndRestart(const domain::ConnectSession& session, bool sent) {
+    LeaveCrashedExchange(session);
+    if (sent) {
+      ASSERT_TRUE(journal_.RecordSending("exch_crashed"));
+    }
+    linker_ = NewLinker();
+    ASSERT_TRUE(linker_->ReconcileExchanges());
+  }
+
   void LeaveCrashedExchange(const domain::ConnectSession& session) {
     domain::PendingExchange left;
     left.id = "exch_crashed";
@@ -259,6 +296,7 @@ class LinkerTest : public ::testing::Test {
   LinkSettings settings_;
   store::MemoryStores m_;
   FailingCompleteStore exchanges_{m_.exchanges};
+  fakes::MemoryJournal journal_;
   std::unique_ptr<Keys> keys_;
   std::unique_ptr<SessionsImpl> sessions_;
   std::unique_ptr<LinkerImpl> linker_;
@@ -315,7 +353,8 @@ TEST_F(LinkerTest, HappyPathStoresASealedActiveAccountWithDisplayFields) {
   EXPECT_EQ(linked->institution_name, "First Platypus Bank");
   EXPECT_FALSE(linked->details_pending);
 
-  EXPECT_THAT(faults_.points(), ElementsAre("exchange.after_pending", "exchange.after_exchange",
+  EXPECT_THAT(faults_.points(), ElementsAre("exchange.after_pending", "exchange.after_sending",
+                                            "exchange.after_exchange", "exchange.after_journal",
                                             "exchange.after_commit", "exchange.after_details"));
   auto exchange = ExchangeOf("public-sandbox-happy");
   ASSERT_TRUE(exchange);
@@ -369,7 +408,7 @@ TEST_F(LinkerTest, AnInvalidPublicTokenAsksToRunLinkAgain) {
   EXPECT_EQ(exchange->state, domain::ExchangeState::kFailed);
   EXPECT_EQ(exchange->failure, "INVALID_PUBLIC_TOKEN");
   EXPECT_THAT(AccountsOf("proj_a"), IsEmpty());
-  EXPECT_THAT(faults_.points(), ElementsAre("exchange.after_pending"));
+  EXPECT_THAT(faults_.points(), ElementsAre("exchange.after_pending", "exchange.after_sending"));
 }
 
 TEST_F(LinkerTest, ATransportFailureFailsTheExchangeAndARetrySucceeds) {
@@ -394,20 +433,148 @@ TEST_F(LinkerTest, ATransportFailureFailsTheExchangeAndARetrySucceeds) {
   EXPECT_EQ(AccountsOf("proj_a").size(), 1u);
 }
 
-TEST_F(LinkerTest, ARetryAfterAnUnansweredExchangeThatLandedIsReportedAsAPossibleOrphan) {
+TEST_F(LinkerTest, ARetryAfterAnUnansweredExchangeThatLandedMakesTheOrphanDefinite) {
   domain::ConnectSession session = Session();
   plaid_.FailTransport(std::string(kExchange));
   ASSERT_FALSE(linker_->LinkAccount(session, "public-sandbox-landed", Metadata()));
   EXPECT_THAT(ExchangeOf("public-sandbox-landed")->failure.value_or(""),
               HasSubstr("outcome unknown"));
+  // Until a retry tells, Plaid may hold an Item.
+  auto possible = Orphans();
+  ASSERT_EQ(possible.size(), 1u);
+  EXPECT_EQ(possible[0].certainty, domain::OrphanCertainty::kPossible);
+  EXPECT_EQ(possible[0].exchange_id, ExchangeOf("public-sandbox-landed")->id);
+  EXPECT_EQ(possible[0].link_session_id, "link-session-1");
   // The unanswered call had reached Plaid: the token is spent.
   plaid_.FailWithPlaid(std::string(kExchange), "INVALID_INPUT", "INVALID_PUBLIC_TOKEN");
   auto retried = linker_->LinkAccount(session, "public-sandbox-landed", Metadata());
   ASSERT_FALSE(retried);
   EXPECT_EQ(retried.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(ExchangeOf("public-sandbox-landed")->failure.value_or(""),
-              HasSubstr("may have created an Item"));
+              HasSubstr("made an Item at Plaid that was never stored"));
   EXPECT_THAT(AccountsOf("proj_a"), IsEmpty());
+  auto definite = Orphans();
+  ASSERT_EQ(definite.size(), 1u);
+  EXPECT_EQ(definite[0].id, possible[0].id);
+  EXPECT_EQ(definite[0].certainty, domain::OrphanCertainty::kDefinite);
+  EXPECT_EQ(definite[0].link_session_id, "link-session-1");
+  EXPECT_THAT(definite[0].reason, HasSubstr("INVALID_PUBLIC_TOKEN"));
+  EXPECT_TRUE(definite[0].access_token_sealed.empty());  // Plaid never said
+}
+
+TEST_F(LinkerTest, ARetryThatLinksClearsThePossibleOrphan) {
+  domain::ConnectSession session = Session();
+  plaid_.FailTransport(std::string(kExchange));
+  ASSERT_FALSE(linker_->LinkAccount(session, "public-sandbox-lost", Metadata()));
+  ASSERT_EQ(Orphans().size(), 1u);
+  plaid_.Succeed(std::string(kExchange));
+  ASSERT_TRUE(linker_->LinkAccount(session, "public-sandbox-lost", Metadata()));
+  EXPECT_THAT(Orphans(), IsEmpty());
+}
+
+TEST_F(LinkerTest, AnExchangeThatCannotBeJournaledIsNeverSent) {
+  journal_.FailWrites();
+  auto linked = linker_->LinkAccount(Session(), "public-sandbox-nojournal", Metadata());
+  ASSERT_FALSE(linked);
+  EXPECT_EQ(linked.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(linked.error().message, HasSubstr("same public token"));
+  EXPECT_EQ(plaid_.Count(kExchange), 0);
+  auto exchange = ExchangeOf("public-sandbox-nojournal");
+  ASSERT_TRUE(exchange);
+  EXPECT_EQ(exchange->state, domain::ExchangeState::kFailed);
+  EXPECT_THAT(exchange->failure.value_or(""), HasSubstr("not sent"));
+  EXPECT_THAT(Orphans(), IsEmpty());
+}
+
+TEST_F(LinkerTest, ACrashAfterTheJournalLosesNothing) {
+  domain::ConnectSession session = Session();
+  faults_.CrashAt("exchange.after_journal");
+  EXPECT_THROW(linker_->LinkAccount(session, "public-sandbox-journaled", Metadata()),
+               RecordingFaultHook::Crash);
+  EXPECT_THAT(AccountsOf("proj_a"), IsEmpty());
+  auto exchange = ExchangeOf("public-sandbox-journaled");
+  ASSERT_TRUE(exchange);
+  ASSERT_EQ(exchange->state, domain::ExchangeState::kPending);
+  // The journal holds only sealed values.
+  auto journaled = journal_.Entries().at(exchange->id);
+  ASSERT_TRUE(journaled.answer.has_value());
+  EXPECT_THAT(journaled.answer->access_token_sealed, Not(HasSubstr("access-sandbox-1")));
+
+  linker_ = NewLinker();  // the restarted process
+  ASSERT_TRUE(linker_->ReconcileExchanges());
+  auto accounts = AccountsOf("proj_a");
+  ASSERT_EQ(accounts.size(), 1u);
+  EXPECT_EQ(accounts[0].id, exchange->account_id);
+  EXPECT_EQ(accounts[0].status, domain::AccountStatus::kActive);
+  EXPECT_EQ(accounts[0].label, "Main bank");
+  EXPECT_EQ(AccessTokenOf(accounts[0]), "access-sandbox-1");
+  EXPECT_TRUE(accounts[0].details_pending);  // FillPendingDetails fetches them
+  EXPECT_EQ(ExchangeOf("public-sandbox-journaled")->state, domain::ExchangeState::kLinked);
+  EXPECT_THAT(journal_.Entries(), IsEmpty());
+  EXPECT_THAT(Orphans(), IsEmpty());
+  EXPECT_EQ(plaid_.Count(kExchange), 1);
+
+  // The page's retry gets the same account, with no second exchange.
+  auto retried = linker_->LinkAccount(session, "public-sandbox-journaled", Metadata());
+  ASSERT_TRUE(retried) << retried.error().message;
+  EXPECT_EQ(retried->id, exchange->account_id);
+  EXPECT_EQ(plaid_.Count(kExchange), 1);
+}
+
+TEST_F(LinkerTest, AStoreAndRemovalFailureLeavesADefiniteRemovableOrphan) {
+  exchanges_.fail_complete = true;
+  plaid_.FailTransport("/item/remove");
+  ASSERT_FALSE(linker_->LinkAccount(Session(), "public-sandbox-stuck", Metadata()));
+  auto orphans = Orphans();
+  ASSERT_EQ(orphans.size(), 1u);
+  const auto& o = orphans[0];
+  EXPECT_EQ(o.certainty, domain::OrphanCertainty::kDefinite);
+  EXPECT_EQ(o.project_id, "proj_a");
+  // Its access token and item id are kept sealed to the orphan, so it can still be removed.
+  EXPECT_THAT(o.access_token_sealed, Not(HasSubstr("access-sandbox-1")));
+  EXPECT_EQ(*keys_->Open("proj_a", o.id, "access_token", o.access_token_sealed),
+            "access-sandbox-1");
+  EXPECT_EQ(*keys_->Open("proj_a", o.id, "item_id", o.item_id_sealed), "item-sandbox-1");
+
+  // A key rotation re-seals it with the accounts' values.
+  ASSERT_TRUE(keys_->Rotate());
+  auto rotated = Orphans().at(0);
+  EXPECT_NE(rotated.access_token_sealed, o.access_token_sealed);
+  EXPECT_EQ(*keys_->Open("proj_a", o.id, "access_token", rotated.access_token_sealed),
+            "access-sandbox-1");
+
+  // An operator removes it; another project cannot.
+  plaid_.Succeed("/item/remove");
+  OrphansImpl hub_orphans(m_.orphans, *keys_, &plaid_, clock_);
+  EXPECT_EQ(hub_orphans.Remove("proj_b", o.id).error().code, ErrorCode::kNotFound);
+  auto listed = hub_orphans.List("proj_a");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->at(0).item_id, "item-sandbox-1");
+  EXPECT_TRUE(listed->at(0).removable);
+  int removes = plaid_.Count("/item/remove");
+  auto removed = hub_orphans.Remove("proj_a", o.id);
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_EQ(plaid_.Count("/item/remove"), removes + 1);
+  EXPECT_EQ(GetString(plaid_.CallsTo("/item/remove").back().body, "access_token"),
+            "access-sandbox-1");
+  EXPECT_THAT(Orphans(), IsEmpty());
+}
+
+TEST_F(LinkerTest, AnOrphanWithoutItsAccessTokenIsLeftToPlaidSupport) {
+  domain::ConnectSession session = Session();
+  plaid_.FailTransport(std::string(kExchange));
+  ASSERT_FALSE(linker_->LinkAccount(session, "public-sandbox-gone", Metadata()));
+  OrphansImpl orphans(m_.orphans, *keys_, &plaid_, clock_);
+  auto listed = orphans.List("proj_a");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_FALSE(listed->at(0).removable);
+  EXPECT_EQ(listed->at(0).item_id, std::nullopt);
+  auto refused = orphans.Remove("proj_a", listed->at(0).orphan.id);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(refused.error().message, HasSubstr("link-session-1"));
 }
 
 TEST_F(LinkerTest, AStoreFailureAfterTheExchangeRemovesTheItem) {
@@ -424,7 +591,14 @@ TEST_F(LinkerTest, AStoreFailureAfterTheExchangeRemovesTheItem) {
   EXPECT_EQ(exchange->state, domain::ExchangeState::kFailed);
   EXPECT_EQ(m_.accounts.GetAccount("proj_a", exchange->account_id).error().code,
             ErrorCode::kNotFound);
-  EXPECT_THAT(faults_.points(), ElementsAre("exchange.after_pending", "exchange.after_exchange"));
+  EXPECT_THAT(faults_.points(), ElementsAre("exchange.after_pending", "exchange.after_sending",
+                                            "exchange.after_exchange", "exchange.after_journal"));
+  // The answer was journaled, then marked removed: a restart does not bring it back.
+  auto journaled = journal_.Entries();
+  ASSERT_EQ(journaled.count(exchange->id), 1u);
+  EXPECT_TRUE(journaled[exchange->id].answer.has_value());
+  EXPECT_TRUE(journaled[exchange->id].removed);
+  EXPECT_THAT(Orphans(), IsEmpty());
 }
 
 TEST_F(LinkerTest, TheDuplicateGuardRefusesBeforeCallingPlaid) {
@@ -508,8 +682,8 @@ TEST_F(LinkerTest, TwoTokensOfOneOwnerLinkedConcurrentlyStillObeyMultiple) {
 
 TEST_F(LinkerTest, ALinkThatWaitsTooLongForTheOwnersOtherLinkIsRefused) {
   LinkerImpl impatient(
-      m_.accounts, exchanges_, *keys_, plaid_, clock_, random_, [](std::chrono::milliseconds) {},
-      settings_, &faults_, std::chrono::milliseconds(50));
+      LinkerStores{m_.accounts, exchanges_, journal_, m_.orphans}, *keys_, plaid_, clock_, random_,
+      [](std::chrono::milliseconds) {}, settings_, &faults_, std::chrono::milliseconds(50));
   domain::ConnectSession session = Session(/*multiple=*/true);
   plaid_.Block(std::string(kExchange));
   Result<domain::LinkedAccount> first = Unexpected(MakeError(ErrorCode::kInternal, "not run"));
@@ -542,7 +716,8 @@ TEST_F(LinkerTest, ADisplayFieldFailureKeepsTheLinkAndIsFilledLater) {
   EXPECT_TRUE(stored->details_pending);
   EXPECT_FALSE(stored->access_token_sealed.empty());
   EXPECT_EQ(plaid_.Count("/item/remove"), 0);
-  EXPECT_THAT(faults_.points(), ElementsAre("exchange.after_pending", "exchange.after_exchange",
+  EXPECT_THAT(faults_.points(), ElementsAre("exchange.after_pending", "exchange.after_sending",
+                                            "exchange.after_exchange", "exchange.after_journal",
                                             "exchange.after_commit", "exchange.after_details"));
   auto pending = m_.accounts.ListAccountsWithPendingDetails();
   ASSERT_TRUE(pending);
@@ -560,45 +735,61 @@ TEST_F(LinkerTest, ADisplayFieldFailureKeepsTheLinkAndIsFilledLater) {
   EXPECT_THAT(*m_.accounts.ListAccountsWithPendingDetails(), IsEmpty());
 }
 
-TEST_F(LinkerTest, ReconcileClosesOnlyExpiredPendingExchanges) {
-  domain::PendingExchange old_one;
-  old_one.id = "exch_old";
-  old_one.project_id = "proj_a";
-  old_one.session_id = 1;
-  old_one.public_token_hash = keys_->Hash("public-sandbox-old");
-  old_one.account_id = "acc_old";
-  old_one.origin_owner_id = "owner-1";
-  old_one.link_session_id = "link-session-old";
-  old_one.created_at = clock_.Now();
-  ASSERT_TRUE(m_.exchanges.BeginExchange(old_one));
+TEST_F(LinkerTest, ReconcileSettlesEveryPendingExchangeByWhatTheJournalSaw) {
+  auto leave = [&](const std::string& name, bool sent) {
+    domain::PendingExchange p;
+    p.id = "exch_" + name;
+    p.project_id = "proj_a";
+    p.session_id = 1;
+    p.public_token_hash = keys_->Hash("public-sandbox-" + name);
+    p.account_id = "acc_" + name;
+    p.origin_owner_id = "owner-1";
+    p.link_session_id = "link-session-" + name;
+    p.created_at = clock_.Now();
+    ASSERT_TRUE(m_.exchanges.BeginExchange(p));
+    if (sent) {
+      ASSERT_TRUE(journal_.RecordSending(p.id));
+    }
+  };
+  leave("old", /*sent=*/true);
   clock_.Advance(std::chrono::minutes(20));
-  domain::PendingExchange young = old_one;
-  young.id = "exch_young";
-  young.public_token_hash = keys_->Hash("public-sandbox-young");
-  young.account_id = "acc_young";
-  young.created_at = clock_.Now();
-  ASSERT_TRUE(m_.exchanges.BeginExchange(young));
-  clock_.Advance(std::chrono::minutes(11));  // old: 31 minutes; young: 11 minutes
+  leave("unsent", false);
+  leave("sent", true);
+  clock_.Advance(std::chrono::minutes(11));  // old: 31 minutes, its token has expired
 
   ASSERT_TRUE(linker_->ReconcileExchanges());
-  auto closed = ExchangeOf("public-sandbox-old");
-  ASSERT_TRUE(closed);
-  EXPECT_EQ(closed->state, domain::ExchangeState::kFailed);
-  ASSERT_TRUE(closed->failure.has_value());
-  EXPECT_THAT(*closed->failure, HasSubstr("expired"));
-  EXPECT_EQ(closed->closed_at, clock_.Now());
-  EXPECT_EQ(ExchangeOf("public-sandbox-young")->state, domain::ExchangeState::kPending);
-  auto still = m_.exchanges.ListPendingExchanges();
-  ASSERT_TRUE(still);
-  ASSERT_EQ(still->size(), 1u);
-  EXPECT_EQ(still->at(0).id, "exch_young");
+  EXPECT_THAT(*m_.exchanges.ListPendingExchanges(), IsEmpty());
+  auto unsent = ExchangeOf("public-sandbox-unsent");
+  EXPECT_EQ(unsent->state, domain::ExchangeState::kFailed);
+  EXPECT_THAT(unsent->failure.value_or(""), HasSubstr("not sent"));
+  EXPECT_EQ(unsent->closed_at, clock_.Now());
+  EXPECT_THAT(ExchangeOf("public-sandbox-sent")->failure.value_or(""),
+              HasSubstr("outcome unknown"));
+  EXPECT_THAT(ExchangeOf("public-sandbox-old")->failure.value_or(""), HasSubstr("outcome unknown"));
+  // Only the two that reached Plaid may have made an Item.
+  std::map<std::string, domain::OrphanItem> orphans;
+  for (auto& o : Orphans()) {
+    orphans[o.exchange_id.value_or("")] = o;
+  }
+  ASSERT_EQ(orphans.size(), 2u);
+  EXPECT_EQ(orphans["exch_sent"].certainty, domain::OrphanCertainty::kPossible);
+  EXPECT_EQ(orphans["exch_sent"].link_session_id, "link-session-sent");
+  EXPECT_THAT(orphans["exch_old"].reason, HasSubstr("expired"));
+  EXPECT_THAT(journal_.Entries(), IsEmpty());
   EXPECT_EQ(plaid_.Endpoints().size(), 0u);  // reconciling never calls Plaid
+
+  // The one that never reached Plaid links on its retry.
+  clock_.Advance(std::chrono::minutes(1));
+  domain::ConnectSession session = Session(true);
+  auto linked = linker_->LinkAccount(session, "public-sandbox-unsent", Metadata());
+  ASSERT_TRUE(linked) << linked.error().message;
+  EXPECT_EQ(linked->id, "acc_unsent");
 }
 
-TEST_F(LinkerTest, AResumedExchangeThatPlaidRefusesIsRecordedAsAPossibleOrphan) {
+TEST_F(LinkerTest, AResumedExchangeThatPlaidRefusesIsADefiniteOrphan) {
   domain::ConnectSession session = Session();
-  // A crash after the pending record was written (and perhaps after Plaid was called).
-  LeaveCrashedExchange(session);
+  // A crash after the token went to Plaid, before its answer was kept.
+  CrashAndRestart(session, /*sent=*/true);
   clock_.Advance(std::chrono::minutes(2));
 
   plaid_.FailWithPlaid(std::string(kExchange), "INVALID_INPUT", "INVALID_PUBLIC_TOKEN");
@@ -612,24 +803,39 @@ TEST_F(LinkerTest, AResumedExchangeThatPlaidRefusesIsRecordedAsAPossibleOrphan) 
   EXPECT_EQ(exchange->id, "exch_crashed");
   EXPECT_EQ(exchange->state, domain::ExchangeState::kFailed);
   ASSERT_TRUE(exchange->failure.has_value());
-  EXPECT_THAT(*exchange->failure, HasSubstr("may have created an Item"));
   EXPECT_THAT(*exchange->failure, HasSubstr("never stored"));
+  auto orphans = Orphans();
+  ASSERT_EQ(orphans.size(), 1u);
+  EXPECT_EQ(orphans[0].certainty, domain::OrphanCertainty::kDefinite);
+  EXPECT_EQ(orphans[0].exchange_id, "exch_crashed");
+  EXPECT_EQ(orphans[0].link_session_id, "link-session-crashed");
+}
+
+TEST_F(LinkerTest, ARetryOfAnExchangeThatNeverReachedPlaidIsNoOrphan) {
+  domain::ConnectSession session = Session();
+  CrashAndRestart(session, /*sent=*/false);
+  EXPECT_THAT(Orphans(), IsEmpty());
+  // Say the token had expired meanwhile: Plaid's refusal proves nothing about an Item.
+  plaid_.FailWithPlaid(std::string(kExchange), "INVALID_INPUT", "INVALID_PUBLIC_TOKEN");
+  ASSERT_FALSE(linker_->LinkAccount(session, "public-sandbox-crashed", Metadata()));
+  EXPECT_THAT(Orphans(), IsEmpty());
 }
 
 TEST_F(LinkerTest, AResumedExchangeCompletesUnderTheRecordedAccountId) {
   domain::ConnectSession session = Session();
-  LeaveCrashedExchange(session);
+  CrashAndRestart(session, /*sent=*/true);
 
   auto linked = linker_->LinkAccount(session, "public-sandbox-crashed", Metadata());
   ASSERT_TRUE(linked) << linked.error().message;
   EXPECT_EQ(linked->id, "acc_crashed");
   EXPECT_EQ(ExchangeOf("public-sandbox-crashed")->state, domain::ExchangeState::kLinked);
   EXPECT_EQ(plaid_.Count(kExchange), 1);
+  EXPECT_THAT(Orphans(), IsEmpty());  // the first attempt had made no Item after all
 }
 
 TEST_F(LinkerTest, AResumedExchangeIsRecheckedAgainstTheOwnersAccounts) {
   domain::ConnectSession session = Session(/*multiple=*/false);
-  LeaveCrashedExchange(session);
+  CrashAndRestart(session, /*sent=*/true);
   // Meanwhile the owner linked an account with another token.
   domain::LinkedAccount other = Link("public-sandbox-other", Metadata());
   ASSERT_FALSE(other.id.empty());

@@ -61,7 +61,8 @@ class AccountStore {
   // first.
   virtual Result<std::vector<domain::LinkedAccount>> ListAccountsWithPendingDetails() = 0;
 
-  // Every sealed value (for re-sealing under a new data key).
+  // Every sealed value (for re-sealing under a new data key), the orphaned Items' included
+  // (domain::OrphanItem: their ids start with "orph_").
   virtual Result<std::vector<domain::SealedField>> ListSealedFields() = 0;
   // Replaces one sealed value if it still equals `expected`. kFailedPrecondition otherwise.
   virtual Status ReplaceSealedField(const domain::SealedField& expected,

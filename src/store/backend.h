@@ -11,6 +11,7 @@
 #include "store/dashboard_session_store.h"
 #include "store/data_key_store.h"
 #include "store/exchange_store.h"
+#include "store/orphan_store.h"
 #include "store/project_store.h"
 #include "store/session_store.h"
 #include "store/sync_cursor_store.h"
@@ -29,6 +30,7 @@ struct Stores {
   CallLogStore& call_log;
   ConnectionAttemptStore& attempts;
   DashboardSessionStore& dashboard_sessions;
+  OrphanStore& orphans;
 };
 
 // One opened, migrated database and the stores on it: the composition root opens one and hands

@@ -144,6 +144,24 @@ ALTER TABLE accounts ADD COLUMN resume_reasons_json TEXT;
       {7, "an account's type follows its Plaid environment", R"sql(
 UPDATE accounts SET type = CASE environment WHEN 'production' THEN 'production' ELSE 'test' END;
 )sql"},
+      // An exchange begun from now on is witnessed by the exchange journal (journaled = 1); one
+      // begun by an older linkhub is not, so its outcome after a crash is unknown.
+      {8, "orphaned Items and journaled exchanges", R"sql(
+ALTER TABLE pending_exchanges ADD COLUMN journaled INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE orphan_items (
+  id                   TEXT PRIMARY KEY,
+  project_id           TEXT NOT NULL REFERENCES projects(id),
+  certainty            TEXT NOT NULL,
+  exchange_id          TEXT UNIQUE,
+  link_session_id      TEXT,
+  item_id_sealed       TEXT NOT NULL,
+  access_token_sealed  TEXT NOT NULL,
+  reason               TEXT NOT NULL,
+  created_at           INTEGER NOT NULL,
+  removed_at           INTEGER
+);
+CREATE INDEX orphan_items_project ON orphan_items(project_id, created_at);
+)sql"},
   };
   return kMigrations;
 }

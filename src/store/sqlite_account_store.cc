@@ -244,6 +244,10 @@ Result<std::vector<domain::SealedField>> SqliteAccountStore::ListSealedFields() 
       db_.Prepare("SELECT id, project_id, 'access_token', access_token_sealed FROM accounts "
                   "WHERE access_token_sealed != '' UNION ALL "
                   "SELECT id, project_id, 'item_id', item_id_sealed FROM accounts "
+                  "WHERE item_id_sealed != '' UNION ALL "
+                  "SELECT id, project_id, 'access_token', access_token_sealed FROM orphan_items "
+                  "WHERE access_token_sealed != '' UNION ALL "
+                  "SELECT id, project_id, 'item_id', item_id_sealed FROM orphan_items "
                   "WHERE item_id_sealed != '' ORDER BY 1, 3"));
   return CollectRows(q, [](const Statement& s) {
     return domain::SealedField{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3)};
@@ -260,9 +264,11 @@ Status SqliteAccountStore::ReplaceSealedField(const domain::SealedField& expecte
   } else {
     return Unexpected(MakeError(ErrorCode::kInvalidArgument, "unknown sealed field"));
   }
+  // Orphaned Items keep their sealed values beside the accounts' (see ListSealedFields).
+  const char* table = expected.account_id.starts_with("orph_") ? "orphan_items" : "accounts";
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(
-      Statement upd, db_.Prepare("UPDATE accounts SET " + column +
+      Statement upd, db_.Prepare(std::string("UPDATE ") + table + " SET " + column +
                                  " = ? WHERE id = ? AND project_id = ? AND " + column + " = ?"));
   return RunUpdate(db_,
                    upd.Bind(1, new_sealed)

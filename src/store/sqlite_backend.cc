@@ -11,6 +11,7 @@
 #include "store/sqlite_data_key_store.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_exchange_store.h"
+#include "store/sqlite_orphan_store.h"
 #include "store/sqlite_project_store.h"
 #include "store/sqlite_session_store.h"
 #include "store/sqlite_sync_cursor_store.h"
@@ -35,8 +36,9 @@ class SqliteBackend final : public Backend {
         call_log_(log_db_ ? *log_db_ : *db_),
         attempts_(*db_),
         dashboard_sessions_(*db_),
-        stores_{projects_,  api_keys_,     data_keys_, sessions_, accounts_,
-                exchanges_, sync_cursors_, call_log_,  attempts_, dashboard_sessions_} {}
+        orphans_(*db_),
+        stores_{projects_,     api_keys_, data_keys_, sessions_,           accounts_, exchanges_,
+                sync_cursors_, call_log_, attempts_,  dashboard_sessions_, orphans_} {}
 
   const Stores& stores() const override { return stores_; }
   std::string Describe() const override { return "sqlite:" + path_; }
@@ -55,6 +57,7 @@ class SqliteBackend final : public Backend {
   SqliteCallLogStore call_log_;
   SqliteConnectionAttemptStore attempts_;
   SqliteDashboardSessionStore dashboard_sessions_;
+  SqliteOrphanStore orphans_;
   Stores stores_;
 };
 

@@ -11,7 +11,7 @@ using domain::PendingExchange;
 
 constexpr std::string_view kExchangeColumns =
     "id, project_id, session_id, public_token_hash, account_id, origin_owner_id, "
-    "institution_id, link_session_id, state, failure, created_at, closed_at";
+    "institution_id, link_session_id, state, failure, created_at, closed_at, journaled";
 
 domain::PendingExchange ReadExchange(const Statement& s) {
   domain::PendingExchange p;
@@ -27,6 +27,7 @@ domain::PendingExchange ReadExchange(const Statement& s) {
   p.failure = s.ColumnOptionalText(9);
   p.created_at = FromSeconds(s.ColumnInt(10));
   p.closed_at = OptionalTime(s, 11);
+  p.journaled = s.ColumnInt(12) != 0;
   return p;
 }
 
@@ -38,8 +39,8 @@ Status SqliteExchangeStore::BeginExchange(const PendingExchange& p) {
       Statement ins,
       db_.Prepare("INSERT INTO pending_exchanges(id, project_id, session_id, public_token_hash, "
                   "account_id, origin_owner_id, institution_id, link_session_id, state, failure, "
-                  "created_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, "
-                  "NULL)"));
+                  "created_at, closed_at, journaled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', "
+                  "NULL, ?, NULL, 1)"));
   return ins.Bind(1, p.id)
       .Bind(2, p.project_id)
       .Bind(3, p.session_id)
@@ -65,8 +66,9 @@ Status SqliteExchangeStore::ReopenExchange(const std::string& exchange_id, TimeP
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd,
-      db_.Prepare("UPDATE pending_exchanges SET state = 'pending', failure = NULL, "
-                  "closed_at = NULL, created_at = ? WHERE id = ? AND state = 'failed'"));
+      db_.Prepare(
+          "UPDATE pending_exchanges SET state = 'pending', failure = NULL, "
+          "closed_at = NULL, created_at = ?, journaled = 1 WHERE id = ? AND state = 'failed'"));
   return RunUpdate(db_, upd.Bind(1, Seconds(now)).Bind(2, exchange_id),
                    ErrorCode::kFailedPrecondition, "exchange is not failed");
 }

@@ -15,6 +15,7 @@
 #include "store/sqlite_data_key_store.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_exchange_store.h"
+#include "store/sqlite_orphan_store.h"
 #include "store/sqlite_project_store.h"
 #include "store/sqlite_session_store.h"
 #include "store/sqlite_sync_cursor_store.h"
@@ -57,8 +58,9 @@ struct MemoryStores {
   SqliteCallLogStore call_log{*db};
   SqliteConnectionAttemptStore attempts{*db};
   SqliteDashboardSessionStore dashboard_sessions{*db};
-  Stores stores{projects,  api_keys,     data_keys, sessions, accounts,
-                exchanges, sync_cursors, call_log,  attempts, dashboard_sessions};
+  SqliteOrphanStore orphans{*db};
+  Stores stores{projects,     api_keys, data_keys, sessions,           accounts, exchanges,
+                sync_cursors, call_log, attempts,  dashboard_sessions, orphans};
 };
 
 }  // namespace linkhub::store

@@ -19,6 +19,7 @@
 #include "api/errors.h"
 #include "core/json.h"
 #include "emulator_process.h"
+#include "fakes/memory_journal.h"
 #include "http/async_http_client.h"
 #include "http/curl_http_client.h"
 #include "http/server.h"
@@ -236,9 +237,10 @@ class ActionTransportsTest : public ::testing::Test {
                           ? GetString(parsed->get_object(), "public_token").value_or("")
                           : "");
     hub::SessionsImpl sessions(m_.sessions, m_.accounts, *keys_, clock_, random_);
+    fakes::MemoryJournal journal;
     hub::LinkerImpl linker(
-        m_.accounts, m_.exchanges, *keys_, *retrying_, clock_, random_,
-        [](std::chrono::milliseconds) {}, settings_);
+        hub::LinkerStores{m_.accounts, m_.exchanges, journal, m_.orphans}, *keys_, *retrying_,
+        clock_, random_, [](std::chrono::milliseconds) {}, settings_);
     hub::CreateSessionInput in;
     in.origin_owner_id = "owner-1";
     in.origin_owner_name = "Owner One";

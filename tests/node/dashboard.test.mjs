@@ -609,6 +609,50 @@ test('a CSRF attempt is refused with 403 and changes nothing', async (t) => {
   assert.equal((await raw('POST', `/dashboard/api/accounts/${id}/resume`, { cookie, csrf, origin: hub.url })).status, 200);
 });
 
+test('orphaned Items: an exchange without an answer shows as possible until its retry settles it', async (t) => {
+  const page = await newPage(t);
+  await signIn(page, projectB.api_key);
+  assert.equal(await page.locator('#orphans').isVisible(), false, 'no notice without orphans');
+
+  // Plaid's connection drops during the token exchange: the outcome is unknown.
+  const session = await connectSession(hub, projectB.api_key, { origin_owner_id: 'orphan_owner', multiple: true });
+  const body = {
+    credentials: { public_token: await sandboxPublicToken(emu, FIRST_PLATYPUS) },
+    metadata: { link_session_id: 'lsid-dashboard-orphan' },
+  };
+  await emu.control('POST', '/emulator/faults',
+    { endpoint: '/item/public_token/exchange', drop_connection: true, count: 1 });
+  const lost = await call(hub, 'POST', '/hub/accounts', { session: session.token, body });
+  assert.ok(lost.status >= 500, JSON.stringify(lost.body));
+
+  await page.reload();
+  await page.locator('#accounts-view').waitFor({ state: 'visible' });
+  const notice = page.locator('#orphans');
+  await notice.waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#orphans-summary').innerText(), '1 orphaned Item at Plaid (0 definite, 1 possible)');
+  await page.locator('#orphans-summary').click();
+  const item = page.locator('#orphans-list li');
+  assert.equal(await item.count(), 1);
+  assert.match(await item.innerText(), /possible · link_session_id lsid-dashboard-orphan/);
+  const listed = await page.evaluate(async () => (await fetch('/dashboard/api/orphans')).json());
+  assert.equal(listed.possible, 1);
+  assert.equal(listed.data[0].link_session_id, 'lsid-dashboard-orphan');
+
+  // Another project's dashboard does not see it.
+  const otherPage = await newPage(t);
+  await signIn(otherPage, projectA.api_key);
+  const theirs = await otherPage.evaluate(async () => (await fetch('/dashboard/api/orphans')).json());
+  assert.deepEqual(theirs.data, []);
+
+  // The retry with the same token links (the dropped request never reached Plaid's exchange):
+  // not an orphan after all.
+  const retried = await call(hub, 'POST', '/hub/accounts', { session: session.token, body });
+  assert.equal(retried.status, 201, JSON.stringify(retried.body));
+  await page.reload();
+  await rowsLoaded(page);
+  await page.waitForFunction(() => document.querySelector('#orphans').hidden);
+});
+
 test('sign out deletes the session: the old cookie no longer works', async (t) => {
   const page = await newPage(t);
   await signIn(page);

@@ -4,19 +4,25 @@
 // checks what the contract promises for that window:
 //
 //   exchange.after_pending   pending record durable, Plaid not called: nothing at Plaid yet; the
-//                            page's retry with the same public token links it, one Item.
-//   exchange.after_exchange  Plaid exchanged, nothing stored: the one window that cannot be
+//                            restarted hub says it never reached Plaid, and the page's retry with
+//                            the same public token links it, one Item.
+//   exchange.after_sending   "sending" journaled, Plaid not called: the outcome is unknown to the
+//                            restarted hub (a possible orphan); the retry links and clears it.
+//   exchange.after_exchange  Plaid exchanged, nothing written: the one window that cannot be
 //                            closed (Plaid has no idempotency key and no way to list Items, so the
 //                            Item's access token is lost). The hub guarantees no half-linked
-//                            account, a 400 INVALID_PUBLIC_TOKEN on the retry, and a log line with
-//                            the exchange id and link_session_id for a support ticket.
+//                            account, a 400 INVALID_PUBLIC_TOKEN on the retry, and a definite
+//                            orphan listed by `linkhub items orphans` with the exchange id and
+//                            link_session_id for a support ticket.
+//   exchange.after_journal   the sealed answer journaled, the account not stored: the restarted
+//                            hub stores the account from the journal; nothing is lost.
 //   exchange.after_commit    account stored active, display fields not fetched: the restarted hub
 //                            fetches them in the background; the retry gets the same account.
 //   exchange.after_details   everything stored, the answer lost: the retry gets the same account.
 //
 // In every case: no account is half-linked (each listed account is active, has its Plaid item_id
 // and, after the background fill, its institution name), and the emulator's live exchanged Items
-// are exactly the hub's accounts' Items (except the documented after_exchange orphan).
+// are exactly the hub's accounts' Items (except the after_exchange orphan, which is listed).
 //
 // Run: node --test tests/node/hub_crash.test.mjs
 import { test } from 'node:test';
@@ -28,7 +34,7 @@ import path from 'node:path';
 import { startEmulator, emulatorBinary } from './lib/emulator.mjs';
 import {
   startHub, createProject, call, connectSession, sandboxPublicToken, hubTestBinary, newDataDir,
-  newMasterKey, poll, executable,
+  newMasterKey, poll, executable, admin,
 } from './lib/hub.mjs';
 
 const execFileP = promisify(execFile);
@@ -51,6 +57,12 @@ async function newEmulator() {
 async function liveExchangedItems(emu) {
   const { items } = await emu.control('GET', '/emulator/items');
   return items.filter((i) => i.exchanged && !i.removed);
+}
+
+// `linkhub items orphans` on the hub's data directory.
+function listOrphans(hub, project) {
+  return admin(hub.dataDir, hub.masterKey, ['items', 'orphans', '--project', project.project_id],
+    { binary: hubTestBinary });
 }
 
 async function listAccounts(hub, key) {
@@ -137,8 +149,10 @@ test('exchange.after_pending: nothing at Plaid yet; the retry with the same toke
     const key = s.project.api_key;
     assert.deepEqual(await assertNoHalfLinkedAccount(s.hub, key), [], 'no account before the retry');
     assert.deepEqual(await liveExchangedItems(s.emu), [], 'Plaid was never called');
-    // The restarted hub saw the interrupted exchange and left it open for the retry.
-    assert.match(s.hub.stderr(), /was interrupted; a retry with the same public token completes it/);
+    // The restarted hub knows the exchange never reached Plaid: nothing to suspect.
+    assert.match(s.hub.stderr(),
+      /never reached Plaid before the process stopped; a retry with the same public token links it safely/);
+    assert.deepEqual(await listOrphans(s.hub, s.project), []);
 
     const res = await resubmit(s);
     assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -175,9 +189,16 @@ test('exchange.after_exchange: the orphan window; no half-linked account, 400 an
     const orphans = await liveExchangedItems(s.emu);
     assert.equal(orphans.length, 1, JSON.stringify(orphans));
 
-    const interrupted = s.hub.stderr().match(/exchange (exch_\w+) \(project [^)]*\) was interrupted/);
+    // The restarted hub cannot know whether Plaid made the Item: it says so, and lists a
+    // possible orphan.
+    const interrupted = s.hub.stderr().match(/exchange (exch_\w+) \(project [^)]*\): outcome unknown/);
     assert.ok(interrupted, `no reconcile line:\n${s.hub.stderr()}`);
     const exchangeId = interrupted[1];
+    const possible = await listOrphans(s.hub, s.project);
+    assert.equal(possible.length, 1, JSON.stringify(possible));
+    assert.equal(possible[0].certainty, 'possible');
+    assert.equal(possible[0].exchange_id, exchangeId);
+    assert.equal(possible[0].link_session_id, s.linkSessionId);
 
     const res = await resubmit(s);
     assert.equal(res.status, 400, JSON.stringify(res.body));
@@ -187,10 +208,27 @@ test('exchange.after_exchange: the orphan window; no half-linked account, 400 an
     assert.equal(res.body.provider_errors[0].error_code, 'INVALID_PUBLIC_TOKEN');
     assert.equal(res.body.provider_errors[0].raw.error_code, 'INVALID_PUBLIC_TOKEN');
 
-    const orphanLine = s.hub.stderr().split('\n').find((l) => l.includes('may have created an Item'));
+    const orphanLine = s.hub.stderr().split('\n').find((l) => l.includes('(an orphan)'));
     assert.ok(orphanLine, `no orphan log line:\n${s.hub.stderr()}`);
     assert.ok(orphanLine.includes(exchangeId), orphanLine);
     assert.ok(orphanLine.includes(s.linkSessionId), orphanLine);
+    // Now it is known: a definite orphan, with what a support ticket needs.
+    const definite = await listOrphans(s.hub, s.project);
+    assert.equal(definite.length, 1, JSON.stringify(definite));
+    assert.equal(definite[0].id, possible[0].id);
+    assert.equal(definite[0].certainty, 'definite');
+    assert.equal(definite[0].exchange_id, exchangeId);
+    assert.equal(definite[0].link_session_id, s.linkSessionId);
+    assert.equal(definite[0].removable, false, 'Plaid never gave the access token');
+    assert.match(definite[0].reason, /INVALID_PUBLIC_TOKEN/);
+    // linkhub never had its access token, so it cannot remove it; it says who can.
+    const removal = await admin(s.hub.dataDir, s.hub.masterKey,
+      ['items', 'remove-orphan', '--project', s.project.project_id, '--id', definite[0].id,
+        '--plaid-base-url', s.emu.url, '--plaid-client-id', 'linkhub-demo-client', '--plaid-secret', 'x'],
+      { binary: hubTestBinary }).then(() => null, (e) => e);
+    assert.ok(removal, 'remove-orphan should fail');
+    assert.match(removal.stderr, /Plaid support/);
+    assert.ok(removal.stderr.includes(s.linkSessionId), removal.stderr);
 
     assert.deepEqual(await assertNoHalfLinkedAccount(s.hub, key), [], 'still no account after the retry');
     assert.equal((await liveExchangedItems(s.emu)).length, 1, 'the retry made no second Item');
@@ -203,6 +241,57 @@ test('exchange.after_exchange: the orphan window; no half-linked account, 400 an
     assert.equal(fresh.status, 201, JSON.stringify(fresh.body));
     const accounts = await assertNoHalfLinkedAccount(s.hub, key);
     assert.deepEqual(accounts.map((a) => a.id), [fresh.body.id]);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('exchange.after_sending: outcome unknown until the retry, which links and clears it', async () => {
+  const s = await crashAndRestart('exchange.after_sending');
+  try {
+    const key = s.project.api_key;
+    assert.deepEqual(await liveExchangedItems(s.emu), [], 'Plaid was never called');
+    assert.match(s.hub.stderr(), /outcome unknown: the process stopped after the token was sent to Plaid/);
+    const possible = await listOrphans(s.hub, s.project);
+    assert.equal(possible.length, 1, JSON.stringify(possible));
+    assert.equal(possible[0].certainty, 'possible');
+
+    const res = await resubmit(s);
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const accounts = await assertNoHalfLinkedAccount(s.hub, key);
+    assert.deepEqual(accounts.map((a) => a.id), [res.body.id]);
+    assert.deepEqual((await liveExchangedItems(s.emu)).map((i) => i.item_id), [accounts[0].plaid.item_id]);
+    assert.deepEqual(await listOrphans(s.hub, s.project), [], 'the retry settled it: no orphan');
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('exchange.after_journal: the restarted hub stores the account from the journal', async () => {
+  const s = await crashAndRestart('exchange.after_journal');
+  try {
+    const key = s.project.api_key;
+    assert.match(s.hub.stderr(), /account acc_\w+ linked from the exchange journal/);
+    const accounts = await assertNoHalfLinkedAccount(s.hub, key);
+    assert.equal(accounts.length, 1, JSON.stringify(accounts));
+    assert.equal(accounts[0].origin_owner_id, 'crash_owner');
+    assert.equal(accounts[0].origin_owner_name, 'Crash Owner');
+    const items = await liveExchangedItems(s.emu);
+    assert.deepEqual(items.map((i) => i.item_id), [accounts[0].plaid.item_id], 'no orphan at Plaid');
+    assert.deepEqual(await listOrphans(s.hub, s.project), []);
+
+    const res = await resubmit(s);
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.id, accounts[0].id);
+    assert.equal((await liveExchangedItems(s.emu)).length, 1, 'no second Item');
+    // The account works: an action reaches its Item.
+    const rpc = await call(s.hub, 'POST', '/actions/rpc', {
+      key, headers: { 'x-account-id': accounts[0].id }, body: { action: 'plaid_list_accounts' },
+    });
+    assert.equal(rpc.status, 200, JSON.stringify(rpc.body));
+    // The journal holds nothing once settled, and never anything in the clear.
+    const journal = fs.readFileSync(path.join(s.dataDir, 'exchange-journal'), 'utf8');
+    assert.equal(journal, '', journal);
   } finally {
     await s.cleanup();
   }
@@ -320,11 +409,12 @@ test('a pending exchange older than 30 minutes is closed as failed at start-up',
       await emu.control('POST', '/emulator/clock/advance', { seconds: 1860 });
 
       hub = await startTestHub(emu, { dataDir, masterKey });
-      const line = hub.stderr().split('\n').find((l) => l.includes('never completed and its public token has expired'));
+      const line = hub.stderr().split('\n').find((l) => l.includes('its public token has expired'));
       assert.ok(line, `no start-up line closing the stale exchange:\n${hub.stderr()}`);
       assert.match(line, /exchange exch_\w+/);
+      assert.match(line, /never reached Plaid/, 'it was never sent: nothing to suspect');
       assert.ok(line.includes(linkSessionId), line);
-      assert.doesNotMatch(hub.stderr(), /was interrupted; a retry/, 'the stale exchange is not left open');
+      assert.deepEqual(await listOrphans(hub, project), []);
 
       assert.deepEqual(await listAccounts(hub, project.api_key), []);
       assert.deepEqual(await liveExchangedItems(emu), []);

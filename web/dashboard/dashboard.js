@@ -182,7 +182,30 @@
     $('project-name').textContent = session.project ? session.project.name : '';
     document.title = 'Accounts · ' + (session.project ? session.project.name + ' · ' : '') + 'linkhub';
     showView('accounts');
+    loadOrphans();
     return loadAccounts();
+  }
+
+  // Orphaned Items of the project: shown only when there are some.
+  function loadOrphans() {
+    return api('GET', '/orphans').then(function (res) {
+      var n = res.data.length;
+      $('orphans').hidden = n === 0;
+      if (n === 0) return;
+      $('orphans-summary').textContent = n + (n === 1 ? ' orphaned Item' : ' orphaned Items') +
+        ' at Plaid (' + res.definite + ' definite, ' + res.possible + ' possible)';
+      var list = $('orphans-list');
+      clear(list);
+      res.data.forEach(function (o) {
+        list.appendChild(el('li', {}, [
+          el('code', {}, [o.id]), ' · ' + o.certainty +
+            (o.item_id ? ' · item ' + o.item_id : '') +
+            ' · link_session_id ' + (o.link_session_id || 'not recorded') +
+            (o.removable ? ' · removable' : '') + ' · ', timeEl(o.created_at), ' · ' + o.reason]));
+      });
+    }).catch(function (err) {
+      if (err.status !== 401) showError('The orphaned Items could not be loaded: ' + err.message);
+    });
   }
 
   function signedOut(message) {

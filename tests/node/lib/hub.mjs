@@ -126,14 +126,15 @@ export function createProject(hub, name = 'Test project', opts = {}) {
 }
 
 // fetch() against the hub; `key` sends it as the Basic user name, `session` as the hub session
-// token. Resolves to {status, headers, body (parsed JSON when it is JSON)}.
-export async function call(hub, method, p, { key, session, body, headers = {} } = {}) {
+// token, `signal` may abort it. Resolves to {status, headers, body (parsed JSON when it is JSON)}.
+export async function call(hub, method, p, { key, session, body, headers = {}, signal } = {}) {
   const h = { ...headers };
   if (key !== undefined) h.Authorization = 'Basic ' + Buffer.from(`${key}:`).toString('base64');
   if (session !== undefined) h['x-hub-session-token'] = session;
   if (body !== undefined) h['Content-Type'] = 'application/json';
   const res = await fetch(hub.url + p, {
     method,
+    signal,
     headers: h,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
@@ -154,9 +155,9 @@ export async function sandboxPublicToken(emulator, institutionId = 'ins_109508',
 }
 
 // Creates a connect session; resolves to the 201 body (with token).
-export async function connectSession(hub, key, fields = {}) {
+export async function connectSession(hub, key, fields = {}, { signal } = {}) {
   const res = await call(hub, 'POST', '/connect_sessions', {
-    key, body: { origin_owner_id: 'cust_1', origin_owner_name: 'Acme', provider: 'plaid', ...fields },
+    key, signal, body: { origin_owner_id: 'cust_1', origin_owner_name: 'Acme', provider: 'plaid', ...fields },
   });
   if (res.status !== 201) throw new Error(`connect_sessions: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;

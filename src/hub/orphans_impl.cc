@@ -1,0 +1,70 @@
+#include "hub/orphans_impl.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+namespace linkhub::hub {
+
+OrphanView OrphansImpl::View(const domain::OrphanItem& orphan) {
+  OrphanView v;
+  v.orphan = orphan;
+  if (!orphan.item_id_sealed.empty()) {
+    if (auto id = keys_.Open(orphan.project_id, orphan.id, "item_id", orphan.item_id_sealed)) {
+      v.item_id = std::move(*id);
+    }
+  }
+  v.removable = !orphan.access_token_sealed.empty();
+  return v;
+}
+
+Result<std::vector<OrphanView>> OrphansImpl::List(const std::string& project_id) {
+  LINKHUB_ASSIGN_OR_RETURN(auto listed, orphans_.ListOrphans(project_id));
+  std::vector<OrphanView> out;
+  out.reserve(listed.size());
+  for (const auto& o : listed) {
+    out.push_back(View(o));
+  }
+  return out;
+}
+
+Result<OrphanView> OrphansImpl::Remove(const std::string& project_id,
+                                       const std::string& orphan_id) {
+  LINKHUB_ASSIGN_OR_RETURN(auto listed, orphans_.ListOrphans(project_id));
+  auto it = std::find_if(listed.begin(), listed.end(),
+                         [&](const domain::OrphanItem& o) { return o.id == orphan_id; });
+  if (project_id.empty() || it == listed.end()) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, "orphan " + orphan_id + " not found"));
+  }
+  if (it->access_token_sealed.empty()) {
+    return Unexpected(MakeError(
+        ErrorCode::kFailedPrecondition,
+        "linkhub never received this Item's access token, so it cannot remove it: ask Plaid "
+        "support to remove the Item of link_session_id " +
+            it->link_session_id.value_or("(none recorded)")));
+  }
+  if (plaid_ == nullptr) {
+    return Unexpected(MakeError(ErrorCode::kFailedPrecondition, "removing needs Plaid"));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(std::string token, keys_.Open(it->project_id, it->id, "access_token",
+                                                         it->access_token_sealed));
+  auto removed = plaid_->Call("/item/remove", boost::json::object{{"access_token", token}});
+  if (!removed) {
+    // An Item Plaid no longer knows is as removed as it gets.
+    const auto& p = removed.error().provider;
+    bool gone = p && (p->error_code == "ITEM_NOT_FOUND" || p->error_code == "INVALID_ACCESS_TOKEN");
+    if (!gone) {
+      return Unexpected(std::move(removed).error());
+    }
+  }
+  LINKHUB_RETURN_IF_ERROR(orphans_.MarkOrphanRemoved(project_id, orphan_id, clock_.Now()));
+  spdlog::info("orphan {} (project {}): its Item was removed at Plaid", orphan_id, project_id);
+  OrphanView v = View(*it);
+  v.orphan.removed_at = clock_.Now();
+  v.orphan.access_token_sealed.clear();
+  v.removable = false;
+  return v;
+}
+
+}  // namespace linkhub::hub

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "domain/orphan.h"
+
+namespace linkhub::store {
+
+// Items at Plaid that no account holds, and exchanges whose outcome is unknown (see
+// domain::OrphanItem). Implementations are thread-safe. Errors: kNotFound, kInternal/kUnavailable
+// for the database itself.
+class OrphanStore {
+ public:
+  virtual ~OrphanStore() = default;
+
+  // Records an orphan, or updates the one with the same id (a possible orphan becomes definite;
+  // sealed values and the link session are kept unless the new record has them).
+  virtual Status RecordOrphan(const domain::OrphanItem& orphan) = 0;
+  // Forgets the possible orphan of an exchange that turned out not to have made an Item (its
+  // retry linked). Definite rows stay. No error when there is none.
+  virtual Status ForgetPossibleOrphan(const std::string& exchange_id) = 0;
+  // Marks an orphan removed at Plaid. kNotFound for another project's or an unknown id.
+  virtual Status MarkOrphanRemoved(const std::string& project_id, const std::string& orphan_id,
+                                   TimePoint now) = 0;
+  // Orphans not removed, newest first; an empty `project_id` lists every project's.
+  virtual Result<std::vector<domain::OrphanItem>> ListOrphans(const std::string& project_id) = 0;
+};
+
+}  // namespace linkhub::store

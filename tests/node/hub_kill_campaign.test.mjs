@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { runKillCampaign } from './lib/kill_campaign.mjs';
 import { hubBinary } from './lib/hub.mjs';
 
-test('twenty SIGKILLs during concurrent linking: nothing half-linked, every orphan known', async () => {
+test('twenty SIGKILLs during concurrent linking: nothing half-linked or duplicated, every orphan known', async () => {
   const r = await runKillCampaign({ binary: hubBinary, kills: 20, linkers: 5, seed: 20261202 });
   assert.ok(r.links > 20, `too few links to mean anything: ${r.links}`);
   assert.deepEqual(r.halfLinked, [], 'no half-linked account');
@@ -22,6 +22,8 @@ test('twenty SIGKILLs during concurrent linking: nothing half-linked, every orph
     assert.ok(known, `unexpected answer: ${JSON.stringify(o)}`);
   }
   assert.equal(r.linked, r.accounts.length, 'each 201 is one account, and each account a 201');
+  const items = r.accounts.map((a) => a.plaid.item_id);
+  assert.equal(new Set(items).size, items.length, 'no Item held by two accounts');
 
   const definite = r.listed.filter((o) => o.certainty === 'definite');
   const possible = r.listed.filter((o) => o.certainty === 'possible');

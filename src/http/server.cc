@@ -280,6 +280,11 @@ Server::~Server() {
 }
 
 Status Server::Start() {
+  // spdlog builds its registry on first use. Building it here, before any I/O or handler thread
+  // exists, orders that construction before every line those threads log; inside the
+  // uninstrumented libspdlog.so the static's guard is invisible to ThreadSanitizer, which would
+  // otherwise take a first log line racing a level check for a data race.
+  (void)spdlog::default_logger_raw();
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl_->options.host, ec);
   if (ec) {

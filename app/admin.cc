@@ -1,5 +1,5 @@
-// The admin commands: projects, API keys and data keys, on the same data directory as the
-// server (also while it runs). They go through the hub's classes, as the API does.
+// The admin commands: projects, API keys, data keys and orphaned Items, on the same data
+// directory as the server (also while it runs). They go through the hub's classes, as the API does.
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <iostream>

@@ -42,7 +42,7 @@ plaid::PlaidConfig PlaidConfigFrom(const Options& o);
 
 // `linkhub serve`: runs the server until SIGINT or SIGTERM. Returns the exit code.
 int Serve(const Options& o);
-// The admin commands (project, api-key, keys). Returns the exit code.
+// The admin commands (project, api-key, keys, items). Returns the exit code.
 int RunAdmin(const Options& o, const Commands& commands);
 
 }  // namespace linkhub::app

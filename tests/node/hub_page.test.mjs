@@ -145,7 +145,9 @@ async function openHub(page, s) {
 async function linkFrame(page) {
   const handle = await page.waitForSelector('iframe[title="Plaid Link"]', { state: 'attached' });
   const frame = await handle.contentFrame();
-  assert.equal(new URL(frame.url()).origin, new URL(emu.url).origin);
+  // The frame is attached before its first navigation commits (its URL is empty until then):
+  // wait for Link's own page, which must come from the emulator's origin.
+  await frame.waitForURL((url) => url.origin === new URL(emu.url).origin);
   return frame;
 }
 

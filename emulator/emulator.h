@@ -193,6 +193,12 @@ class Emulator {
   Outcome SandboxPublicTokenCreate(Call& c);
   Outcome SandboxResetLogin(Call& c);
   Outcome SandboxFireWebhook(Call& c);
+  // What /sandbox/item/reset_login and /sandbox/item/fire_webhook do to an Item, shared with the
+  // test controls that name the Item by id. `options` may set "consent_expiration_time"
+  // (PENDING_EXPIRATION) and "error_code" (ERROR; ITEM_LOGIN_REQUIRED by default).
+  Outcome ResetLoginLocked(Item& item);
+  Outcome FireItemWebhookLocked(Item& item, std::string type, const std::string& code,
+                                const boost::json::object& options);
 
   // Link stand-in backend (emulator_link.cc).
   Outcome LinkStart(const boost::json::object& b, const std::string& rid);

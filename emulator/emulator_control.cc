@@ -12,12 +12,23 @@ constexpr char kFaultsControl[] =
     "POST /emulator/faults {endpoint, count, error_code?, error_type?, http_status?, "
     "error_message?, delay_ms?, drop_connection?, item_id?}";
 
+constexpr char kFireWebhookControl[] =
+    "POST /emulator/items/{item_id}/fire_webhook {webhook_code, webhook_type?, "
+    "consent_expiration_time?, error_code?}";
+
 http::Response JsonOk(const boost::json::object& o) {
   return http::Response::Json(200, linkhub::ToJson(o));
 }
 
 http::Response BadControl(const http::Request& req, std::string message) {
   return ToResponse(PlaidErrorFor("INVALID_FIELD", std::move(message)), req.request_id);
+}
+
+http::Response NoItem(const http::Request& req) {
+  PlaidError e = PlaidErrorFor(
+      "INVALID_FIELD", "no live Item " + std::string(req.PathParam("item_id")).substr(0, 64));
+  e.status = 404;
+  return ToResponse(e, req.request_id);
 }
 
 std::optional<boost::json::object> BodyObject(const http::Request& req) {
@@ -44,6 +55,7 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
              "DELETE /emulator/faults", "GET /emulator/items", "GET /emulator/webhooks",
              "DELETE /emulator/webhooks", "POST /emulator/webhook_key/rotate",
              "POST /emulator/rate_limits {enabled?, item_per_minute?, client_per_minute?}",
+             "POST /emulator/items/{item_id}/reset_login", kFireWebhookControl,
              "POST /emulator/reset"}}});
   });
 
@@ -266,6 +278,49 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
     return JsonOk(boost::json::object{{"enabled", config_.rate_limits},
                                       {"item_per_minute", config_.item_rate_limit},
                                       {"client_per_minute", config_.client_rate_limit}});
+  });
+
+  // The sandbox's reset_login and fire_webhook for an Item named by id: a hub under test holds the
+  // access tokens, so a test knows only the item_id it shows.
+  router.Add("POST", "/emulator/items/{item_id}/reset_login", [this](http::Request& req) {
+    Tick();
+    std::lock_guard lock(mu_);
+    auto it = items_.find(req.PathParam("item_id"));
+    if (it == items_.end() || it->second.removed) {
+      return NoItem(req);
+    }
+    Outcome outcome = ResetLoginLocked(it->second);
+    return Answer(outcome, req.request_id);
+  });
+  router.Add("POST", "/emulator/items/{item_id}/fire_webhook", [this](http::Request& req) {
+    auto body = BodyObject(req);
+    if (!body) {
+      return BadControl(req, "body must be a JSON object");
+    }
+    auto code = GetString(*body, "webhook_code");
+    if (!code || code->empty()) {
+      return BadControl(req, "webhook_code is required");
+    }
+    if (const auto* v = Find(*body, "consent_expiration_time")) {
+      if (!v->is_string() || !ParseRfc3339(v->get_string())) {
+        return BadControl(req, "consent_expiration_time must be an RFC 3339 time");
+      }
+    }
+    if (const auto* v = Find(*body, "error_code")) {
+      if (!v->is_string() || !IsKnownPlaidErrorCode(v->get_string())) {
+        return BadControl(req, "error_code must be a Plaid error code");
+      }
+    }
+    Tick();
+    std::lock_guard lock(mu_);
+    auto it = items_.find(req.PathParam("item_id"));
+    if (it == items_.end() || it->second.removed) {
+      return NoItem(req);
+    }
+    Outcome outcome = FireItemWebhookLocked(
+        it->second, std::string(GetString(*body, "webhook_type").value_or("")), std::string(*code),
+        *body);
+    return Answer(outcome, req.request_id);
   });
 
   router.Add("POST", "/emulator/reset", [this](http::Request&) {

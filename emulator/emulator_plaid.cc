@@ -827,6 +827,10 @@ Emulator::Outcome Emulator::SandboxPublicTokenCreate(Call& c) {
 
 Emulator::Outcome Emulator::SandboxResetLogin(Call& c) {
   EMU_RESOLVE(item, false);
+  return ResetLoginLocked(item);
+}
+
+Emulator::Outcome Emulator::ResetLoginLocked(Item& item) {
   item.error = PlaidErrorFor("ITEM_LOGIN_REQUIRED");
   boost::json::object payload{
       {"webhook_type", "ITEM"}, {"webhook_code", "ERROR"}, {"error", ToWebhookJson(*item.error)}};
@@ -836,8 +840,13 @@ Emulator::Outcome Emulator::SandboxResetLogin(Call& c) {
 
 Emulator::Outcome Emulator::SandboxFireWebhook(Call& c) {
   EMU_RESOLVE(item, false);
-  std::string code(*GetString(c.body, "webhook_code"));
-  std::string type(GetString(c.body, "webhook_type").value_or(""));
+  return FireItemWebhookLocked(item, std::string(GetString(c.body, "webhook_type").value_or("")),
+                               std::string(*GetString(c.body, "webhook_code")), {});
+}
+
+Emulator::Outcome Emulator::FireItemWebhookLocked(Item& item, std::string type,
+                                                  const std::string& code,
+                                                  const boost::json::object& options) {
   static const std::set<std::string> kItemCodes = {
       "NEW_ACCOUNTS_AVAILABLE", "USER_PERMISSION_REVOKED", "USER_ACCOUNT_REVOKED",
       "PENDING_DISCONNECT",     "LOGIN_REPAIRED",          "ERROR",
@@ -862,7 +871,8 @@ Emulator::Outcome Emulator::SandboxFireWebhook(Call& c) {
   };
   if (type == "ITEM") {
     if (code == "ERROR") {
-      item.error = PlaidErrorFor("ITEM_LOGIN_REQUIRED");
+      item.error = PlaidErrorFor(
+          std::string(GetString(options, "error_code").value_or("ITEM_LOGIN_REQUIRED")));
       payload["error"] = ToWebhookJson(*item.error);
     } else if (code == "LOGIN_REPAIRED") {
       item.error.reset();
@@ -873,7 +883,9 @@ Emulator::Outcome Emulator::SandboxFireWebhook(Call& c) {
       payload["reason"] = "INSTITUTION_MIGRATION";
       payload["disconnect_time"] = FormatRfc3339(Now() + std::chrono::days(7));
     } else if (code == "PENDING_EXPIRATION") {
-      payload["consent_expiration_time"] = FormatRfc3339(Now() + std::chrono::days(7));
+      auto at = GetString(options, "consent_expiration_time");
+      payload["consent_expiration_time"] =
+          at ? std::string(*at) : FormatRfc3339(Now() + std::chrono::days(7));
     } else if (code == "USER_ACCOUNT_REVOKED") {
       payload["account_id"] = item.accounts.empty() ? "" : item.accounts.front().account_id;
     } else if (code == "NEW_ACCOUNTS_AVAILABLE") {

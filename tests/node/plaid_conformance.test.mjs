@@ -1068,6 +1068,60 @@ describe('webhooks', () => {
   });
 });
 
+describe('test controls by item_id', () => {
+  // A hub under test holds the access tokens, so these name the Item by its id.
+  it('fire_webhook sends any code the sandbox can, with the date or error code asked for', async () => {
+    const item = await newItem(plaid, { products: ['transactions'], webhook: hookUrl('by-id') });
+    const at = '2027-01-15T00:00:00Z';
+    const fired = await emu.control('POST', `/emulator/items/${item.itemId}/fire_webhook`,
+      { webhook_code: 'PENDING_EXPIRATION', consent_expiration_time: at });
+    assert.equal(fired.webhook_fired, true);
+    const rec = await hooks.waitFor(hookFor(item.itemId, 'ITEM', 'PENDING_EXPIRATION'), 5000, 'PENDING_EXPIRATION');
+    assert.equal(rec.json.consent_expiration_time, at);
+    assertMatchesWebhookSchema(rec.json);
+    await verifyHook(rec);
+
+    await emu.control('POST', `/emulator/items/${item.itemId}/fire_webhook`,
+      { webhook_type: 'ITEM', webhook_code: 'ERROR', error_code: 'INSTITUTION_NOT_RESPONDING' });
+    const error = await hooks.waitFor(hookFor(item.itemId, 'ITEM', 'ERROR'), 5000, 'ITEM ERROR');
+    assert.equal(error.json.error.error_code, 'INSTITUTION_NOT_RESPONDING');
+    assertMatchesWebhookSchema(error.json);
+    await expectPlaidError(plaid.accountsGet({ access_token: item.accessToken }), 400, 'INSTITUTION_ERROR',
+      'INSTITUTION_NOT_RESPONDING');
+
+    await emu.control('POST', `/emulator/items/${item.itemId}/fire_webhook`, { webhook_code: 'LOGIN_REPAIRED' });
+    await hooks.waitFor(hookFor(item.itemId, 'ITEM', 'LOGIN_REPAIRED'), 5000, 'LOGIN_REPAIRED');
+    assert.equal((await plaid.accountsGet({ access_token: item.accessToken })).item.item_id, item.itemId);
+  });
+
+  it('reset_login puts the Item in ITEM_LOGIN_REQUIRED and says so by webhook', async () => {
+    const item = await newItem(plaid, { products: ['transactions'], webhook: hookUrl('by-id-reset') });
+    const r = await emu.control('POST', `/emulator/items/${item.itemId}/reset_login`);
+    assert.equal(r.reset_login, true);
+    const rec = await hooks.waitFor(hookFor(item.itemId, 'ITEM', 'ERROR'), 5000, 'ITEM ERROR');
+    assert.equal(rec.json.error.error_code, 'ITEM_LOGIN_REQUIRED');
+    await verifyHook(rec);
+    await expectPlaidError(plaid.accountsGet({ access_token: item.accessToken }), 400, 'ITEM_ERROR',
+      'ITEM_LOGIN_REQUIRED');
+  });
+
+  it('an unknown Item is a 404, a bad request a 400', async () => {
+    const item = await newItem(plaid, { products: ['transactions'], webhook: hookUrl('by-id-bad') });
+    const post = (p, body) => fetch(emu.url + p, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}),
+    });
+    assert.equal((await post('/emulator/items/item-nope/reset_login')).status, 404);
+    assert.equal((await post('/emulator/items/item-nope/fire_webhook', { webhook_code: 'ERROR' })).status, 404);
+    for (const body of [{}, { webhook_code: 'PENDING_EXPIRATION', consent_expiration_time: 'soon' },
+      { webhook_code: 'ERROR', error_code: 'NOT_A_CODE' }]) {
+      const res = await post(`/emulator/items/${item.itemId}/fire_webhook`, body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+    }
+    const unsupported = await post(`/emulator/items/${item.itemId}/fire_webhook`, { webhook_type: 'ITEM', webhook_code: 'NOPE' });
+    assert.equal(unsupported.status, 400);
+  });
+});
+
 describe('access token rotation and removal', () => {
   it('/item/access_token/invalidate: the old token dies, the new one works on the same Item', async () => {
     const item = await newItem(plaid, { products: ['auth'] });

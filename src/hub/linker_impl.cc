@@ -170,6 +170,15 @@ void LinkerImpl::CloseFailed(const std::string& exchange_id, const std::string& 
   }
 }
 
+Result<bool> LinkerImpl::MayHaveMadeAnItem(const domain::PendingExchange& exchange) {
+  if (exchange.failure.value_or("").starts_with(kOutcomeUnknown)) {
+    return true;
+  }
+  LINKHUB_ASSIGN_OR_RETURN(auto orphan,
+                           orphans_.FindOrphan(domain::OrphanIdForExchange(exchange.id)));
+  return orphan.has_value();
+}
+
 void LinkerImpl::RecordOrphan(const domain::PendingExchange& exchange,
                               domain::OrphanCertainty certainty, const std::string& reason,
                               const std::string& item_id, const std::string& access_token) {
@@ -433,9 +442,12 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
     last_attempt = existing->created_at;
     if (existing->state == domain::ExchangeState::kFailed) {
       LINKHUB_RETURN_IF_ERROR(CheckLinkAllowed(session, metadata));
+      // After an attempt without an answer, Plaid may hold its Item: the last attempt's outcome
+      // is unknown, or an earlier one's was (a later attempt that never reached Plaid does not
+      // undo that; the possible orphan says it).
+      LINKHUB_ASSIGN_OR_RETURN(bool suspected, MayHaveMadeAnItem(pending));
+      resumed = suspected;
       LINKHUB_RETURN_IF_ERROR(exchanges_.ReopenExchange(pending.id, now));
-      // After an attempt without an answer, Plaid may have made the Item.
-      resumed = pending.failure.value_or("").starts_with(kOutcomeUnknown);
     } else {
       // Still pending: another request of this process is exchanging it (the in-flight map
       // did not see it, so it is finishing right now), or start-up could not settle it. Treat
@@ -582,14 +594,7 @@ Result<domain::LinkedAccount> LinkerImpl::Exchange(const domain::ConnectSession&
                                 "The bank was linked at Plaid but the account could not be saved, "
                                 "so the link was undone. Please run Plaid Link again."));
   }
-  journal_.Forget(pending.id);
-  if (resumed) {
-    // The earlier attempt had not made an Item after all.
-    if (auto s = orphans_.ForgetPossibleOrphan(pending.id); !s) {
-      spdlog::warn("exchange {}: its possible orphan was not cleared: {}", pending.id,
-                   s.error().message);
-    }
-  }
+  journal_.Forget(pending.id);  // CompleteExchange also forgot a possible orphan of it
   spdlog::info("exchange {}: account {} linked (project {}, item {})", pending.id, account.id,
                account.project_id, *item_id);
   Fault("exchange.after_commit");
@@ -791,6 +796,17 @@ Status LinkerImpl::ReconcileExchanges() {
             p.id, p.project_id, how, lsid);
       }
       settled = exchanges_.FailExchange(p.id, std::string(kOutcomeUnknown) + ": " + how, now);
+    } else if (auto earlier = MayHaveMadeAnItem(p); !earlier || *earlier) {
+      // This attempt never reached Plaid, but an earlier one did without an answer: still
+      // unknown, and its possible orphan stays.
+      spdlog::warn(
+          "exchange {} (project {}): outcome unknown: an earlier attempt reached Plaid without an "
+          "answer; a retry with the same public token settles it (link_session_id {})",
+          p.id, p.project_id, lsid);
+      settled = exchanges_.FailExchange(
+          p.id,
+          std::string(kOutcomeUnknown) + ": an earlier attempt reached Plaid without an answer",
+          now);
     } else {
       spdlog::info(
           "exchange {} (project {}): never reached Plaid before the process stopped; {} "

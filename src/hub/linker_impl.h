@@ -76,6 +76,9 @@ class LinkerImpl final : public Linker {
   // Closes a pending exchange as failed. A failure to write is logged, never fatal: the record
   // stays pending and start-up reconciles it.
   void CloseFailed(const std::string& exchange_id, const std::string& failure);
+  // Whether an earlier attempt of `exchange` may have made an Item at Plaid: its last failure
+  // was "outcome unknown", or it has an orphan record.
+  Result<bool> MayHaveMadeAnItem(const domain::PendingExchange& exchange);
   // Records the orphan an exchange may have left (sealing what is known of it to the orphan's
   // id). A failure to write is logged with everything a support ticket needs.
   void RecordOrphan(const domain::PendingExchange& exchange, domain::OrphanCertainty certainty,

@@ -521,6 +521,40 @@ TEST_F(LinkerTest, ACrashAfterTheJournalLosesNothing) {
   EXPECT_EQ(plaid_.Count(kExchange), 1);
 }
 
+TEST_F(LinkerTest, ARetryThatLinksAfterASecondCrashLeavesNoPossibleOrphan) {
+  domain::ConnectSession session = Session();
+  CrashAndRestart(session, /*sent=*/true);  // the first attempt: outcome unknown
+  ASSERT_EQ(Orphans().size(), 1u);
+  // Its retry gets Plaid's answer, journals it, and the process dies again.
+  faults_.CrashAt("exchange.after_journal");
+  EXPECT_THROW(linker_->LinkAccount(session, "public-sandbox-crashed", Metadata()),
+               RecordingFaultHook::Crash);
+  linker_ = NewLinker();
+  ASSERT_TRUE(linker_->ReconcileExchanges());
+  // Linked from the journal: the first attempt had made no Item after all.
+  EXPECT_EQ(AccountsOf("proj_a").size(), 1u);
+  EXPECT_THAT(Orphans(), IsEmpty());
+}
+
+TEST_F(LinkerTest, AnUnsentRetryDoesNotUndoAnEarlierUnknownOutcome) {
+  domain::ConnectSession session = Session();
+  CrashAndRestart(session, /*sent=*/true);  // the first attempt reached Plaid, no answer kept
+  // Its retry dies before it is sent.
+  faults_.CrashAt("exchange.after_pending");
+  EXPECT_THROW(linker_->LinkAccount(session, "public-sandbox-crashed", Metadata()),
+               RecordingFaultHook::Crash);
+  linker_ = NewLinker();
+  ASSERT_TRUE(linker_->ReconcileExchanges());
+  EXPECT_THAT(ExchangeOf("public-sandbox-crashed")->failure.value_or(""),
+              HasSubstr("outcome unknown"));
+  // The next retry learns the first attempt had made an Item.
+  plaid_.FailWithPlaid(std::string(kExchange), "INVALID_INPUT", "INVALID_PUBLIC_TOKEN");
+  ASSERT_FALSE(linker_->LinkAccount(session, "public-sandbox-crashed", Metadata()));
+  auto orphans = Orphans();
+  ASSERT_EQ(orphans.size(), 1u);
+  EXPECT_EQ(orphans[0].certainty, domain::OrphanCertainty::kDefinite);
+}
+
 TEST_F(LinkerTest, AStoreAndRemovalFailureLeavesADefiniteRemovableOrphan) {
   exchanges_.fail_complete = true;
   plaid_.FailTransport("/item/remove");

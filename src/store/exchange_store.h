@@ -23,8 +23,10 @@ class ExchangeStore {
   // Turns a failed exchange back into a pending one (a retry). kFailedPrecondition unless it
   // was failed.
   virtual Status ReopenExchange(const std::string& exchange_id, TimePoint now) = 0;
-  // In one transaction: inserts `account` (sealed columns included) and marks the exchange
-  // linked. kFailedPrecondition unless the exchange was pending; nothing is written on error.
+  // In one transaction: inserts `account` (sealed columns included), marks the exchange linked,
+  // and forgets the exchange's possible orphan (see OrphanStore: an exchange that links proves
+  // its earlier attempts made no Item). kFailedPrecondition unless the exchange was pending;
+  // nothing is written on error.
   virtual Status CompleteExchange(const std::string& exchange_id,
                                   const domain::LinkedAccount& account, TimePoint now) = 0;
   // Marks a pending exchange failed with a reason (safe to log: never a token).

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,8 +10,9 @@
 namespace linkhub::store {
 
 // Items at Plaid that no account holds, and exchanges whose outcome is unknown (see
-// domain::OrphanItem). Implementations are thread-safe. Errors: kNotFound, kInternal/kUnavailable
-// for the database itself.
+// domain::OrphanItem). An exchange's possible orphan is forgotten when the exchange links
+// (ExchangeStore::CompleteExchange, in the same transaction). Implementations are thread-safe.
+// Errors: kNotFound, kInternal/kUnavailable for the database itself.
 class OrphanStore {
  public:
   virtual ~OrphanStore() = default;
@@ -18,9 +20,8 @@ class OrphanStore {
   // Records an orphan, or updates the one with the same id (a possible orphan becomes definite;
   // sealed values and the link session are kept unless the new record has them).
   virtual Status RecordOrphan(const domain::OrphanItem& orphan) = 0;
-  // Forgets the possible orphan of an exchange that turned out not to have made an Item (its
-  // retry linked). Definite rows stay. No error when there is none.
-  virtual Status ForgetPossibleOrphan(const std::string& exchange_id) = 0;
+  // The orphan with `orphan_id` (removed or not), or nullopt.
+  virtual Result<std::optional<domain::OrphanItem>> FindOrphan(const std::string& orphan_id) = 0;
   // Marks an orphan removed at Plaid. kNotFound for another project's or an unknown id.
   virtual Status MarkOrphanRemoved(const std::string& project_id, const std::string& orphan_id,
                                    TimePoint now) = 0;

@@ -89,6 +89,12 @@ Status SqliteExchangeStore::CompleteExchange(const std::string& exchange_id,
                   "NULL)"));
   internal::BindAccount(ins, a);
   LINKHUB_RETURN_IF_ERROR(ins.Run());
+  // An exchange that links made no Item before: Plaid takes a public token once, so an earlier
+  // attempt that had reached it would have made this one fail. Its possible orphan is no more.
+  LINKHUB_ASSIGN_OR_RETURN(Statement forget,
+                           db_.Prepare("DELETE FROM orphan_items WHERE exchange_id = ? AND "
+                                       "certainty = 'possible'"));
+  LINKHUB_RETURN_IF_ERROR(forget.Bind(1, exchange_id).Run());
   return tx.Commit();
 }
 

@@ -6,6 +6,10 @@ namespace linkhub::store {
 
 namespace {
 
+constexpr std::string_view kOrphanColumns =
+    "id, project_id, certainty, exchange_id, link_session_id, item_id_sealed, "
+    "access_token_sealed, reason, created_at, removed_at";
+
 domain::OrphanItem ReadOrphan(const Statement& s) {
   domain::OrphanItem o;
   o.id = s.ColumnText(0);
@@ -50,12 +54,17 @@ Status SqliteOrphanStore::RecordOrphan(const domain::OrphanItem& o) {
       .Run();
 }
 
-Status SqliteOrphanStore::ForgetPossibleOrphan(const std::string& exchange_id) {
+Result<std::optional<domain::OrphanItem>> SqliteOrphanStore::FindOrphan(
+    const std::string& orphan_id) {
   auto lock = db_.Lock();
-  LINKHUB_ASSIGN_OR_RETURN(
-      Statement del, db_.Prepare("DELETE FROM orphan_items WHERE exchange_id = ? AND certainty = "
-                                 "'possible'"));
-  return del.Bind(1, exchange_id).Run();
+  LINKHUB_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT " + std::string(kOrphanColumns) +
+                                                    " FROM orphan_items WHERE id = ?"));
+  q.Bind(1, orphan_id);
+  LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return std::optional<domain::OrphanItem>();
+  }
+  return std::optional<domain::OrphanItem>(ReadOrphan(q));
 }
 
 Status SqliteOrphanStore::MarkOrphanRemoved(const std::string& project_id,
@@ -74,9 +83,8 @@ Result<std::vector<domain::OrphanItem>> SqliteOrphanStore::ListOrphans(
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(
       Statement q,
-      db_.Prepare("SELECT id, project_id, certainty, exchange_id, link_session_id, "
-                  "item_id_sealed, access_token_sealed, reason, created_at, removed_at "
-                  "FROM orphan_items WHERE removed_at IS NULL AND (? = '' OR project_id = ?) "
+      db_.Prepare("SELECT " + std::string(kOrphanColumns) +
+                  " FROM orphan_items WHERE removed_at IS NULL AND (? = '' OR project_id = ?) "
                   "ORDER BY created_at DESC, id"));
   q.Bind(1, project_id).Bind(2, project_id);
   return CollectRows(q, ReadOrphan);

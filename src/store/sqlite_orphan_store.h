@@ -11,7 +11,7 @@ class SqliteOrphanStore final : public OrphanStore {
   explicit SqliteOrphanStore(SqliteDb& db) : db_(db) {}
 
   Status RecordOrphan(const domain::OrphanItem& orphan) override;
-  Status ForgetPossibleOrphan(const std::string& exchange_id) override;
+  Result<std::optional<domain::OrphanItem>> FindOrphan(const std::string& orphan_id) override;
   Status MarkOrphanRemoved(const std::string& project_id, const std::string& orphan_id,
                            TimePoint now) override;
   Result<std::vector<domain::OrphanItem>> ListOrphans(const std::string& project_id) override;

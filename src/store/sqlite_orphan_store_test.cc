@@ -1,6 +1,8 @@
 // Orphaned Items on SQLite (migration 8).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "store/test_db.h"
 
 namespace linkhub::store {
@@ -54,16 +56,27 @@ TEST_F(OrphanStoreTest, APossibleOrphanBecomesDefiniteInPlaceAndKeepsWhatWasKnow
   EXPECT_EQ(o.created_at, kNow);
 }
 
-TEST_F(OrphanStoreTest, OnlyPossibleOrphansAreForgotten) {
-  ASSERT_TRUE(m_.orphans.RecordOrphan(Orphan("exch_p", OrphanCertainty::kPossible)));
-  ASSERT_TRUE(m_.orphans.RecordOrphan(Orphan("exch_d", OrphanCertainty::kDefinite)));
-  ASSERT_TRUE(m_.orphans.ForgetPossibleOrphan("exch_p"));
-  ASSERT_TRUE(m_.orphans.ForgetPossibleOrphan("exch_d"));
-  ASSERT_TRUE(m_.orphans.ForgetPossibleOrphan("exch_none"));
+TEST_F(OrphanStoreTest, AnExchangeThatLinksForgetsItsPossibleOrphanOnly) {
+  // InsertAccount links through the exchange "exch_<account id>".
+  ASSERT_TRUE(m_.orphans.RecordOrphan(Orphan("exch_acc_p", OrphanCertainty::kPossible)));
+  ASSERT_TRUE(m_.orphans.RecordOrphan(Orphan("exch_acc_d", OrphanCertainty::kDefinite)));
+  ASSERT_TRUE(m_.orphans.RecordOrphan(Orphan("exch_other", OrphanCertainty::kPossible)));
+  for (const char* id : {"acc_p", "acc_d"}) {
+    domain::LinkedAccount a;
+    a.id = id;
+    a.project_id = "proj_a";
+    a.origin_owner_id = "owner";
+    a.created_at = a.updated_at = kNow;
+    ASSERT_TRUE(InsertAccount(m_.exchanges, a));
+  }
   auto listed = m_.orphans.ListOrphans("");
   ASSERT_TRUE(listed);
-  ASSERT_EQ(listed->size(), 1u);
-  EXPECT_EQ(listed->front().exchange_id, "exch_d");
+  std::vector<std::string> left;
+  for (const auto& o : *listed) {
+    left.push_back(o.exchange_id.value_or(""));
+  }
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"exch_acc_d", "exch_other"}));
 }
 
 TEST_F(OrphanStoreTest, ListsArePerProjectAndRemovedOrphansLeaveThem) {

@@ -418,8 +418,7 @@ boost::json::object OrphanJson(const hub::OrphanView& v) {
                 {"removable", v.removable},
                 {"reason", o.reason},
                 {"created_at", FormatRfc3339(o.created_at)},
-                {"removed_at", o.removed_at ? boost::json::value(FormatRfc3339(*o.removed_at))
-                                            : boost::json::value(nullptr)}};
+                {"removed_at", OrNull(o.removed_at)}};
 }
 
 }  // namespace linkhub::api

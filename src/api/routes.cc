@@ -370,6 +370,10 @@ boost::json::value OrNull(const std::optional<std::string>& s) {
   return s ? boost::json::value(*s) : boost::json::value(nullptr);
 }
 
+boost::json::value OrNull(const std::optional<TimePoint>& t) {
+  return t ? boost::json::value(FormatRfc3339(*t)) : boost::json::value(nullptr);
+}
+
 std::string OriginOf(std::string_view url) {
   auto scheme = url.find("://");
   if (scheme == std::string_view::npos) {

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "core/result.h"
+#include "core/time_format.h"
 #include "http/message.h"
 #include "http/router.h"
 
@@ -32,6 +33,8 @@ Result<std::vector<domain::AccountStatus>> ParseStatuses(const std::vector<std::
 
 // A JSON string, or null.
 boost::json::value OrNull(const std::optional<std::string>& s);
+// An RFC 3339 time, or null.
+boost::json::value OrNull(const std::optional<TimePoint>& t);
 
 // "scheme://host[:port]" of an absolute URL; empty when it has none.
 std::string OriginOf(std::string_view url);

@@ -181,8 +181,10 @@ TEST_F(ServerTest, HandlerPoolServesConcurrentRequests) {
   EXPECT_EQ(ok.load(), 160);
 }
 
-// Sends `request` on a new connection and reads until the server closes it.
-std::string RawExchange(uint16_t port, const std::string& request) {
+// Sends `request` on a new connection and reads until the server closes it. With
+// `end_sending`, the sending side is shut after the request: a server that kept the connection
+// open would answer whatever followed the first request, and it would show.
+std::string RawExchange(uint16_t port, const std::string& request, bool end_sending = false) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -193,6 +195,9 @@ std::string RawExchange(uint16_t port, const std::string& request) {
     ::close(fd);
     return "";
   }
+  if (end_sending) {
+    ::shutdown(fd, SHUT_WR);
+  }
   std::string out;
   char buf[4096];
   for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) {
@@ -200,6 +205,10 @@ std::string RawExchange(uint16_t port, const std::string& request) {
   }
   ::close(fd);
   return out;
+}
+
+std::string SendAllAndRead(uint16_t port, const std::string& request) {
+  return RawExchange(port, request, /*end_sending=*/true);
 }
 
 TEST_F(ServerTest, ConnectionsAreSpreadOverTheIoThreadsAndStopEndsThemAll) {
@@ -268,29 +277,6 @@ TEST_F(ServerTest, TheServerOwnsFramingAndDropsFieldsThatCouldSplitTheAnswer) {
   EXPECT_TRUE(none.starts_with("HTTP/1.1 204 No Content\r\n")) << none;
   EXPECT_EQ(none.find("Content-Length"), std::string::npos) << none;
   EXPECT_TRUE(none.ends_with("\r\n\r\n")) << none;
-}
-
-// Sends `request`, ends the sending side and reads until the server closes: a server that kept
-// the connection open would answer whatever followed the first request, and it would show.
-std::string SendAllAndRead(uint16_t port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-    ::close(fd);
-    return "";
-  }
-  ::shutdown(fd, SHUT_WR);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) {
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
 }
 
 size_t CountAnswers(const std::string& out) {

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <boost/json.hpp>
 
 namespace linkhub::hub {
@@ -31,24 +30,23 @@ Result<std::vector<OrphanView>> OrphansImpl::List(const std::string& project_id)
 
 Result<OrphanView> OrphansImpl::Remove(const std::string& project_id,
                                        const std::string& orphan_id) {
-  LINKHUB_ASSIGN_OR_RETURN(auto listed, orphans_.ListOrphans(project_id));
-  auto it = std::find_if(listed.begin(), listed.end(),
-                         [&](const domain::OrphanItem& o) { return o.id == orphan_id; });
-  if (project_id.empty() || it == listed.end()) {
+  LINKHUB_ASSIGN_OR_RETURN(std::optional<domain::OrphanItem> found, orphans_.FindOrphan(orphan_id));
+  if (project_id.empty() || !found || found->project_id != project_id || found->removed_at) {
     return Unexpected(MakeError(ErrorCode::kNotFound, "orphan " + orphan_id + " not found"));
   }
-  if (it->access_token_sealed.empty()) {
+  const domain::OrphanItem& o = *found;
+  if (o.access_token_sealed.empty()) {
     return Unexpected(MakeError(
         ErrorCode::kFailedPrecondition,
         "linkhub never received this Item's access token, so it cannot remove it: ask Plaid "
         "support to remove the Item of link_session_id " +
-            it->link_session_id.value_or("(none recorded)")));
+            o.link_session_id.value_or("(none recorded)")));
   }
   if (plaid_ == nullptr) {
     return Unexpected(MakeError(ErrorCode::kFailedPrecondition, "removing needs Plaid"));
   }
-  LINKHUB_ASSIGN_OR_RETURN(std::string token, keys_.Open(it->project_id, it->id, "access_token",
-                                                         it->access_token_sealed));
+  LINKHUB_ASSIGN_OR_RETURN(std::string token,
+                           keys_.Open(o.project_id, o.id, "access_token", o.access_token_sealed));
   auto removed = plaid_->Call("/item/remove", boost::json::object{{"access_token", token}});
   if (!removed) {
     // An Item Plaid no longer knows is as removed as it gets.
@@ -60,7 +58,7 @@ Result<OrphanView> OrphansImpl::Remove(const std::string& project_id,
   }
   LINKHUB_RETURN_IF_ERROR(orphans_.MarkOrphanRemoved(project_id, orphan_id, clock_.Now()));
   spdlog::info("orphan {} (project {}): its Item was removed at Plaid", orphan_id, project_id);
-  OrphanView v = View(*it);
+  OrphanView v = View(o);
   v.orphan.removed_at = clock_.Now();
   v.orphan.access_token_sealed.clear();
   v.removable = false;

@@ -210,6 +210,12 @@ class LinkerTest : public ::testing::Test {
     ASSERT_TRUE(linker_->ReconcileExchanges());
   }
 
+  // Links `public_token`, expecting the fault hook's crash to end the call.
+  void ExpectCrashLinking(const domain::ConnectSession& session, const std::string& public_token) {
+    EXPECT_THROW(static_cast<void>(linker_->LinkAccount(session, public_token, Metadata())),
+                 RecordingFaultHook::Crash);
+  }
+
   void LeaveCrashedExchange(const domain::ConnectSession& session) {
     domain::PendingExchange left;
     left.id = "exch_crashed";
@@ -489,8 +495,7 @@ TEST_F(LinkerTest, AnExchangeThatCannotBeJournaledIsNeverSent) {
 TEST_F(LinkerTest, ACrashAfterTheJournalLosesNothing) {
   domain::ConnectSession session = Session();
   faults_.CrashAt("exchange.after_journal");
-  EXPECT_THROW(linker_->LinkAccount(session, "public-sandbox-journaled", Metadata()),
-               RecordingFaultHook::Crash);
+  ExpectCrashLinking(session, "public-sandbox-journaled");
   EXPECT_THAT(AccountsOf("proj_a"), IsEmpty());
   auto exchange = ExchangeOf("public-sandbox-journaled");
   ASSERT_TRUE(exchange);
@@ -527,8 +532,7 @@ TEST_F(LinkerTest, ARetryThatLinksAfterASecondCrashLeavesNoPossibleOrphan) {
   ASSERT_EQ(Orphans().size(), 1u);
   // Its retry gets Plaid's answer, journals it, and the process dies again.
   faults_.CrashAt("exchange.after_journal");
-  EXPECT_THROW(linker_->LinkAccount(session, "public-sandbox-crashed", Metadata()),
-               RecordingFaultHook::Crash);
+  ExpectCrashLinking(session, "public-sandbox-crashed");
   linker_ = NewLinker();
   ASSERT_TRUE(linker_->ReconcileExchanges());
   // Linked from the journal: the first attempt had made no Item after all.
@@ -541,8 +545,7 @@ TEST_F(LinkerTest, AnUnsentRetryDoesNotUndoAnEarlierUnknownOutcome) {
   CrashAndRestart(session, /*sent=*/true);  // the first attempt reached Plaid, no answer kept
   // Its retry dies before it is sent.
   faults_.CrashAt("exchange.after_pending");
-  EXPECT_THROW(linker_->LinkAccount(session, "public-sandbox-crashed", Metadata()),
-               RecordingFaultHook::Crash);
+  ExpectCrashLinking(session, "public-sandbox-crashed");
   linker_ = NewLinker();
   ASSERT_TRUE(linker_->ReconcileExchanges());
   EXPECT_THAT(ExchangeOf("public-sandbox-crashed")->failure.value_or(""),

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "domain/origins.h"
 #include "http/curl_http_client.h"
+#include "hub/item_webhooks.h"
 #include "hub/orphans_impl.h"
 #include "hub/projects_impl.h"
 #include "plaid/http_plaid_client.h"
@@ -42,7 +43,8 @@ boost::json::object ProjectJson(const domain::Project& p) {
                              {"created_at", FormatRfc3339(p.created_at)}};
 }
 
-// `items orphans` and `items remove-orphan`: Plaid is called only to remove.
+// `items orphans`, `items remove-orphan` and `items update-webhooks`: Plaid is called only to
+// change something.
 void RunItems(const Options& o, const Commands& c, DataDir& d, Clock& clock) {
   const store::Stores& stores = d.stores();
   if (c.items_orphans->parsed()) {
@@ -57,6 +59,26 @@ void RunItems(const Options& o, const Commands& c, DataDir& d, Clock& clock) {
   http::CurlOptions curl_options;
   http::CurlHttpClient http_client(curl_options);
   plaid::HttpPlaidClient plaid_client(http_client, clock, PlaidConfigFrom(o));
+  if (c.items_update_webhooks->parsed()) {
+    const std::string& base = o.plaid_webhook_url.empty() ? o.public_url : o.plaid_webhook_url;
+    if (base.empty()) {
+      Fail(
+          "items update-webhooks needs the URL Plaid should use: --plaid-webhook-url or "
+          "--public-url, as given to serve");
+    }
+    hub::WebhookUpdateReport report = OrFail(hub::UpdateItemWebhooks(
+        stores.projects, stores.accounts, *d.keys, plaid_client, base, o.project));
+    boost::json::array failed;
+    for (const auto& [account_id, why] : report.failed) {
+      failed.push_back(boost::json::object{{"account_id", account_id}, {"error", why}});
+    }
+    PrintJson(boost::json::object{
+        {"webhook_base_url", base}, {"updated", report.updated}, {"failed", std::move(failed)}});
+    if (!report.failed.empty()) {
+      Fail(std::to_string(report.failed.size()) + " Items were not updated (listed above)");
+    }
+    return;
+  }
   hub::OrphansImpl orphans(stores.orphans, *d.keys, &plaid_client, clock);
   PrintJson(api::OrphanJson(OrFail(orphans.Remove(o.project, o.id))));
 }
@@ -126,7 +148,8 @@ int RunAdmin(const Options& o, const Commands& c) {
   } else if (c.keys_retire->parsed()) {
     OrFail(d.keys->Retire(o.id));
     PrintJson(boost::json::object{{"retired", o.id}});
-  } else if (c.items_orphans->parsed() || c.items_remove_orphan->parsed()) {
+  } else if (c.items_orphans->parsed() || c.items_remove_orphan->parsed() ||
+             c.items_update_webhooks->parsed()) {
     RunItems(o, c, d, clock);
   }
   return 0;

@@ -110,8 +110,20 @@ Commands DefineCommands(CLI::App& app, Options& o) {
   app.add_option("--plaid-redirect-uri", o.plaid_redirect_uri,
                  "OAuth redirect URI registered with Plaid (the Hub page)")
       ->envname(env("PLAID_REDIRECT_URI"));
-  app.add_option("--plaid-webhook-url", o.plaid_webhook_url, "Item webhook URL given to Plaid")
+  app.add_option("--plaid-webhook-url", o.plaid_webhook_url,
+                 "base URL Plaid sends Item webhooks to (linkhub adds /webhooks/plaid/<project>); "
+                 "default: --public-url")
       ->envname(env("PLAID_WEBHOOK_URL"));
+  app.add_flag("--allow-private-webhook-urls", o.allow_private_webhook_urls,
+               "let webhook endpoints point at loopback and private addresses (tests, demos, a "
+               "receiver on the same network)")
+      ->envname(env("ALLOW_PRIVATE_WEBHOOK_URLS"));
+  app.add_option("--webhook-first-retry-ms", o.webhook_first_retry_ms,
+                 "milliseconds before an event delivery that failed is tried again; each retry "
+                 "then waits twice as long (with jitter), at most an hour, for 24 hours")
+      ->check(CLI::Range(10, 600000))
+      ->envname(env("WEBHOOK_FIRST_RETRY_MS"))
+      ->capture_default_str();
   app.add_option("--plaid-link-script-url", o.plaid_link_script_url,
                  "Plaid Link's script for the Hub page")
       ->envname(env("PLAID_LINK_SCRIPT_URL"))
@@ -185,7 +197,12 @@ Commands DefineCommands(CLI::App& app, Options& o) {
   CLI::App* remove_orphan = c.items_remove_orphan = items->add_subcommand(
       "remove-orphan", "remove an orphan's Item at Plaid (when linkhub kept its access token)");
   remove_orphan->add_option("--project", o.project, "project id")->required();
-  remove_orphan->add_option("--id", o.id, "orphan id (orph_...)")->required();
+  remove_orphan->add_option("--id", o.id, "orphan id (orph_...) or the Item's item_id")->required();
+  CLI::App* update_webhooks = c.items_update_webhooks = items->add_subcommand(
+      "update-webhooks",
+      "point every live Item at this server's webhook URL (--plaid-webhook-url, else "
+      "--public-url) with /item/webhook/update, after the public URL changed");
+  update_webhooks->add_option("--project", o.project, "only this project's Items");
   return c;
 }
 

@@ -43,6 +43,8 @@ struct Options {
   int plaid_retry_attempts = 4;
   int plaid_retry_deadline_seconds = 10;
   std::string plaid_rate_budget = "on";
+  bool allow_private_webhook_urls = false;
+  int webhook_first_retry_ms = 2000;
   // admin
   std::string name;
   std::string project;
@@ -66,6 +68,7 @@ struct Commands {
   CLI::App* keys_retire = nullptr;
   CLI::App* items_orphans = nullptr;
   CLI::App* items_remove_orphan = nullptr;
+  CLI::App* items_update_webhooks = nullptr;
   bool version = false;
 };
 

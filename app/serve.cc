@@ -22,15 +22,19 @@
 #include "hub/action_pipeline.h"
 #include "hub/batched_call_log.h"
 #include "hub/dashboard_sessions_impl.h"
+#include "hub/event_delivery.h"
+#include "hub/events_impl.h"
 #include "hub/hub_view_impl.h"
 #include "hub/linker_impl.h"
 #include "hub/orphans_impl.h"
+#include "hub/plaid_webhooks_impl.h"
 #include "hub/projects_impl.h"
 #include "hub/sessions_impl.h"
 #include "plaid/catalogue.h"
 #include "plaid/http_plaid_client.h"
 #include "plaid/rate_budget.h"
 #include "plaid/retrying_plaid_client.h"
+#include "plaid/webhook_verifier.h"
 #include "store/file_exchange_journal.h"
 
 namespace linkhub::app {
@@ -66,7 +70,7 @@ hub::LinkSettings LinkSettingsFrom(const Options& o) {
   link.country_codes = SplitCommaList(o.plaid_country_codes);
   link.language = o.plaid_language;
   link.redirect_uri = o.plaid_redirect_uri;
-  link.webhook_url = o.plaid_webhook_url;
+  link.webhook_base_url = o.plaid_webhook_url;  // or the public URL, once the server is bound
   for (const auto& p : link.products) {
     if (!plaid::IsLinkProduct(p)) {
       Fail("--plaid-products: '" + p + "' is not a Plaid product Link accepts");
@@ -121,7 +125,8 @@ int Serve(const Options& o) {
   const store::Stores& stores = d.stores();
 
   plaid::PlaidConfig plaid_config = PlaidConfigFrom(o);
-  const hub::LinkSettings link = LinkSettingsFrom(o);
+  // Set before serving: the webhook base may be the public URL, known once the server is bound.
+  hub::LinkSettings link = LinkSettingsFrom(o);
   Sleeper sleep = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
 
   http::CurlOptions curl_options;
@@ -205,6 +210,27 @@ int Serve(const Options& o) {
   context.dashboard = &dashboard;
   hub::OrphansImpl orphans(stores.orphans, keys, &plaid_client, clock);
   context.orphans = &orphans;
+
+  // Events out: deliveries on a client of their own (public addresses only, unless allowed).
+  http::CurlHttpClient delivery_http(curl_options);
+  hub::DeliveryOptions delivery_options;
+  delivery_options.first_retry = std::chrono::milliseconds(o.webhook_first_retry_ms);
+  delivery_options.public_addresses_only = !o.allow_private_webhook_urls;
+  hub::EventDelivery delivery(stores.events, keys, delivery_http, clock, random, delivery_options);
+  hub::EventsOptions events_options;
+  events_options.allow_private_urls = o.allow_private_webhook_urls;
+  events_options.check_public_host = http::CheckPublicHost;
+  events_options.wake_delivery = [&delivery] { delivery.Wake(); };
+  hub::EventsImpl events(stores.events, stores.plaid_webhooks, keys, clock, random, events_options);
+  context.events = &events;
+  // Plaid's webhooks in: verified with Plaid's keys, kept, applied by a worker of their own.
+  plaid::WebhookVerifier verifier(plaid::WebhookVerifier::FetchFrom(plaid_client), clock);
+  hub::PlaidWebhooksImpl plaid_webhooks(
+      hub::PlaidWebhookStores{stores.plaid_webhooks, stores.accounts, stores.orphans,
+                              stores.projects},
+      keys, verifier, clock, random, fault_hook);
+  plaid_webhooks.SetOnApplied([&delivery] { delivery.Wake(); });
+  context.plaid_webhooks = &plaid_webhooks;
   api_context = &context;
   api::RegisterRoutes(router, context);
   if (auto s = server.Start(); !s) {
@@ -227,14 +253,23 @@ int Serve(const Options& o) {
   while (!context.public_url.empty() && context.public_url.back() == '/') {
     context.public_url.pop_back();
   }
+  if (link.webhook_base_url.empty()) {
+    link.webhook_base_url = context.public_url;
+  }
   server.StopOnSignals();
   std::printf("linkhub listening on %s\n", server.url().c_str());
   std::fflush(stdout);
-  spdlog::info("data in {}; Plaid at {} ({}); public URL {}", d.backend->Describe(),
-               plaid_config.base_url, o.plaid_env, context.public_url);
+  spdlog::info("data in {}; Plaid at {} ({}); public URL {}; Plaid webhooks to {}",
+               d.backend->Describe(), plaid_config.base_url, o.plaid_env, context.public_url,
+               hub::PlaidWebhookUrl(link.webhook_base_url, "<project>"));
   // Accounts linked just before a crash may lack display fields: fetch them in the background.
   std::thread details([&linker] { linker.FillPendingDetails(); });
+  std::thread webhooks_in([&plaid_webhooks] { plaid_webhooks.Run(); });
+  delivery.Start();
   server.Run();
+  plaid_webhooks.Stop();
+  delivery.Stop();
+  webhooks_in.join();
   details.join();
   return 0;
 }

@@ -9,10 +9,12 @@
 #include "hub/accounts.h"
 #include "hub/actions.h"
 #include "hub/dashboard_sessions.h"
+#include "hub/events.h"
 #include "hub/hub_view.h"
 #include "hub/link_settings.h"
 #include "hub/linker.h"
 #include "hub/orphans.h"
+#include "hub/plaid_webhooks.h"
 #include "hub/projects.h"
 #include "hub/sessions.h"
 
@@ -32,8 +34,10 @@ struct ApiContext {
   std::string public_url;       // where browsers reach linkhub, for auth_link_url; no trailing /
   std::string link_script_url;  // Plaid Link's script (Plaid's CDN, or the emulator's stand-in)
   std::string plaid_base_url;   // the only host the proxy reaches
-  hub::DashboardSessions* dashboard = nullptr;  // null: no /dashboard
-  hub::Orphans* orphans = nullptr;              // null: the dashboard lists none
+  hub::DashboardSessions* dashboard = nullptr;   // null: no /dashboard
+  hub::Orphans* orphans = nullptr;               // null: the dashboard lists none
+  hub::PlaidWebhooks* plaid_webhooks = nullptr;  // null: no /webhooks/plaid/{project_id}
+  hub::Events* events = nullptr;                 // null: no /webhooks
 };
 
 // Registers the management API (API key as HTTP Basic user name) and the Hub API (connect

@@ -262,6 +262,96 @@ Result<Response> Orphans(ApiContext& ctx, Request&, const Signed& s) {
       200, object{{"data", std::move(data)}, {"definite", definite}, {"possible", possible}});
 }
 
+// ---------------------------------------------------------------- events and webhooks
+
+// The Events interface, or 404 when the server has none.
+Result<hub::Events*> EventsOf(ApiContext& ctx) {
+  if (ctx.events == nullptr) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, "this server sends no events"));
+  }
+  return ctx.events;
+}
+
+std::string WebhookParam(const Request& r) { return std::string(r.PathParam("webhook_id")); }
+
+// An account's timeline: Plaid's webhooks about it and the events sent about it.
+Result<Response> Timeline(ApiContext& ctx, Request& r, const Signed& s) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
+  LINKHUB_ASSIGN_OR_RETURN(int64_t limit, IntParam(r, "limit", 50, 1, 500));
+  // 404 for an account of another project, like every other route.
+  LINKHUB_RETURN_IF_ERROR(ctx.accounts.Get(s.project_id, AccountParam(r)));
+  LINKHUB_ASSIGN_OR_RETURN(
+      auto entries, events->Timeline(s.project_id, AccountParam(r), static_cast<size_t>(limit)));
+  boost::json::array data;
+  for (const auto& e : entries) {
+    data.push_back(TimelineJson(e));
+  }
+  return JsonResponse(200, object{{"data", std::move(data)}});
+}
+
+Result<Response> ListWebhooks(ApiContext& ctx, Request&, const Signed& s) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
+  LINKHUB_ASSIGN_OR_RETURN(auto endpoints, events->ListEndpoints(s.project_id));
+  boost::json::array data;
+  int64_t failing = 0;
+  for (const auto& e : endpoints) {
+    failing += e.status == domain::EndpointStatus::kFailing ? 1 : 0;
+    data.push_back(EndpointJson(e));
+  }
+  return JsonResponse(200, object{{"data", std::move(data)}, {"failing", failing}});
+}
+
+Result<Response> CreateWebhook(ApiContext& ctx, Request& r, const Signed& s) {
+  LINKHUB_RETURN_IF_ERROR(EventsOf(ctx));
+  LINKHUB_ASSIGN_OR_RETURN(hub::EndpointWithSecret made,
+                           CreateEndpointFromBody(ctx, r, s.project_id));
+  object out = EndpointJson(made.endpoint);
+  out["secret"] = made.secret;  // shown this once
+  Response res = JsonResponse(201, out);
+  res.headers.Set("Cache-Control", "no-store");
+  return res;
+}
+
+Result<Response> DeleteWebhook(ApiContext& ctx, Request& r, const Signed& s) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
+  LINKHUB_ASSIGN_OR_RETURN(auto e, events->GetEndpoint(s.project_id, WebhookParam(r)));
+  LINKHUB_RETURN_IF_ERROR(events->DeleteEndpoint(s.project_id, e.id));
+  object out = EndpointJson(e);
+  out["deleted"] = true;
+  return JsonResponse(200, out);
+}
+
+Result<Response> RotateWebhookSecret(ApiContext& ctx, Request& r, const Signed& s) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
+  LINKHUB_ASSIGN_OR_RETURN(hub::EndpointWithSecret rotated,
+                           events->RotateSecret(s.project_id, WebhookParam(r)));
+  object out = EndpointJson(rotated.endpoint);
+  out["secret"] = rotated.secret;
+  Response res = JsonResponse(200, out);
+  res.headers.Set("Cache-Control", "no-store");
+  return res;
+}
+
+Result<Response> WebhookDeliveries(ApiContext& ctx, Request& r, const Signed& s) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
+  LINKHUB_ASSIGN_OR_RETURN(int64_t limit, IntParam(r, "limit", 25, 1, 200));
+  LINKHUB_ASSIGN_OR_RETURN(auto deliveries, events->ListDeliveries(s.project_id, WebhookParam(r),
+                                                                   static_cast<size_t>(limit)));
+  boost::json::array data;
+  for (const auto& d : deliveries) {
+    data.push_back(DeliveryJson(d));
+  }
+  return JsonResponse(200, object{{"data", std::move(data)}});
+}
+
+Result<Response> RetryWebhookDelivery(ApiContext& ctx, Request& r, const Signed& s) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
+  LINKHUB_ASSIGN_OR_RETURN(hub::DeliveryView d,
+                           events->RetryDelivery(s.project_id, WebhookParam(r),
+                                                 std::string(r.PathParam("delivery_id"))));
+  return JsonResponse(202, DeliveryJson(d));
+}
+
 Result<Response> Logs(ApiContext& ctx, Request& r, const Signed& s) {
   LINKHUB_ASSIGN_OR_RETURN(int64_t limit, IntParam(r, "limit", 100, 1, kMaxLogs));
   // 404 for an account of another project, like every other route.
@@ -405,6 +495,14 @@ void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx) {
   route("POST", "/dashboard/api/accounts/{id}/rpc", Rpc, kPlaid);
   route("POST", "/dashboard/api/connect_sessions", CreateLink);
   route("GET", "/dashboard/api/orphans", Orphans);
+  route("GET", "/dashboard/api/accounts/{id}/timeline", Timeline);
+  route("GET", "/dashboard/api/webhooks", ListWebhooks);
+  route("POST", "/dashboard/api/webhooks", CreateWebhook);
+  route("DELETE", "/dashboard/api/webhooks/{webhook_id}", DeleteWebhook);
+  route("POST", "/dashboard/api/webhooks/{webhook_id}/rotate_secret", RotateWebhookSecret);
+  route("GET", "/dashboard/api/webhooks/{webhook_id}/deliveries", WebhookDeliveries);
+  route("POST", "/dashboard/api/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+        RetryWebhookDelivery);
 }
 
 boost::json::object OrphanJson(const hub::OrphanView& v) {

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time_format.h"
+#include "hub/account_status.h"
 
 namespace linkhub::api {
 
@@ -55,9 +56,14 @@ boost::json::object ModelsFor(const std::vector<std::string>& products) {
 object AccountJson(hub::Accounts& accounts, const domain::LinkedAccount& a) {
   boost::json::array reasons;
   for (const auto& r : a.status_reasons) {
-    reasons.push_back(object{{"code", r.code},
-                             {"description", r.description},
-                             {"timestamp", FormatRfc3339(r.timestamp)}});
+    object reason{{"code", r.code},
+                  {"description", r.description},
+                  {"timestamp", FormatRfc3339(r.timestamp)},
+                  {"relink", hub::RelinkModeFor(r.code)}};
+    if (r.expires_at) {
+      reason["expires_at"] = FormatRfc3339(*r.expires_at);
+    }
+    reasons.push_back(std::move(reason));
   }
   auto item_id = accounts.ItemId(a);
   object plaid{{"environment", a.environment},
@@ -540,6 +546,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   // The Hub page, the rest of the Hub API, and the preflights of every /hub/* route.
   RegisterHubRoutes(router, ctx);
   RegisterDashboardRoutes(router, ctx);
+  RegisterWebhookRoutes(router, ctx);
 }
 
 }  // namespace linkhub::api

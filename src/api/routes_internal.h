@@ -48,6 +48,16 @@ Result<int64_t> IntParam(const http::Request& r, std::string_view key, int64_t f
                          int64_t min, int64_t max);
 
 void RegisterActionRoutes(http::Router& router, ApiContext& ctx);
+// Plaid's webhooks in (POST /webhooks/plaid/{project_id}) and the customer's endpoints for
+// events (/webhooks...), when ctx.plaid_webhooks and ctx.events are set. See webhook_routes.cc.
+void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx);
+// The shapes of /webhooks, shared with the dashboard.
+boost::json::object EndpointJson(const domain::WebhookEndpoint& endpoint);
+boost::json::object DeliveryJson(const hub::DeliveryView& delivery);
+boost::json::object TimelineJson(const hub::TimelineEntry& entry);
+// The endpoint input of POST /webhooks: {"url": ..., "events": [...]}.
+Result<hub::EndpointWithSecret> CreateEndpointFromBody(ApiContext& ctx, const http::Request& r,
+                                                       const std::string& project_id);
 
 // A linked account in StackOne's LinkedAccount shape (with linkhub's `plaid` details).
 boost::json::object LinkedAccountJson(hub::Accounts& accounts,

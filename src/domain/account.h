@@ -28,10 +28,14 @@ std::optional<AccountStatus> ParseAccountStatus(std::string_view text);
 // "one account per owner" rules of linking (a suspended account does; an inactive one does not).
 bool HoldsLiveItem(AccountStatus status);
 
+// Why an account has its status, in Plaid's words: `code` is a reason code of the status
+// machine (hub/account_status.h: "login_required", "consent_expiring", ...) or Plaid's error code.
 struct StatusReason {
   std::string code;
   std::string description;
   TimePoint timestamp;
+  // consent_expiring: when the user's consent runs out.
+  std::optional<TimePoint> expires_at = std::nullopt;
 };
 
 // A linked account: one Plaid Item. The access token and item id are stored sealed by the vault
@@ -74,11 +78,12 @@ struct AccountFilter {
   int64_t limit = 25;
 };
 
-// A sealed column of one account (or of an orphaned Item), for key rotation.
+// A sealed column of one account (or of an orphaned Item, a webhook endpoint, a Plaid webhook),
+// for key rotation.
 struct SealedField {
-  std::string account_id;  // or an OrphanItem's id
+  std::string account_id;  // or the id of an OrphanItem, a WebhookEndpoint, a PlaidWebhook
   std::string project_id;
-  std::string field;  // "access_token" or "item_id"
+  std::string field;  // "access_token", "item_id", "secret", "previous_secret" or "body"
   std::string sealed;
 };
 

@@ -28,7 +28,8 @@ struct OrphanItem {
   OrphanCertainty certainty = OrphanCertainty::kPossible;
   std::optional<std::string> exchange_id;  // the exchange that made it, when known
   std::optional<std::string> link_session_id;
-  std::string item_id_sealed;       // empty when not known (sealed to project, id, "item_id")
+  std::string item_id_sealed;  // empty when not known (sealed to project, id, "item_id")
+  std::optional<std::string> item_id_hash;  // keyed hash: set for an orphan a webhook named
   std::string access_token_sealed;  // empty when not known: then only Plaid support can remove it
   std::string reason;               // safe to log: never a token
   TimePoint created_at;
@@ -42,6 +43,12 @@ inline std::string OrphanIdForExchange(std::string_view exchange_id) {
     exchange_id.remove_prefix(5);
   }
   return "orph_" + std::string(exchange_id);
+}
+
+// The id of the orphan a Plaid webhook names (by the keyed hash of its item_id): one per Item,
+// however often Plaid writes about it.
+inline std::string OrphanIdForItem(std::string_view item_id_hash) {
+  return "orph_i" + std::string(item_id_hash.substr(0, 24));
 }
 
 }  // namespace linkhub::domain

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "domain/account.h"
+#include "domain/event.h"
 #include "domain/exchange.h"
 #include "domain/orphan.h"
 #include "domain/session.h"
@@ -56,6 +57,24 @@ constexpr std::array<std::pair<OrphanCertainty, std::string_view>, 2> kOrphanCer
     {OrphanCertainty::kPossible, "possible"},
 }};
 
+constexpr std::array<std::pair<EventType, std::string_view>, 4> kEventTypes{{
+    {EventType::kAccountCreated, "account.created"},
+    {EventType::kAccountUpdated, "account.updated"},
+    {EventType::kAccountDeleted, "account.deleted"},
+    {EventType::kTransactionsUpdatesAvailable, "transactions.updates_available"},
+}};
+
+constexpr std::array<std::pair<EndpointStatus, std::string_view>, 2> kEndpointStatuses{{
+    {EndpointStatus::kActive, "active"},
+    {EndpointStatus::kFailing, "failing"},
+}};
+
+constexpr std::array<std::pair<DeliveryState, std::string_view>, 3> kDeliveryStates{{
+    {DeliveryState::kPending, "pending"},
+    {DeliveryState::kDelivered, "delivered"},
+    {DeliveryState::kFailed, "failed"},
+}};
+
 }  // namespace
 
 std::string_view ToString(AccountStatus status) { return Name(kAccountStatuses, status); }
@@ -77,6 +96,29 @@ std::optional<OrphanCertainty> ParseOrphanCertainty(std::string_view text) {
 std::string_view ToString(AttemptStatus status) { return Name(kAttemptStatuses, status); }
 std::optional<AttemptStatus> ParseAttemptStatus(std::string_view text) {
   return Parse(kAttemptStatuses, text);
+}
+
+std::string_view ToString(EventType type) { return Name(kEventTypes, type); }
+std::optional<EventType> ParseEventType(std::string_view text) { return Parse(kEventTypes, text); }
+const std::vector<EventType>& AllEventTypes() {
+  static const std::vector<EventType> kAll = [] {
+    std::vector<EventType> all;
+    for (const auto& [type, name] : kEventTypes) {
+      all.push_back(type);
+    }
+    return all;
+  }();
+  return kAll;
+}
+
+std::string_view ToString(EndpointStatus status) { return Name(kEndpointStatuses, status); }
+std::optional<EndpointStatus> ParseEndpointStatus(std::string_view text) {
+  return Parse(kEndpointStatuses, text);
+}
+
+std::string_view ToString(DeliveryState state) { return Name(kDeliveryStates, state); }
+std::optional<DeliveryState> ParseDeliveryState(std::string_view text) {
+  return Parse(kDeliveryStates, text);
 }
 
 }  // namespace linkhub::domain

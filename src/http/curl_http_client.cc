@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <mutex>
 #include <vector>
@@ -27,7 +28,19 @@ struct Transfer {
   Headers headers;
   size_t limit = 0;
   bool too_large = false;
+  bool refused_address = false;  // public_addresses_only met a private address
 };
+
+// CURLOPT_OPENSOCKETFUNCTION for public_addresses_only: refuses to open a socket to an address
+// that is not public. It sees the address curl is about to connect to, after DNS.
+curl_socket_t OpenPublicSocket(void* user, curlsocktype /*purpose*/, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  if (!IsPublicAddress(&address->addr)) {
+    t->refused_address = true;
+    return CURL_SOCKET_BAD;
+  }
+  return ::socket(address->family, address->socktype, address->protocol);
+}
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -135,6 +148,10 @@ Result<ClientResponse> CurlHttpClient::Send(const ClientRequest& request) {
   if (request.fresh_connection) {
     curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
   }
+  if (request.public_addresses_only) {
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, OpenPublicSocket);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &t);
+  }
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
@@ -165,6 +182,12 @@ Result<ClientResponse> CurlHttpClient::Send(const ClientRequest& request) {
 
   if (rc != CURLE_OK) {
     ErrorCode code = ErrorCode::kUnavailable;
+    if (t.refused_address) {
+      return Unexpected(MakeError(ErrorCode::kPermissionDenied,
+                                  "request to " + UrlForLog(request.url) +
+                                      " refused: the host has a loopback, private or reserved "
+                                      "address"));
+    }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       code = ErrorCode::kDeadlineExceeded;
     } else if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {

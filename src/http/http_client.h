@@ -20,6 +20,11 @@ struct ClientRequest {
   // connection never is, so set this for one that must not reach the server twice (the Plaid
   // client does for every endpoint that is not plaid::IsSafeToRepeat).
   bool fresh_connection = false;
+  // Connect only to public addresses (http::IsPublicAddress), checked on the address actually
+  // connected to, after DNS, so a name that resolves to a private address is refused too
+  // (kPermissionDenied). For URLs a customer chooses. A configured proxy is connected to as is.
+  // A pooled connection is reused as it was opened: send such requests on a client of their own.
+  bool public_addresses_only = false;
 };
 
 struct ClientResponse {

@@ -439,7 +439,7 @@ TEST_F(ActionPipelineTest, ItemLoginRequiredPutsTheAccountInErrorUntilACallSucce
   domain::LinkedAccount broken = Stored();
   EXPECT_EQ(broken.status, domain::AccountStatus::kError);
   ASSERT_EQ(broken.status_reasons.size(), 1u);
-  EXPECT_EQ(broken.status_reasons[0].code, "ITEM_LOGIN_REQUIRED");
+  EXPECT_EQ(broken.status_reasons[0].code, "login_required");
   EXPECT_THAT(broken.status_reasons[0].description, HasSubstr("re-link"));
   EXPECT_EQ(broken.status_reasons[0].timestamp, clock_.Now());
   EXPECT_EQ(broken.updated_at, clock_.Now());
@@ -514,7 +514,7 @@ TEST_F(ActionPipelineTest, ALaterItemErrorReplacesTheStatusReason) {
   EXPECT_EQ(second.status, domain::AccountStatus::kError);
   ASSERT_EQ(second.status_reasons.size(), 1u);
   // The reason says what is wrong now, not what was wrong before.
-  EXPECT_EQ(second.status_reasons[0].code, "ITEM_LOGIN_REQUIRED");
+  EXPECT_EQ(second.status_reasons[0].code, "login_required");
 }
 
 TEST_F(ActionPipelineTest, ACallThatDoesNotUseTheItemDoesNotClearItsError) {
@@ -527,7 +527,7 @@ TEST_F(ActionPipelineTest, ACallThatDoesNotUseTheItemDoesNotClearItsError) {
   domain::LinkedAccount still = Stored();
   EXPECT_EQ(still.status, domain::AccountStatus::kError);
   ASSERT_EQ(still.status_reasons.size(), 1u);
-  EXPECT_EQ(still.status_reasons[0].code, "ITEM_LOGIN_REQUIRED");
+  EXPECT_EQ(still.status_reasons[0].code, "login_required");
 }
 
 TEST_F(ActionPipelineTest, AStatusChangeKeepsEditsMadeWhileTheCallRan) {

@@ -27,6 +27,7 @@
 
 #include "core/ids.h"
 #include "core/json.h"
+#include "hub/account_status.h"
 #include "plaid/catalogue.h"
 
 namespace linkhub::hub {
@@ -239,6 +240,13 @@ Result<LinkToken> LinkerImpl::CreateLinkToken(const std::string& project_id,
     }
     LINKHUB_ASSIGN_OR_RETURN(std::string access_token, keys_.OpenAccessToken(account));
     body["access_token"] = access_token;  // update mode: no products
+    // The update mode the account's reasons call for (hub/account_status.h): the user picks the
+    // bank's new accounts when Plaid said there are some.
+    for (const auto& r : account.status_reasons) {
+      if (RelinkModeFor(r.code) == "update_accounts") {
+        body["update"] = boost::json::object{{"account_selection_enabled", true}};
+      }
+    }
   } else {
     const auto& products = in.products.empty() ? settings_.products : in.products;
     body["products"] = ToJsonArray(products);
@@ -251,8 +259,9 @@ Result<LinkToken> LinkerImpl::CreateLinkToken(const std::string& project_id,
     if (!optional.empty()) {
       body["optional_products"] = ToJsonArray(optional);
     }
-    if (!settings_.webhook_url.empty()) {
-      body["webhook"] = settings_.webhook_url;
+    if (std::string webhook = PlaidWebhookUrl(settings_.webhook_base_url, project_id);
+        !webhook.empty()) {
+      body["webhook"] = webhook;
     }
   }
   LINKHUB_ASSIGN_OR_RETURN(boost::json::object res, plaid_.Call("/link/token/create", body));

@@ -177,7 +177,7 @@ class LinkerTest : public ::testing::Test {
     settings_.environment = "sandbox";
     settings_.products = {"transactions"};
     settings_.optional_products = {"auth", "transactions", "identity"};
-    settings_.webhook_url = "https://hub.example.com/webhooks/plaid";
+    settings_.webhook_base_url = "https://hub.example.com/";
     settings_.redirect_uri = "https://hub.example.com/oauth";
     sessions_ = std::make_unique<SessionsImpl>(m_.sessions, m_.accounts, *keys_, clock_, random_);
     linker_ = NewLinker();
@@ -1002,7 +1002,7 @@ TEST_F(LinkerTest, CreateLinkTokenSendsTheConfiguredRequest) {
   EXPECT_EQ(GetString(*user, "client_user_id"), keys_->ClientUserId("proj_a", "alice@example.com"));
   EXPECT_THAT(Strings(body, "products"), ElementsAre("transactions"));
   EXPECT_THAT(Strings(body, "optional_products"), ElementsAre("auth", "identity"));
-  EXPECT_EQ(GetString(body, "webhook"), "https://hub.example.com/webhooks/plaid");
+  EXPECT_EQ(GetString(body, "webhook"), "https://hub.example.com/webhooks/plaid/proj_a");
   EXPECT_EQ(GetString(body, "redirect_uri"), "https://hub.example.com/oauth");
   EXPECT_THAT(Strings(body, "country_codes"), ElementsAre("US"));
   EXPECT_EQ(GetString(body, "client_name"), "linkhub");
@@ -1046,6 +1046,24 @@ TEST_F(LinkerTest, CreateLinkTokenInUpdateModeSendsTheAccessTokenAndNoProducts) 
   in.origin_owner_id = "owner-1";
   EXPECT_EQ(linker_->CreateLinkToken("proj_b", in).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(plaid_.Count("/link/token/create"), 1);
+}
+
+TEST_F(LinkerTest, UpdateModeOffersAccountSelectionWhenTheBankHasNewAccounts) {
+  domain::LinkedAccount account = Link("public-sandbox-first", Metadata());
+  LinkTokenInput in;
+  in.origin_owner_id = "owner-1";
+  in.account_id = account.id;
+  ASSERT_TRUE(linker_->CreateLinkToken("proj_a", in));
+  EXPECT_EQ(Find(plaid_.CallsTo("/link/token/create").back().body, "update"), nullptr);
+  ASSERT_TRUE(m_.accounts.SetAccountStatus(
+      "proj_a", account.id, domain::AccountStatus::kActive,
+      {domain::StatusReason{"new_accounts_available", "new accounts", clock_.Now()}},
+      clock_.Now()));
+  ASSERT_TRUE(linker_->CreateLinkToken("proj_a", in));
+  auto calls = plaid_.CallsTo("/link/token/create");
+  const auto* update = GetObject(calls.back().body, "update");
+  ASSERT_NE(update, nullptr);
+  EXPECT_EQ(GetBool(*update, "account_selection_enabled"), true);
 }
 
 TEST_F(LinkerTest, CreateLinkTokenRefusesAnUnknownProduct) {

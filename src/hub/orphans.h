@@ -24,11 +24,11 @@ class Orphans {
 
   // Orphans not removed, newest first; "" lists every project's.
   virtual Result<std::vector<OrphanView>> List(const std::string& project_id) = 0;
-  // Removes the orphan's Item at Plaid (/item/remove) and marks it removed. kNotFound for
+  // Removes the orphan's Item at Plaid (/item/remove) and marks it removed. `id` is the orphan's
+  // id, or the item_id of the Item it holds. kNotFound for
   // another project's or an unknown id; kFailedPrecondition when linkhub never had the access
   // token (only Plaid support can remove it then); Plaid's errors otherwise.
-  virtual Result<OrphanView> Remove(const std::string& project_id,
-                                    const std::string& orphan_id) = 0;
+  virtual Result<OrphanView> Remove(const std::string& project_id, const std::string& id) = 0;
 };
 
 }  // namespace linkhub::hub

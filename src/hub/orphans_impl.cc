@@ -28,19 +28,30 @@ Result<std::vector<OrphanView>> OrphansImpl::List(const std::string& project_id)
   return out;
 }
 
-Result<OrphanView> OrphansImpl::Remove(const std::string& project_id,
-                                       const std::string& orphan_id) {
+Result<OrphanView> OrphansImpl::Remove(const std::string& project_id, const std::string& id) {
+  std::string orphan_id = id;
+  if (!id.starts_with("orph_")) {
+    // An item_id: the orphan that names it (a project has few orphans).
+    LINKHUB_ASSIGN_OR_RETURN(auto listed, List(project_id));
+    for (const auto& v : listed) {
+      if (v.item_id && *v.item_id == id) {
+        orphan_id = v.orphan.id;
+      }
+    }
+  }
   LINKHUB_ASSIGN_OR_RETURN(std::optional<domain::OrphanItem> found, orphans_.FindOrphan(orphan_id));
   if (project_id.empty() || !found || found->project_id != project_id || found->removed_at) {
     return Unexpected(MakeError(ErrorCode::kNotFound, "orphan " + orphan_id + " not found"));
   }
   const domain::OrphanItem& o = *found;
   if (o.access_token_sealed.empty()) {
-    return Unexpected(MakeError(
-        ErrorCode::kFailedPrecondition,
-        "linkhub never received this Item's access token, so it cannot remove it: ask Plaid "
-        "support to remove the Item of link_session_id " +
-            o.link_session_id.value_or("(none recorded)")));
+    std::string which = o.link_session_id ? "of link_session_id " + *o.link_session_id
+                        : o.item_id_hash  ? "with the item_id `linkhub items orphans` lists"
+                                          : "of link_session_id (none recorded)";
+    return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                "linkhub never received this Item's access token, so it cannot "
+                                "remove it: ask Plaid support to remove the Item " +
+                                    which));
   }
   if (plaid_ == nullptr) {
     return Unexpected(MakeError(ErrorCode::kFailedPrecondition, "removing needs Plaid"));

@@ -16,7 +16,7 @@ class OrphansImpl final : public Orphans {
       : orphans_(orphans), keys_(keys), plaid_(plaid), clock_(clock) {}
 
   Result<std::vector<OrphanView>> List(const std::string& project_id) override;
-  Result<OrphanView> Remove(const std::string& project_id, const std::string& orphan_id) override;
+  Result<OrphanView> Remove(const std::string& project_id, const std::string& id) override;
 
  private:
   OrphanView View(const domain::OrphanItem& orphan);

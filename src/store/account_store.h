@@ -13,9 +13,11 @@ namespace linkhub::store {
 // Linked accounts. Every read and write names the account's project: there is no way to reach
 // another tenant's rows. Soft-deleted accounts are invisible to every method except the
 // key-rotation ones. Accounts are created by ExchangeStore::CompleteExchange, in the transaction
-// that closes their exchange. Implementations are thread-safe. Errors: kNotFound,
-// kFailedPrecondition (a conditional write lost a race), kInternal/kUnavailable for the
-// database itself.
+// that closes their exchange. Every change the customer can see (status, reasons, owner, label,
+// suspension, deletion) writes its event (domain::Event, account.updated or account.deleted)
+// into the outbox in the same transaction; a write that changes nothing visible writes none.
+// Implementations are thread-safe. Errors: kNotFound, kFailedPrecondition (a conditional write lost
+// a race), kInternal/kUnavailable for the database itself.
 class AccountStore {
  public:
   virtual ~AccountStore() = default;
@@ -30,6 +32,10 @@ class AccountStore {
   virtual Result<std::vector<domain::LinkedAccount>> ListOwnerAccounts(
       const std::string& project_id, const std::string& origin_owner_id,
       const std::string& provider, const std::vector<domain::AccountStatus>& statuses) = 0;
+  // The account (deleted ones included) holding the Item whose item_id has the keyed hash
+  // `item_id_hash`, or nullopt. Plaid's webhooks name only the Item.
+  virtual Result<std::optional<domain::LinkedAccount>> FindAccountByItem(
+      const std::string& project_id, const std::string& item_id_hash) = 0;
   // Rewrites the mutable fields of an existing, undeleted account (owner, label, status,
   // reasons, display fields, updated_at). Never touches the sealed columns, and never changes a
   // suspension.

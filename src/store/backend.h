@@ -10,8 +10,10 @@
 #include "store/connection_attempt_store.h"
 #include "store/dashboard_session_store.h"
 #include "store/data_key_store.h"
+#include "store/event_store.h"
 #include "store/exchange_store.h"
 #include "store/orphan_store.h"
+#include "store/plaid_webhook_store.h"
 #include "store/project_store.h"
 #include "store/session_store.h"
 #include "store/sync_cursor_store.h"
@@ -31,6 +33,8 @@ struct Stores {
   ConnectionAttemptStore& attempts;
   DashboardSessionStore& dashboard_sessions;
   OrphanStore& orphans;
+  EventStore& events;
+  PlaidWebhookStore& plaid_webhooks;
 };
 
 // One opened, migrated database and the stores on it: the composition root opens one and hands

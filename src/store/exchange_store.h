@@ -25,7 +25,8 @@ class ExchangeStore {
   virtual Status ReopenExchange(const std::string& exchange_id, TimePoint now) = 0;
   // In one transaction: inserts `account` (sealed columns included), marks the exchange linked,
   // and forgets the exchange's possible orphan (see OrphanStore: an exchange that links proves
-  // its earlier attempts made no Item). kFailedPrecondition unless the exchange was pending;
+  // its earlier attempts made no Item), and writes the account.created event (the outbox).
+  // kFailedPrecondition unless the exchange was pending;
   // nothing is written on error.
   virtual Status CompleteExchange(const std::string& exchange_id,
                                   const domain::LinkedAccount& account, TimePoint now) = 0;

@@ -162,6 +162,82 @@ CREATE TABLE orphan_items (
 );
 CREATE INDEX orphan_items_project ON orphan_items(project_id, created_at);
 )sql"},
+      // Times in these tables are milliseconds: deliveries are retried within seconds and kept
+      // in order per account.
+      {9, "Plaid webhooks in, events out", R"sql(
+ALTER TABLE orphan_items ADD COLUMN item_id_hash TEXT;
+CREATE UNIQUE INDEX orphan_items_item ON orphan_items(project_id, item_id_hash)
+  WHERE item_id_hash IS NOT NULL;
+CREATE TABLE plaid_webhooks (
+  id            TEXT PRIMARY KEY,
+  project_id    TEXT NOT NULL REFERENCES projects(id),
+  body_hash     TEXT NOT NULL,
+  body_sealed   TEXT NOT NULL,
+  webhook_type  TEXT NOT NULL,
+  webhook_code  TEXT NOT NULL,
+  item_id_hash  TEXT NOT NULL,
+  account_id    TEXT,
+  outcome       TEXT NOT NULL DEFAULT '',
+  received_at   INTEGER NOT NULL,
+  applied_at    INTEGER,
+  UNIQUE (project_id, body_hash)
+);
+CREATE INDEX plaid_webhooks_unapplied ON plaid_webhooks(received_at) WHERE applied_at IS NULL;
+CREATE INDEX plaid_webhooks_account ON plaid_webhooks(project_id, account_id, received_at);
+CREATE TABLE events (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  id            TEXT NOT NULL UNIQUE,
+  project_id    TEXT NOT NULL,
+  account_id    TEXT NOT NULL,
+  type          TEXT NOT NULL,
+  payload_json  TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX events_account ON events(project_id, account_id, seq);
+CREATE TABLE webhook_endpoints (
+  id                      TEXT PRIMARY KEY,
+  project_id              TEXT NOT NULL REFERENCES projects(id),
+  url                     TEXT NOT NULL,
+  events_csv              TEXT NOT NULL,
+  secret_sealed           TEXT NOT NULL,
+  previous_secret_sealed  TEXT NOT NULL DEFAULT '',
+  previous_secret_until   INTEGER,
+  status                  TEXT NOT NULL,
+  failing_since           INTEGER,
+  created_at              INTEGER NOT NULL,
+  deleted_at              INTEGER
+);
+CREATE INDEX webhook_endpoints_project ON webhook_endpoints(project_id);
+CREATE TABLE webhook_deliveries (
+  id               TEXT PRIMARY KEY,
+  endpoint_id      TEXT NOT NULL REFERENCES webhook_endpoints(id),
+  project_id       TEXT NOT NULL,
+  account_id       TEXT NOT NULL,
+  event_seq        INTEGER NOT NULL REFERENCES events(seq),
+  state            TEXT NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  last_attempt_at  INTEGER,
+  last_status      INTEGER,
+  last_latency_ms  INTEGER,
+  last_error       TEXT,
+  delivered_at     INTEGER,
+  created_at       INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_chain
+  ON webhook_deliveries(endpoint_id, account_id, event_seq) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, created_at);
+CREATE TABLE webhook_attempts (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  delivery_id  TEXT NOT NULL REFERENCES webhook_deliveries(id),
+  at           INTEGER NOT NULL,
+  status_code  INTEGER NOT NULL,
+  latency_ms   INTEGER NOT NULL,
+  error        TEXT NOT NULL
+);
+CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id);
+)sql"},
   };
   return kMigrations;
 }

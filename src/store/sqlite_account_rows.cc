@@ -20,9 +20,13 @@ std::vector<domain::StatusReason> ReasonsFromJson(const std::string& text) {
       continue;
     }
     const auto& o = e.get_object();
-    out.push_back(domain::StatusReason{std::string(GetString(o, "code").value_or("")),
-                                       std::string(GetString(o, "description").value_or("")),
-                                       FromSeconds(GetInt(o, "timestamp").value_or(0))});
+    domain::StatusReason r{std::string(GetString(o, "code").value_or("")),
+                           std::string(GetString(o, "description").value_or("")),
+                           FromSeconds(GetInt(o, "timestamp").value_or(0)), std::nullopt};
+    if (auto until = GetInt(o, "expires_at")) {
+      r.expires_at = FromSeconds(*until);
+    }
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -45,8 +49,12 @@ std::vector<std::string> StringsFromJson(const std::string& text) {
 std::string ReasonsToJson(const std::vector<domain::StatusReason>& reasons) {
   boost::json::array out;
   for (const auto& r : reasons) {
-    out.push_back(boost::json::object{
-        {"code", r.code}, {"description", r.description}, {"timestamp", Seconds(r.timestamp)}});
+    boost::json::object reason{
+        {"code", r.code}, {"description", r.description}, {"timestamp", Seconds(r.timestamp)}};
+    if (r.expires_at) {
+      reason["expires_at"] = Seconds(*r.expires_at);
+    }
+    out.push_back(std::move(reason));
   }
   return ToJson(out);
 }

@@ -1,10 +1,12 @@
 #include "store/sqlite_account_store.h"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
 #include "core/json.h"
 #include "store/sqlite_account_rows.h"
+#include "store/sqlite_event_rows.h"
 #include "store/sqlite_rows.h"
 
 namespace linkhub::store {
@@ -94,8 +96,21 @@ Result<std::vector<LinkedAccount>> SqliteAccountStore::ListOwnerAccounts(
   return QueryAccounts(where, params, " ORDER BY created_at, rowid");
 }
 
+Result<std::optional<LinkedAccount>> SqliteAccountStore::FindAccountByItem(
+    const std::string& project_id, const std::string& item_id_hash) {
+  // Newest first: a re-linked bank login keeps its Item, so one Item is one account.
+  LINKHUB_ASSIGN_OR_RETURN(
+      auto rows, QueryAccounts("project_id = ? AND item_id_hash = ?", {project_id, item_id_hash},
+                               " ORDER BY deleted_at IS NULL DESC, created_at DESC LIMIT 1"));
+  if (rows.empty()) {
+    return std::optional<LinkedAccount>();
+  }
+  return std::optional<LinkedAccount>(std::move(rows.front()));
+}
+
 Status SqliteAccountStore::UpdateAccount(const LinkedAccount& a) {
-  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  LINKHUB_ASSIGN_OR_RETURN(LinkedAccount before, internal::ReadAnyAccount(db_, a.project_id, a.id));
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd,
       // A suspension is changed only by SuspendAccount and ResumeAccount: an edit based on a
@@ -109,22 +124,24 @@ Status SqliteAccountStore::UpdateAccount(const LinkedAccount& a) {
                   "products_json = ?7, institution_id = ?8, institution_name = ?9, "
                   "accounts_json = ?10, details_pending = ?11, updated_at = ?12 "
                   "WHERE project_id = ?13 AND id = ?14 AND deleted_at IS NULL"));
-  return RunUpdate(db_,
-                   upd.Bind(1, a.origin_owner_id)
-                       .Bind(2, a.origin_owner_name)
-                       .BindOptional(3, a.origin_username)
-                       .BindOptional(4, a.label)
-                       .Bind(5, domain::ToString(a.status))
-                       .Bind(6, ReasonsToJson(a.status_reasons))
-                       .Bind(7, ToJson(ToJsonArray(a.products)))
-                       .BindOptional(8, a.institution_id)
-                       .BindOptional(9, a.institution_name)
-                       .Bind(10, a.accounts_json)
-                       .Bind(11, int64_t{a.details_pending ? 1 : 0})
-                       .Bind(12, Seconds(a.updated_at))
-                       .Bind(13, a.project_id)
-                       .Bind(14, a.id),
-                   ErrorCode::kNotFound, "account " + a.id + " not found");
+  LINKHUB_RETURN_IF_ERROR(RunUpdate(db_,
+                                    upd.Bind(1, a.origin_owner_id)
+                                        .Bind(2, a.origin_owner_name)
+                                        .BindOptional(3, a.origin_username)
+                                        .BindOptional(4, a.label)
+                                        .Bind(5, domain::ToString(a.status))
+                                        .Bind(6, ReasonsToJson(a.status_reasons))
+                                        .Bind(7, ToJson(ToJsonArray(a.products)))
+                                        .BindOptional(8, a.institution_id)
+                                        .BindOptional(9, a.institution_name)
+                                        .Bind(10, a.accounts_json)
+                                        .Bind(11, int64_t{a.details_pending ? 1 : 0})
+                                        .Bind(12, Seconds(a.updated_at))
+                                        .Bind(13, a.project_id)
+                                        .Bind(14, a.id),
+                                    ErrorCode::kNotFound, "account " + a.id + " not found"));
+  LINKHUB_RETURN_IF_ERROR(internal::RecordAccountUpdateIfVisible(db_, before, a.updated_at));
+  return tx.Commit();
 }
 
 Status SqliteAccountStore::UpdateAccountDetails(const LinkedAccount& a) {
@@ -150,7 +167,9 @@ Status SqliteAccountStore::SetAccountStatus(const std::string& project_id,
                                             const std::string& account_id, AccountStatus status,
                                             const std::vector<domain::StatusReason>& reasons,
                                             TimePoint now) {
-  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  LINKHUB_ASSIGN_OR_RETURN(LinkedAccount before,
+                           internal::ReadAnyAccount(db_, project_id, account_id));
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd,
       // SQLite evaluates every SET expression on the row as it was, so each CASE sees the
@@ -163,19 +182,23 @@ Status SqliteAccountStore::SetAccountStatus(const std::string& project_id,
                   "resume_reasons_json = CASE WHEN status = 'suspended' THEN ?2 ELSE "
                   "resume_reasons_json END, "
                   "updated_at = ?3 WHERE project_id = ?4 AND id = ?5 AND deleted_at IS NULL"));
-  return RunUpdate(db_,
-                   upd.Bind(1, domain::ToString(status))
-                       .Bind(2, ReasonsToJson(reasons))
-                       .Bind(3, Seconds(now))
-                       .Bind(4, project_id)
-                       .Bind(5, account_id),
-                   ErrorCode::kNotFound, "account " + account_id + " not found");
+  LINKHUB_RETURN_IF_ERROR(RunUpdate(db_,
+                                    upd.Bind(1, domain::ToString(status))
+                                        .Bind(2, ReasonsToJson(reasons))
+                                        .Bind(3, Seconds(now))
+                                        .Bind(4, project_id)
+                                        .Bind(5, account_id),
+                                    ErrorCode::kNotFound, "account " + account_id + " not found"));
+  LINKHUB_RETURN_IF_ERROR(internal::RecordAccountUpdateIfVisible(db_, before, now));
+  return tx.Commit();
 }
 
 Status SqliteAccountStore::SuspendAccount(const std::string& project_id,
                                           const std::string& account_id,
                                           const domain::StatusReason& reason, TimePoint now) {
-  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  LINKHUB_ASSIGN_OR_RETURN(LinkedAccount before,
+                           internal::ReadAnyAccount(db_, project_id, account_id));
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd,
       db_.Prepare("UPDATE accounts SET "
@@ -188,17 +211,21 @@ Status SqliteAccountStore::SuspendAccount(const std::string& project_id,
                   "updated_at = CASE WHEN status = 'suspended' THEN updated_at ELSE ?2 END, "
                   "status = 'suspended' "
                   "WHERE project_id = ?3 AND id = ?4 AND deleted_at IS NULL"));
-  return RunUpdate(db_,
-                   upd.Bind(1, ReasonsToJson({reason}))
-                       .Bind(2, Seconds(now))
-                       .Bind(3, project_id)
-                       .Bind(4, account_id),
-                   ErrorCode::kNotFound, "account " + account_id + " not found");
+  LINKHUB_RETURN_IF_ERROR(RunUpdate(db_,
+                                    upd.Bind(1, ReasonsToJson({reason}))
+                                        .Bind(2, Seconds(now))
+                                        .Bind(3, project_id)
+                                        .Bind(4, account_id),
+                                    ErrorCode::kNotFound, "account " + account_id + " not found"));
+  LINKHUB_RETURN_IF_ERROR(internal::RecordAccountUpdateIfVisible(db_, before, now));
+  return tx.Commit();
 }
 
 Status SqliteAccountStore::ResumeAccount(const std::string& project_id,
                                          const std::string& account_id, TimePoint now) {
-  auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  LINKHUB_ASSIGN_OR_RETURN(LinkedAccount before,
+                           internal::ReadAnyAccount(db_, project_id, account_id));
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd,
       db_.Prepare("UPDATE accounts SET "
@@ -209,8 +236,11 @@ Status SqliteAccountStore::ResumeAccount(const std::string& project_id,
                   "updated_at = CASE WHEN status = 'suspended' THEN ?1 ELSE updated_at END, "
                   "resume_status = NULL, resume_reasons_json = NULL "
                   "WHERE project_id = ?2 AND id = ?3 AND deleted_at IS NULL"));
-  return RunUpdate(db_, upd.Bind(1, Seconds(now)).Bind(2, project_id).Bind(3, account_id),
-                   ErrorCode::kNotFound, "account " + account_id + " not found");
+  LINKHUB_RETURN_IF_ERROR(
+      RunUpdate(db_, upd.Bind(1, Seconds(now)).Bind(2, project_id).Bind(3, account_id),
+                ErrorCode::kNotFound, "account " + account_id + " not found"));
+  LINKHUB_RETURN_IF_ERROR(internal::RecordAccountUpdateIfVisible(db_, before, now));
+  return tx.Commit();
 }
 
 Status SqliteAccountStore::SoftDeleteAccount(const std::string& project_id,
@@ -229,6 +259,8 @@ Status SqliteAccountStore::SoftDeleteAccount(const std::string& project_id,
       Statement purge,
       db_.Prepare("DELETE FROM plaid_calls WHERE project_id = ? AND account_id = ?"));
   LINKHUB_RETURN_IF_ERROR(purge.Bind(1, project_id).Bind(2, account_id).Run());
+  LINKHUB_RETURN_IF_ERROR(internal::RecordAccountEvent(db_, domain::EventType::kAccountDeleted,
+                                                       project_id, account_id, now));
   return tx.Commit();
 }
 
@@ -248,7 +280,13 @@ Result<std::vector<domain::SealedField>> SqliteAccountStore::ListSealedFields() 
                   "SELECT id, project_id, 'access_token', access_token_sealed FROM orphan_items "
                   "WHERE access_token_sealed != '' UNION ALL "
                   "SELECT id, project_id, 'item_id', item_id_sealed FROM orphan_items "
-                  "WHERE item_id_sealed != '' ORDER BY 1, 3"));
+                  "WHERE item_id_sealed != '' UNION ALL "
+                  "SELECT id, project_id, 'secret', secret_sealed FROM webhook_endpoints "
+                  "WHERE secret_sealed != '' UNION ALL "
+                  "SELECT id, project_id, 'previous_secret', previous_secret_sealed FROM "
+                  "webhook_endpoints WHERE previous_secret_sealed != '' UNION ALL "
+                  "SELECT id, project_id, 'body', body_sealed FROM plaid_webhooks "
+                  "WHERE body_sealed != '' ORDER BY 1, 3"));
   return CollectRows(q, [](const Statement& s) {
     return domain::SealedField{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3)};
   });
@@ -256,16 +294,22 @@ Result<std::vector<domain::SealedField>> SqliteAccountStore::ListSealedFields() 
 
 Status SqliteAccountStore::ReplaceSealedField(const domain::SealedField& expected,
                                               const std::string& new_sealed) {
-  std::string column;
-  if (expected.field == "access_token") {
-    column = "access_token_sealed";
-  } else if (expected.field == "item_id") {
-    column = "item_id_sealed";
-  } else {
+  // Orphaned Items, webhook endpoints and Plaid's webhooks keep their sealed values beside the
+  // accounts' (see ListSealedFields); the id's prefix names the table.
+  const char* table = "accounts";
+  if (expected.account_id.starts_with("orph_")) {
+    table = "orphan_items";
+  } else if (expected.account_id.starts_with("whk_")) {
+    table = "webhook_endpoints";
+  } else if (expected.account_id.starts_with("pwh_")) {
+    table = "plaid_webhooks";
+  }
+  static constexpr std::string_view kFields[] = {"access_token", "item_id", "secret",
+                                                 "previous_secret", "body"};
+  if (std::find(std::begin(kFields), std::end(kFields), expected.field) == std::end(kFields)) {
     return Unexpected(MakeError(ErrorCode::kInvalidArgument, "unknown sealed field"));
   }
-  // Orphaned Items keep their sealed values beside the accounts' (see ListSealedFields).
-  const char* table = expected.account_id.starts_with("orph_") ? "orphan_items" : "accounts";
+  std::string column = expected.field + "_sealed";
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(
       Statement upd, db_.Prepare(std::string("UPDATE ") + table + " SET " + column +

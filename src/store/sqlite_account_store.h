@@ -17,6 +17,8 @@ class SqliteAccountStore final : public AccountStore {
   Result<std::vector<domain::LinkedAccount>> ListOwnerAccounts(
       const std::string& project_id, const std::string& origin_owner_id,
       const std::string& provider, const std::vector<domain::AccountStatus>& statuses) override;
+  Result<std::optional<domain::LinkedAccount>> FindAccountByItem(
+      const std::string& project_id, const std::string& item_id_hash) override;
   Status UpdateAccount(const domain::LinkedAccount& account) override;
   Status UpdateAccountDetails(const domain::LinkedAccount& account) override;
   Status SetAccountStatus(const std::string& project_id, const std::string& account_id,

@@ -10,8 +10,10 @@
 #include "store/sqlite_dashboard_session_store.h"
 #include "store/sqlite_data_key_store.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_event_store.h"
 #include "store/sqlite_exchange_store.h"
 #include "store/sqlite_orphan_store.h"
+#include "store/sqlite_plaid_webhook_store.h"
 #include "store/sqlite_project_store.h"
 #include "store/sqlite_session_store.h"
 #include "store/sqlite_sync_cursor_store.h"
@@ -37,8 +39,11 @@ class SqliteBackend final : public Backend {
         attempts_(*db_),
         dashboard_sessions_(*db_),
         orphans_(*db_),
-        stores_{projects_,     api_keys_, data_keys_, sessions_,           accounts_, exchanges_,
-                sync_cursors_, call_log_, attempts_,  dashboard_sessions_, orphans_} {}
+        events_(*db_),
+        plaid_webhooks_(*db_),
+        stores_{projects_,  api_keys_,     data_keys_,     sessions_, accounts_,
+                exchanges_, sync_cursors_, call_log_,      attempts_, dashboard_sessions_,
+                orphans_,   events_,       plaid_webhooks_} {}
 
   const Stores& stores() const override { return stores_; }
   std::string Describe() const override { return "sqlite:" + path_; }
@@ -58,6 +63,8 @@ class SqliteBackend final : public Backend {
   SqliteConnectionAttemptStore attempts_;
   SqliteDashboardSessionStore dashboard_sessions_;
   SqliteOrphanStore orphans_;
+  SqliteEventStore events_;
+  SqlitePlaidWebhookStore plaid_webhooks_;
   Stores stores_;
 };
 

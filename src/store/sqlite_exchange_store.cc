@@ -1,6 +1,7 @@
 #include "store/sqlite_exchange_store.h"
 
 #include "store/sqlite_account_rows.h"
+#include "store/sqlite_event_rows.h"
 #include "store/sqlite_rows.h"
 
 namespace linkhub::store {
@@ -95,6 +96,8 @@ Status SqliteExchangeStore::CompleteExchange(const std::string& exchange_id,
                            db_.Prepare("DELETE FROM orphan_items WHERE exchange_id = ? AND "
                                        "certainty = 'possible'"));
   LINKHUB_RETURN_IF_ERROR(forget.Bind(1, exchange_id).Run());
+  LINKHUB_RETURN_IF_ERROR(internal::RecordAccountEvent(db_, domain::EventType::kAccountCreated,
+                                                       a.project_id, a.id, now));
   return tx.Commit();
 }
 

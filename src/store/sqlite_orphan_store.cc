@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::string_view kOrphanColumns =
     "id, project_id, certainty, exchange_id, link_session_id, item_id_sealed, "
-    "access_token_sealed, reason, created_at, removed_at";
+    "access_token_sealed, reason, created_at, removed_at, item_id_hash";
 
 domain::OrphanItem ReadOrphan(const Statement& s) {
   domain::OrphanItem o;
@@ -23,6 +23,7 @@ domain::OrphanItem ReadOrphan(const Statement& s) {
   o.reason = s.ColumnText(7);
   o.created_at = FromSeconds(s.ColumnInt(8));
   o.removed_at = OptionalTime(s, 9);
+  o.item_id_hash = s.ColumnOptionalText(10);
   return o;
 }
 
@@ -33,8 +34,8 @@ Status SqliteOrphanStore::RecordOrphan(const domain::OrphanItem& o) {
   LINKHUB_ASSIGN_OR_RETURN(
       Statement ins,
       db_.Prepare("INSERT INTO orphan_items(id, project_id, certainty, exchange_id, "
-                  "link_session_id, item_id_sealed, access_token_sealed, reason, created_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "link_session_id, item_id_sealed, access_token_sealed, reason, created_at, "
+                  "item_id_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT(id) DO UPDATE SET certainty = excluded.certainty, "
                   "link_session_id = COALESCE(excluded.link_session_id, link_session_id), "
                   "item_id_sealed = CASE excluded.item_id_sealed WHEN '' THEN item_id_sealed "
@@ -51,6 +52,7 @@ Status SqliteOrphanStore::RecordOrphan(const domain::OrphanItem& o) {
       .Bind(7, o.access_token_sealed)
       .Bind(8, o.reason)
       .Bind(9, Seconds(o.created_at))
+      .BindOptional(10, o.item_id_hash)
       .Run();
 }
 

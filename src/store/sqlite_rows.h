@@ -15,6 +15,17 @@ inline int64_t Seconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 inline TimePoint FromSeconds(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
+// Milliseconds, for the tables whose order within a second matters (events, deliveries).
+inline int64_t Millis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+inline TimePoint FromMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+inline std::optional<TimePoint> OptionalMillis(const Statement& s, int column) {
+  if (s.ColumnIsNull(column)) {
+    return std::nullopt;
+  }
+  return FromMillis(s.ColumnInt(column));
+}
 inline std::optional<TimePoint> OptionalTime(const Statement& s, int column) {
   if (s.ColumnIsNull(column)) {
     return std::nullopt;

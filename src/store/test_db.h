@@ -14,8 +14,10 @@
 #include "store/sqlite_dashboard_session_store.h"
 #include "store/sqlite_data_key_store.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_event_store.h"
 #include "store/sqlite_exchange_store.h"
 #include "store/sqlite_orphan_store.h"
+#include "store/sqlite_plaid_webhook_store.h"
 #include "store/sqlite_project_store.h"
 #include "store/sqlite_session_store.h"
 #include "store/sqlite_sync_cursor_store.h"
@@ -59,8 +61,11 @@ struct MemoryStores {
   SqliteConnectionAttemptStore attempts{*db};
   SqliteDashboardSessionStore dashboard_sessions{*db};
   SqliteOrphanStore orphans{*db};
-  Stores stores{projects,     api_keys, data_keys, sessions,           accounts, exchanges,
-                sync_cursors, call_log, attempts,  dashboard_sessions, orphans};
+  SqliteEventStore events{*db};
+  SqlitePlaidWebhookStore plaid_webhooks{*db};
+  Stores stores{projects,  api_keys,     data_keys,     sessions, accounts,
+                exchanges, sync_cursors, call_log,      attempts, dashboard_sessions,
+                orphans,   events,       plaid_webhooks};
 };
 
 }  // namespace linkhub::store

@@ -25,6 +25,8 @@ class SecretHasher {
   const uint64_t id_;
 };
 
+// HMAC-SHA256(key, data): the 32 raw bytes.
+std::string HmacSha256(std::string_view key, std::string_view data);
 // HMAC-SHA256(key, data), lowercase hex.
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
 // SHA-256(data), lowercase hex.

@@ -46,6 +46,10 @@ class AccountStoreWrapper : public store::AccountStore {
       const std::string& provider, const std::vector<domain::AccountStatus>& statuses) override {
     return target_.ListOwnerAccounts(project_id, origin_owner_id, provider, statuses);
   }
+  Result<std::optional<domain::LinkedAccount>> FindAccountByItem(
+      const std::string& project_id, const std::string& item_id_hash) override {
+    return target_.FindAccountByItem(project_id, item_id_hash);
+  }
   Status UpdateAccount(const domain::LinkedAccount& account) override {
     return target_.UpdateAccount(account);
   }

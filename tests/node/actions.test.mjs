@@ -752,7 +752,7 @@ test('ITEM_LOGIN_REQUIRED puts the account in error until a call succeeds again'
   const errored = (await getAccount(acc.id)).body;
   assert.equal(errored.status, 'error');
   assert.equal(errored.status_reasons.length, 1);
-  assert.equal(errored.status_reasons[0].code, 'ITEM_LOGIN_REQUIRED');
+  assert.equal(errored.status_reasons[0].code, 'login_required');
   assert.equal(typeof errored.status_reasons[0].description, 'string');
   assertTimestamp(errored.status_reasons[0].timestamp, 'status_reasons[0].timestamp');
   const listed = await call(hub, 'GET', '/accounts?status=error', { key });
@@ -779,7 +779,7 @@ test('a call that does not touch the Item leaves an Item error alone', async () 
   ok(await rpc(acc.id, 'plaid_get_institution', {}));
   const after = (await getAccount(acc.id)).body;
   assert.equal(after.status, 'error', 'plaid_get_institution (no access token) marked a broken Item active');
-  assert.equal(after.status_reasons[0]?.code, 'ITEM_LOGIN_REQUIRED');
+  assert.equal(after.status_reasons[0]?.code, 'login_required');
 });
 
 test('a status change at the end of an RPC keeps a PATCH made meanwhile', async () => {

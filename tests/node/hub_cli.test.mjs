@@ -290,7 +290,8 @@ test('every option can come from LINKHUB_* environment variables', async () => {
     assert.deepEqual(settings.country_codes, ['US', 'CA']);
     assert.equal(settings.language, 'fr');
     assert.equal(settings.redirect_uri, REDIRECT_URI);
-    assert.equal(settings.webhook, 'https://hooks.env.example/plaid');
+    // The override is the base: the project is in the path Plaid posts to.
+    assert.equal(settings.webhook, `https://hooks.env.example/plaid/webhooks/plaid/${project.project_id}`);
 
     const hubToken = await call(hub, 'POST', '/hub/plaid/link_token', { session: session.token });
     assert.equal(hubToken.status, 200, JSON.stringify(hubToken.body));
@@ -352,7 +353,7 @@ test('options come from a --config TOML file with flat keys', async () => {
     assert.deepEqual(settings.initial_products, ['transactions', 'liabilities']);
     assert.deepEqual(settings.country_codes, ['US']);
     assert.equal(settings.language, 'es');
-    assert.equal(settings.webhook, 'https://hooks.config.example/plaid');
+    assert.equal(settings.webhook, `https://hooks.config.example/plaid/webhooks/plaid/${project.project_id}`);
     // The secret from plaid-secret-file reached Plaid: an exchange works.
     const res = await call(hub, 'POST', '/hub/accounts', {
       session: session.token,

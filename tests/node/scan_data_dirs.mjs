@@ -19,6 +19,7 @@ const patterns = [
   [/linkhub-demo-secret/, 'the Plaid secret'],
   [/lh_live_[0-9A-Za-z]{40}/, 'an API key'],
   [/lhcs_[0-9A-Za-z]{43}/, 'a connect-session token'],
+  [/whsec_[A-Za-z0-9+/]{32}/, 'a webhook endpoint secret'],
 ];
 let files = 0;
 const findings = [];

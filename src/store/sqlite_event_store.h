@@ -1,0 +1,49 @@
+#pragma once
+
+#include "store/event_store.h"
+#include "store/sqlite_db.h"
+
+namespace linkhub::store {
+
+// EventStore on SQLite. REQUIRES: the database is migrated (see Migrate). Thread-safe.
+class SqliteEventStore final : public EventStore {
+ public:
+  explicit SqliteEventStore(SqliteDb& db) : db_(db) {}
+
+  Result<std::vector<domain::Event>> ListAccountEvents(const std::string& project_id,
+                                                       const std::string& account_id,
+                                                       size_t limit) override;
+  Status CreateEndpoint(const domain::WebhookEndpoint& endpoint) override;
+  Result<std::vector<domain::WebhookEndpoint>> ListEndpoints(
+      const std::string& project_id) override;
+  Result<domain::WebhookEndpoint> GetEndpoint(const std::string& project_id,
+                                              const std::string& endpoint_id) override;
+  Status DeleteEndpoint(const std::string& project_id, const std::string& endpoint_id,
+                        TimePoint now) override;
+  Status RotateSecret(const std::string& project_id, const std::string& endpoint_id,
+                      const std::string& new_secret_sealed,
+                      const std::string& previous_secret_sealed, TimePoint previous_until) override;
+  Result<std::vector<DueDelivery>> ListDueDeliveries(TimePoint now, size_t limit) override;
+  Result<std::optional<TimePoint>> NextDueAt() override;
+  Status RecordAttempt(const std::string& delivery_id, const domain::DeliveryAttempt& attempt,
+                       domain::DeliveryState next_state, TimePoint next_attempt_at,
+                       std::chrono::milliseconds failing_after) override;
+  Result<std::vector<domain::Delivery>> ListDeliveries(const std::string& project_id,
+                                                       const std::string& endpoint_id,
+                                                       size_t limit) override;
+  Result<domain::Delivery> GetDelivery(const std::string& project_id,
+                                       const std::string& endpoint_id,
+                                       const std::string& delivery_id) override;
+  Result<std::vector<domain::DeliveryAttempt>> ListAttempts(
+      const std::string& delivery_id) override;
+  Status RetryDelivery(const std::string& project_id, const std::string& endpoint_id,
+                       const std::string& delivery_id, TimePoint now) override;
+
+ private:
+  Result<std::vector<domain::Delivery>> QueryDeliveries(const std::string& where,
+                                                        const std::vector<std::string>& params,
+                                                        const std::string& tail);
+  SqliteDb& db_;
+};
+
+}  // namespace linkhub::store

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -23,6 +24,12 @@ class PlaidWebhooks {
 
   // The largest body accepted (Plaid's webhooks are a few hundred bytes).
   static constexpr size_t kMaxBodyBytes = 1 << 20;
+  // A body the project received within this long before is Plaid retrying it: kept once. Plaid's
+  // bodies carry no id, so two notices of the same news (new transactions twice for one Item)
+  // are the same bytes too: after this long the second is news again. A retry later than this is
+  // applied again, which changes no status twice (the machine's verdict on a state it made is "no
+  // change") and at most tells the customer once more to sync, which finds nothing new.
+  static constexpr std::chrono::minutes kDuplicateWindow{10};
 
   // Verifies `raw_body` against its Plaid-Verification header and keeps it for `project_id`.
   // Errors (each counted by its code, and logged without the body):

@@ -125,7 +125,7 @@ Result<WebhookReceipt> PlaidWebhooksImpl::Receive(const std::string& project_id,
   w.item_id_hash = parsed->item_id ? keys_.Hash(*parsed->item_id) : "";
   w.received_at = clock_.Now();
   WebhookReceipt receipt{w.id, false};
-  if (auto kept = stores_.inbox.ReceiveWebhook(w); !kept) {
+  if (auto kept = stores_.inbox.ReceiveWebhook(w, w.received_at - kDuplicateWindow); !kept) {
     if (kept.error().code != ErrorCode::kAlreadyExists) {
       return Unexpected(std::move(kept).error());
     }

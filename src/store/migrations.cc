@@ -179,9 +179,9 @@ CREATE TABLE plaid_webhooks (
   account_id    TEXT,
   outcome       TEXT NOT NULL DEFAULT '',
   received_at   INTEGER NOT NULL,
-  applied_at    INTEGER,
-  UNIQUE (project_id, body_hash)
+  applied_at    INTEGER
 );
+CREATE INDEX plaid_webhooks_body ON plaid_webhooks(project_id, body_hash, received_at);
 CREATE INDEX plaid_webhooks_unapplied ON plaid_webhooks(received_at) WHERE applied_at IS NULL;
 CREATE INDEX plaid_webhooks_account ON plaid_webhooks(project_id, account_id, received_at);
 CREATE TABLE events (

@@ -17,9 +17,10 @@ class PlaidWebhookStore {
  public:
   virtual ~PlaidWebhookStore() = default;
 
-  // Keeps a webhook. kAlreadyExists when the project received the same body before (Plaid
-  // retries a delivery it did not see answered): it is applied once.
-  virtual Status ReceiveWebhook(const domain::PlaidWebhook& webhook) = 0;
+  // Keeps a webhook. kAlreadyExists when the project received the same body at or after
+  // `duplicates_since` (Plaid retries a delivery it did not see answered): it is applied once.
+  virtual Status ReceiveWebhook(const domain::PlaidWebhook& webhook,
+                                TimePoint duplicates_since) = 0;
   // Webhooks not applied yet, oldest first.
   virtual Result<std::vector<domain::PlaidWebhook>> ListUnapplied(size_t limit) = 0;
   // Marks a webhook applied, with the account it concerned and what it did. With `event`, also

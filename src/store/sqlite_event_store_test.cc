@@ -246,19 +246,27 @@ domain::PlaidWebhook Webhook(const std::string& id, const std::string& body_hash
 
 TEST_F(EventStoreTest, TheInboxKeepsABodyOnceAndItsEventWithItsApplication) {
   ASSERT_TRUE(InsertAccount(m_.exchanges, Account("acc_1")));
-  ASSERT_TRUE(m_.plaid_webhooks.ReceiveWebhook(Webhook("pwh_1", "h1")));
-  auto again = m_.plaid_webhooks.ReceiveWebhook(Webhook("pwh_2", "h1"));
+  ASSERT_TRUE(m_.plaid_webhooks.ReceiveWebhook(Webhook("pwh_1", "h1"), kNow - kDay));
+  auto again = m_.plaid_webhooks.ReceiveWebhook(Webhook("pwh_2", "h1"), kNow - kDay);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  // The same bytes after the window are news again; another project's are its own.
+  domain::PlaidWebhook later = Webhook("pwh_3", "h1");
+  later.received_at = kNow + kDay;
+  ASSERT_TRUE(m_.plaid_webhooks.ReceiveWebhook(later, kNow + std::chrono::hours(1)));
+  domain::PlaidWebhook theirs = Webhook("pwh_4", "h1");
+  theirs.project_id = "proj_b";
+  ASSERT_TRUE(m_.plaid_webhooks.ReceiveWebhook(theirs, kNow - kDay));
   auto pending = m_.plaid_webhooks.ListUnapplied(10);
   ASSERT_TRUE(pending);
-  ASSERT_EQ(pending->size(), 1u);
+  ASSERT_EQ(pending->size(), 3u);
+  EXPECT_EQ(pending->front().id, "pwh_1");  // oldest first
   ASSERT_TRUE(m_.plaid_webhooks.FinishWebhook("pwh_1", std::string("acc_1"), "sent",
                                               EventType::kTransactionsUpdatesAvailable, kNow));
   // Applied once: a second finish finds nothing to apply and writes no second event.
   EXPECT_FALSE(m_.plaid_webhooks.FinishWebhook("pwh_1", std::string("acc_1"), "sent",
                                                EventType::kTransactionsUpdatesAvailable, kNow));
-  EXPECT_TRUE(m_.plaid_webhooks.ListUnapplied(10)->empty());
+  EXPECT_EQ(m_.plaid_webhooks.ListUnapplied(10)->size(), 2u);  // pwh_3 and pwh_4
   auto events = Events("acc_1");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].type, EventType::kTransactionsUpdatesAvailable);

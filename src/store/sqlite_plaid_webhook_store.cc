@@ -29,21 +29,32 @@ domain::PlaidWebhook ReadWebhook(const Statement& s) {
 
 }  // namespace
 
-Status SqlitePlaidWebhookStore::ReceiveWebhook(const domain::PlaidWebhook& w) {
-  auto lock = db_.Lock();
+Status SqlitePlaidWebhookStore::ReceiveWebhook(const domain::PlaidWebhook& w,
+                                               TimePoint duplicates_since) {
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement seen, db_.Prepare("SELECT 1 FROM plaid_webhooks WHERE project_id = ? AND "
+                                  "body_hash = ? AND received_at >= ? LIMIT 1"));
+  seen.Bind(1, w.project_id).Bind(2, w.body_hash).Bind(3, Millis(duplicates_since));
+  LINKHUB_ASSIGN_OR_RETURN(bool duplicate, seen.Step());
+  seen.Reset();
+  if (duplicate) {
+    return Unexpected(MakeError(ErrorCode::kAlreadyExists, "the same webhook was received"));
+  }
   LINKHUB_ASSIGN_OR_RETURN(Statement ins,
                            db_.Prepare("INSERT INTO plaid_webhooks(id, project_id, body_hash, "
                                        "body_sealed, webhook_type, webhook_code, item_id_hash, "
                                        "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-  return ins.Bind(1, w.id)
-      .Bind(2, w.project_id)
-      .Bind(3, w.body_hash)
-      .Bind(4, w.body_sealed)
-      .Bind(5, w.webhook_type)
-      .Bind(6, w.webhook_code)
-      .Bind(7, w.item_id_hash)
-      .Bind(8, Millis(w.received_at))
-      .Run();
+  LINKHUB_RETURN_IF_ERROR(ins.Bind(1, w.id)
+                              .Bind(2, w.project_id)
+                              .Bind(3, w.body_hash)
+                              .Bind(4, w.body_sealed)
+                              .Bind(5, w.webhook_type)
+                              .Bind(6, w.webhook_code)
+                              .Bind(7, w.item_id_hash)
+                              .Bind(8, Millis(w.received_at))
+                              .Run());
+  return tx.Commit();
 }
 
 Result<std::vector<domain::PlaidWebhook>> SqlitePlaidWebhookStore::ListUnapplied(size_t limit) {

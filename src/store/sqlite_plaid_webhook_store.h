@@ -10,7 +10,7 @@ class SqlitePlaidWebhookStore final : public PlaidWebhookStore {
  public:
   explicit SqlitePlaidWebhookStore(SqliteDb& db) : db_(db) {}
 
-  Status ReceiveWebhook(const domain::PlaidWebhook& webhook) override;
+  Status ReceiveWebhook(const domain::PlaidWebhook& webhook, TimePoint duplicates_since) override;
   Result<std::vector<domain::PlaidWebhook>> ListUnapplied(size_t limit) override;
   Status FinishWebhook(const std::string& webhook_id, const std::optional<std::string>& account_id,
                        const std::string& outcome, std::optional<domain::EventType> event,

@@ -159,7 +159,29 @@ Result<size_t> EventDelivery::DeliverDue() {
   }
 }
 
+void EventDelivery::WatchStore() {
+  const auto start = std::chrono::steady_clock::now();
+  const std::optional<uint64_t> seen_writes = events_.WriteCount();
+  std::unique_lock lock(mu_);
+  const uint64_t seen_wakes = wakes_;
+  while (!stopping_ && wakes_ == seen_wakes &&
+         std::chrono::steady_clock::now() - start < options_.poll) {
+    wake_.wait_for(lock, seen_writes ? options_.watch : options_.poll,
+                   [&] { return stopping_ || wakes_ != seen_wakes; });
+    if (seen_writes && events_.WriteCount() != seen_writes) {
+      ++wakes_;  // the others look too
+      lock.unlock();
+      wake_.notify_all();
+      return;
+    }
+  }
+}
+
 void EventDelivery::WorkerLoop() {
+  const bool watcher = [&] {
+    std::lock_guard lock(mu_);
+    return watcher_taken_ ? false : (watcher_taken_ = true);
+  }();
   while (true) {
     uint64_t seen = 0;
     {
@@ -173,10 +195,14 @@ void EventDelivery::WorkerLoop() {
     if (!delivered) {
       spdlog::error("delivering events failed: {}", delivered.error().message);
     }
-    std::unique_lock lock(mu_);
     if (delivered && *delivered > 0) {
       continue;  // more may have come due meanwhile
     }
+    if (watcher) {
+      WatchStore();
+      continue;
+    }
+    std::unique_lock lock(mu_);
     wake_.wait_for(lock, options_.poll, [&] { return stopping_ || wakes_ != seen; });
   }
 }

@@ -26,8 +26,11 @@ struct DeliveryOptions {
   std::chrono::milliseconds give_up_after{std::chrono::hours(24)};
   bool public_addresses_only = true;  // see http::ClientRequest
   size_t workers = 4;                 // endpoints served at once
-  // How often an idle worker looks for due deliveries (Wake() makes it look at once).
-  std::chrono::milliseconds poll{100};
+  // How often an idle worker looks for due deliveries (retries come due with time). New events
+  // are noticed sooner: one worker watches the store's write count (EventStore::WriteCount)
+  // every `watch`, and Wake() makes them look at once.
+  std::chrono::milliseconds poll{1000};
+  std::chrono::milliseconds watch{5};
 };
 
 // The delay before retry number `failures` (1: the first retry) of a delivery: exponential with
@@ -61,6 +64,9 @@ class EventDelivery {
   Result<std::vector<store::DueDelivery>> Claim();
   void Release(const std::string& endpoint_id);
   void WorkerLoop();
+  // The first worker's loop between rounds: waits until the store was written, Wake(), Stop()
+  // or `poll` passed, and wakes the other workers when the store was written.
+  void WatchStore();
 
   store::EventStore& events_;
   Keys& keys_;
@@ -73,6 +79,7 @@ class EventDelivery {
   std::set<std::string> busy_endpoints_;  // guarded by mu_
   bool stopping_ = false;                 // guarded by mu_
   uint64_t wakes_ = 0;                    // guarded by mu_
+  bool watcher_taken_ = false;            // guarded by mu_
   std::vector<std::thread> workers_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,11 @@ class EventStore {
   // Makes a delivery pending again, due at `now` (a delivered one is sent once more).
   virtual Status RetryDelivery(const std::string& project_id, const std::string& endpoint_id,
                                const std::string& delivery_id, TimePoint now) = 0;
+
+  // A number that grows whenever this process may have written to the database (and so maybe
+  // an event), for a worker that wants to notice new events without querying; lock-free.
+  // nullopt: the store cannot tell.
+  virtual std::optional<uint64_t> WriteCount() const { return std::nullopt; }
 };
 
 }  // namespace linkhub::store

@@ -38,6 +38,7 @@ class SqliteEventStore final : public EventStore {
       const std::string& delivery_id) override;
   Status RetryDelivery(const std::string& project_id, const std::string& endpoint_id,
                        const std::string& delivery_id, TimePoint now) override;
+  std::optional<uint64_t> WriteCount() const override { return db_.WriteCount(); }
 
  private:
   Result<std::vector<domain::Delivery>> QueryDeliveries(const std::string& where,

@@ -29,7 +29,8 @@ const opt = (name, def) => {
 };
 const binary = path.resolve(opt('binary', hubBinary));
 const nAccounts = Number(opt('accounts', 50));
-const nWebhooks = Number(opt('webhooks', 2000));
+// At most 1000: the emulator keeps (and delivers) the last 1000 webhooks it queued.
+const nWebhooks = Math.min(1000, Number(opt('webhooks', 1000)));
 const nEvents = Number(opt('events', 3000));
 const concurrency = Number(opt('concurrency', 16));
 

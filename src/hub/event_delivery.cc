@@ -43,7 +43,7 @@ EventDelivery::EventDelivery(store::EventStore& events, Keys& keys, http::HttpCl
 
 EventDelivery::~EventDelivery() { Stop(); }
 
-Status EventDelivery::Deliver(const store::DueDelivery& due) {
+Result<store::AttemptRecord> EventDelivery::Deliver(const store::DueDelivery& due) {
   const auto& endpoint = due.endpoint;
   const TimePoint now = clock_.Now();
   std::vector<std::string> secrets;
@@ -110,7 +110,7 @@ Status EventDelivery::Deliver(const store::DueDelivery& due) {
                  due.delivery.id, due.event.id, domain::ToString(due.event.type),
                  attempt.latency_ms);
   }
-  return events_.RecordAttempt(due.delivery.id, attempt, next, next_at, options_.give_up_after);
+  return store::AttemptRecord{due.delivery.id, std::move(attempt), next, next_at};
 }
 
 Result<std::vector<store::DueDelivery>> EventDelivery::Claim() {
@@ -144,14 +144,43 @@ Result<size_t> EventDelivery::DeliverDue() {
       return attempts;
     }
     const std::string endpoint_id = mine.front().endpoint.id;
+    // Attempts are recorded in batches (one flush to the disk each), at most kBatchTime after
+    // the first of a batch was made. A crash before a batch is recorded sends its deliveries
+    // again: at least once, never lost.
+    constexpr size_t kBatch = 64;
+    constexpr auto kBatchTime = std::chrono::milliseconds(100);
+    std::vector<store::AttemptRecord> batch;
+    auto batch_started = std::chrono::steady_clock::now();
     Status failed = OkStatus();
+    auto flush = [&] {
+      if (batch.empty()) {
+        return;
+      }
+      if (auto s = events_.RecordAttempts(batch, options_.give_up_after); !s) {
+        if (failed) {
+          failed = std::move(s);
+        }
+      } else {
+        attempts += batch.size();
+      }
+      batch.clear();
+    };
     for (const auto& d : mine) {
-      if (auto s = Deliver(d); !s) {
-        failed = std::move(s);
+      auto record = Deliver(d);
+      if (!record) {
+        failed = Unexpected(std::move(record).error());
         break;
       }
-      ++attempts;
+      if (batch.empty()) {
+        batch_started = std::chrono::steady_clock::now();
+      }
+      batch.push_back(std::move(*record));
+      if (batch.size() >= kBatch ||
+          std::chrono::steady_clock::now() - batch_started >= kBatchTime) {
+        flush();
+      }
     }
+    flush();
     Release(endpoint_id);
     if (!failed) {
       return Unexpected(std::move(failed).error());

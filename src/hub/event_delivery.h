@@ -58,8 +58,8 @@ class EventDelivery {
   void Wake();
 
  private:
-  // Sends one delivery and records the attempt.
-  Status Deliver(const store::DueDelivery& due);
+  // Sends one delivery; returns the attempt to record.
+  Result<store::AttemptRecord> Deliver(const store::DueDelivery& due);
   // Claims the due deliveries of one endpoint no other worker serves; empty when none.
   Result<std::vector<store::DueDelivery>> Claim();
   void Release(const std::string& endpoint_id);

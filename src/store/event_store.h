@@ -19,6 +19,14 @@ struct DueDelivery {
   domain::WebhookEndpoint endpoint;
 };
 
+// One attempt of a delivery and what follows it.
+struct AttemptRecord {
+  std::string delivery_id;
+  domain::DeliveryAttempt attempt;
+  domain::DeliveryState next_state = domain::DeliveryState::kPending;
+  TimePoint next_attempt_at;
+};
+
 // The outbox and its way out: events (written by the stores whose changes they report, see
 // sqlite_event_rows.h), the projects' webhook endpoints, and each event's delivery to each
 // endpoint with its attempts. Every read and write of an endpoint names its project.
@@ -53,14 +61,21 @@ class EventStore {
   virtual Result<std::vector<DueDelivery>> ListDueDeliveries(TimePoint now, size_t limit) = 0;
   // When the next pending delivery is due, or nullopt when none is pending.
   virtual Result<std::optional<TimePoint>> NextDueAt() = 0;
-  // Records one attempt of a delivery and what follows: kDelivered, kFailed, or kPending again
-  // at `next_attempt_at`. The endpoint's health follows in the same transaction: a success
-  // makes it active; a failure starts (or continues) its failing streak, and a streak older
-  // than `failing_after`, or a delivery that gives up (kFailed), marks it failing.
-  virtual Status RecordAttempt(const std::string& delivery_id,
-                               const domain::DeliveryAttempt& attempt,
-                               domain::DeliveryState next_state, TimePoint next_attempt_at,
-                               std::chrono::milliseconds failing_after) = 0;
+  // Records attempts of deliveries, each with what follows: kDelivered, kFailed, or kPending
+  // again at `next_attempt_at`, in one transaction (one flush to the disk for a batch). The
+  // endpoint's health follows in the same transaction: a success makes it active; a failure
+  // starts (or continues) its failing streak, and a streak older than `failing_after`, or a
+  // delivery that gives up (kFailed), marks it failing. kNotFound (nothing written) when a
+  // delivery is unknown.
+  virtual Status RecordAttempts(const std::vector<AttemptRecord>& attempts,
+                                std::chrono::milliseconds failing_after) = 0;
+  // RecordAttempts of one.
+  Status RecordAttempt(const std::string& delivery_id, const domain::DeliveryAttempt& attempt,
+                       domain::DeliveryState next_state, TimePoint next_attempt_at,
+                       std::chrono::milliseconds failing_after) {
+    return RecordAttempts({AttemptRecord{delivery_id, attempt, next_state, next_attempt_at}},
+                          failing_after);
+  }
   // An endpoint's deliveries, newest first, each with its last attempt.
   virtual Result<std::vector<domain::Delivery>> ListDeliveries(const std::string& project_id,
                                                                const std::string& endpoint_id,

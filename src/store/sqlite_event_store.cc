@@ -237,10 +237,21 @@ Result<std::optional<TimePoint>> SqliteEventStore::NextDueAt() {
   return std::optional<TimePoint>(FromMillis(q.ColumnInt(0)));
 }
 
-Status SqliteEventStore::RecordAttempt(const std::string& delivery_id, const DeliveryAttempt& a,
-                                       DeliveryState next_state, TimePoint next_attempt_at,
-                                       std::chrono::milliseconds failing_after) {
+Status SqliteEventStore::RecordAttempts(const std::vector<AttemptRecord>& attempts,
+                                        std::chrono::milliseconds failing_after) {
   LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  for (const AttemptRecord& record : attempts) {
+    LINKHUB_RETURN_IF_ERROR(RecordAttemptLocked(record, failing_after));
+  }
+  return tx.Commit();
+}
+
+Status SqliteEventStore::RecordAttemptLocked(const AttemptRecord& record,
+                                             std::chrono::milliseconds failing_after) {
+  const std::string& delivery_id = record.delivery_id;
+  const DeliveryAttempt& a = record.attempt;
+  const DeliveryState next_state = record.next_state;
+  const TimePoint next_attempt_at = record.next_attempt_at;
   LINKHUB_ASSIGN_OR_RETURN(
       Statement ins,
       db_.Prepare("INSERT INTO webhook_attempts(delivery_id, at, status_code, latency_ms, error) "
@@ -286,8 +297,7 @@ Status SqliteEventStore::RecordAttempt(const std::string& delivery_id, const Del
         .Bind(3, static_cast<int64_t>(failing_after.count()))
         .Bind(4, int64_t{next_state == DeliveryState::kFailed ? 1 : 0});
   }
-  LINKHUB_RETURN_IF_ERROR(health.Run());
-  return tx.Commit();
+  return health.Run();
 }
 
 Result<std::vector<Delivery>> SqliteEventStore::QueryDeliveries(

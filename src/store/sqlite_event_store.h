@@ -25,9 +25,8 @@ class SqliteEventStore final : public EventStore {
                       const std::string& previous_secret_sealed, TimePoint previous_until) override;
   Result<std::vector<DueDelivery>> ListDueDeliveries(TimePoint now, size_t limit) override;
   Result<std::optional<TimePoint>> NextDueAt() override;
-  Status RecordAttempt(const std::string& delivery_id, const domain::DeliveryAttempt& attempt,
-                       domain::DeliveryState next_state, TimePoint next_attempt_at,
-                       std::chrono::milliseconds failing_after) override;
+  Status RecordAttempts(const std::vector<AttemptRecord>& attempts,
+                        std::chrono::milliseconds failing_after) override;
   Result<std::vector<domain::Delivery>> ListDeliveries(const std::string& project_id,
                                                        const std::string& endpoint_id,
                                                        size_t limit) override;
@@ -41,6 +40,8 @@ class SqliteEventStore final : public EventStore {
   std::optional<uint64_t> WriteCount() const override { return db_.WriteCount(); }
 
  private:
+  // One attempt. REQUIRES: inside a Transaction.
+  Status RecordAttemptLocked(const AttemptRecord& record, std::chrono::milliseconds failing_after);
   Result<std::vector<domain::Delivery>> QueryDeliveries(const std::string& where,
                                                         const std::vector<std::string>& params,
                                                         const std::string& tail);

@@ -292,64 +292,39 @@ Result<Response> Timeline(ApiContext& ctx, Request& r, const Signed& s) {
 Result<Response> ListWebhooks(ApiContext& ctx, Request&, const Signed& s) {
   LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
   LINKHUB_ASSIGN_OR_RETURN(auto endpoints, events->ListEndpoints(s.project_id));
-  boost::json::array data;
   int64_t failing = 0;
   for (const auto& e : endpoints) {
     failing += e.status == domain::EndpointStatus::kFailing ? 1 : 0;
-    data.push_back(EndpointJson(e));
   }
-  return JsonResponse(200, object{{"data", std::move(data)}, {"failing", failing}});
+  return JsonResponse(200, object{{"data", EndpointsJson(endpoints)}, {"failing", failing}});
 }
 
 Result<Response> CreateWebhook(ApiContext& ctx, Request& r, const Signed& s) {
   LINKHUB_RETURN_IF_ERROR(EventsOf(ctx));
-  LINKHUB_ASSIGN_OR_RETURN(hub::EndpointWithSecret made,
-                           CreateEndpointFromBody(ctx, r, s.project_id));
-  object out = EndpointJson(made.endpoint);
-  out["secret"] = made.secret;  // shown this once
-  Response res = JsonResponse(201, out);
-  res.headers.Set("Cache-Control", "no-store");
-  return res;
+  return WebhookCreated(ctx, r, s.project_id);
 }
 
 Result<Response> DeleteWebhook(ApiContext& ctx, Request& r, const Signed& s) {
-  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
-  LINKHUB_ASSIGN_OR_RETURN(auto e, events->GetEndpoint(s.project_id, WebhookParam(r)));
-  LINKHUB_RETURN_IF_ERROR(events->DeleteEndpoint(s.project_id, e.id));
-  object out = EndpointJson(e);
-  out["deleted"] = true;
-  return JsonResponse(200, out);
+  LINKHUB_RETURN_IF_ERROR(EventsOf(ctx));
+  return WebhookDeleted(ctx, s.project_id, WebhookParam(r));
 }
 
 Result<Response> RotateWebhookSecret(ApiContext& ctx, Request& r, const Signed& s) {
-  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
-  LINKHUB_ASSIGN_OR_RETURN(hub::EndpointWithSecret rotated,
-                           events->RotateSecret(s.project_id, WebhookParam(r)));
-  object out = EndpointJson(rotated.endpoint);
-  out["secret"] = rotated.secret;
-  Response res = JsonResponse(200, out);
-  res.headers.Set("Cache-Control", "no-store");
-  return res;
+  LINKHUB_RETURN_IF_ERROR(EventsOf(ctx));
+  return WebhookRotated(ctx, s.project_id, WebhookParam(r));
 }
 
 Result<Response> WebhookDeliveries(ApiContext& ctx, Request& r, const Signed& s) {
-  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
-  LINKHUB_ASSIGN_OR_RETURN(int64_t limit, IntParam(r, "limit", 25, 1, 200));
-  LINKHUB_ASSIGN_OR_RETURN(auto deliveries, events->ListDeliveries(s.project_id, WebhookParam(r),
-                                                                   static_cast<size_t>(limit)));
-  boost::json::array data;
-  for (const auto& d : deliveries) {
-    data.push_back(DeliveryJson(d));
-  }
+  LINKHUB_RETURN_IF_ERROR(EventsOf(ctx));
+  LINKHUB_ASSIGN_OR_RETURN(boost::json::array data,
+                           WebhookDeliveriesJson(ctx, r, s.project_id, WebhookParam(r), 25));
   return JsonResponse(200, object{{"data", std::move(data)}});
 }
 
 Result<Response> RetryWebhookDelivery(ApiContext& ctx, Request& r, const Signed& s) {
-  LINKHUB_ASSIGN_OR_RETURN(hub::Events * events, EventsOf(ctx));
-  LINKHUB_ASSIGN_OR_RETURN(hub::DeliveryView d,
-                           events->RetryDelivery(s.project_id, WebhookParam(r),
-                                                 std::string(r.PathParam("delivery_id"))));
-  return JsonResponse(202, DeliveryJson(d));
+  LINKHUB_RETURN_IF_ERROR(EventsOf(ctx));
+  return WebhookRetried(ctx, s.project_id, WebhookParam(r),
+                        std::string(r.PathParam("delivery_id")));
 }
 
 Result<Response> Logs(ApiContext& ctx, Request& r, const Signed& s) {

@@ -55,9 +55,24 @@ void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx);
 boost::json::object EndpointJson(const domain::WebhookEndpoint& endpoint);
 boost::json::object DeliveryJson(const hub::DeliveryView& delivery);
 boost::json::object TimelineJson(const hub::TimelineEntry& entry);
-// The endpoint input of POST /webhooks: {"url": ..., "events": [...]}.
-Result<hub::EndpointWithSecret> CreateEndpointFromBody(ApiContext& ctx, const http::Request& r,
-                                                       const std::string& project_id);
+boost::json::array EndpointsJson(const std::vector<domain::WebhookEndpoint>& endpoints);
+// What /webhooks and the dashboard's webhooks routes answer alike (ctx.events must be set):
+// POST {"url": ..., "events": [...]} -> 201 with the secret (never cached); DELETE -> 200 with
+// "deleted"; rotate_secret -> 200 with the new secret; deliveries (?limit=) as an array; a retry
+// -> 202 with the delivery.
+Result<http::Response> WebhookCreated(ApiContext& ctx, const http::Request& r,
+                                      const std::string& project_id);
+Result<http::Response> WebhookDeleted(ApiContext& ctx, const std::string& project_id,
+                                      const std::string& endpoint_id);
+Result<http::Response> WebhookRotated(ApiContext& ctx, const std::string& project_id,
+                                      const std::string& endpoint_id);
+Result<boost::json::array> WebhookDeliveriesJson(ApiContext& ctx, const http::Request& r,
+                                                 const std::string& project_id,
+                                                 const std::string& endpoint_id,
+                                                 int64_t default_limit);
+Result<http::Response> WebhookRetried(ApiContext& ctx, const std::string& project_id,
+                                      const std::string& endpoint_id,
+                                      const std::string& delivery_id);
 
 // A linked account in StackOne's LinkedAccount shape (with linkhub's `plaid` details).
 boost::json::object LinkedAccountJson(hub::Accounts& accounts,

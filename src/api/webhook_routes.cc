@@ -35,6 +35,15 @@ object AttemptJson(const domain::DeliveryAttempt& a) {
 
 std::string EndpointParam(const Request& r) { return std::string(r.PathParam("id")); }
 
+// An endpoint with its secret: the one answer that shows it, never cached.
+Response WithSecret(int status, const hub::EndpointWithSecret& e) {
+  object out = EndpointJson(e.endpoint);
+  out["secret"] = e.secret;
+  Response res = JsonResponse(status, out);
+  res.headers.Set("Cache-Control", "no-store");
+  return res;
+}
+
 Result<Response> ReceivePlaidWebhook(ApiContext& ctx, Request& r) {
   auto header = r.headers.Get("Plaid-Verification");
   LINKHUB_ASSIGN_OR_RETURN(
@@ -45,20 +54,12 @@ Result<Response> ReceivePlaidWebhook(ApiContext& ctx, Request& r) {
 }
 
 Result<Response> CreateEndpoint(ApiContext& ctx, Request& r, const std::string& project_id) {
-  LINKHUB_ASSIGN_OR_RETURN(hub::EndpointWithSecret made,
-                           CreateEndpointFromBody(ctx, r, project_id));
-  object out = EndpointJson(made.endpoint);
-  out["secret"] = made.secret;
-  return JsonResponse(201, out);
+  return WebhookCreated(ctx, r, project_id);
 }
 
 Result<Response> ListEndpoints(ApiContext& ctx, Request&, const std::string& project_id) {
   LINKHUB_ASSIGN_OR_RETURN(auto endpoints, ctx.events->ListEndpoints(project_id));
-  array out;
-  for (const auto& e : endpoints) {
-    out.push_back(EndpointJson(e));
-  }
-  return JsonResponse(200, out);
+  return JsonResponse(200, EndpointsJson(endpoints));
 }
 
 Result<Response> GetEndpoint(ApiContext& ctx, Request& r, const std::string& project_id) {
@@ -67,37 +68,21 @@ Result<Response> GetEndpoint(ApiContext& ctx, Request& r, const std::string& pro
 }
 
 Result<Response> DeleteEndpoint(ApiContext& ctx, Request& r, const std::string& project_id) {
-  LINKHUB_ASSIGN_OR_RETURN(auto e, ctx.events->GetEndpoint(project_id, EndpointParam(r)));
-  LINKHUB_RETURN_IF_ERROR(ctx.events->DeleteEndpoint(project_id, e.id));
-  object out = EndpointJson(e);
-  out["deleted"] = true;
-  return JsonResponse(200, out);
+  return WebhookDeleted(ctx, project_id, EndpointParam(r));
 }
 
 Result<Response> RotateSecret(ApiContext& ctx, Request& r, const std::string& project_id) {
-  LINKHUB_ASSIGN_OR_RETURN(hub::EndpointWithSecret rotated,
-                           ctx.events->RotateSecret(project_id, EndpointParam(r)));
-  object out = EndpointJson(rotated.endpoint);
-  out["secret"] = rotated.secret;
-  return JsonResponse(200, out);
+  return WebhookRotated(ctx, project_id, EndpointParam(r));
 }
 
 Result<Response> ListDeliveries(ApiContext& ctx, Request& r, const std::string& project_id) {
-  LINKHUB_ASSIGN_OR_RETURN(int64_t limit, IntParam(r, "limit", 50, 1, 500));
-  LINKHUB_ASSIGN_OR_RETURN(auto deliveries, ctx.events->ListDeliveries(project_id, EndpointParam(r),
-                                                                       static_cast<size_t>(limit)));
-  array out;
-  for (const auto& d : deliveries) {
-    out.push_back(DeliveryJson(d));
-  }
-  return JsonResponse(200, out);
+  LINKHUB_ASSIGN_OR_RETURN(array deliveries,
+                           WebhookDeliveriesJson(ctx, r, project_id, EndpointParam(r), 50));
+  return JsonResponse(200, deliveries);
 }
 
 Result<Response> RetryDelivery(ApiContext& ctx, Request& r, const std::string& project_id) {
-  LINKHUB_ASSIGN_OR_RETURN(hub::DeliveryView d,
-                           ctx.events->RetryDelivery(project_id, EndpointParam(r),
-                                                     std::string(r.PathParam("delivery_id"))));
-  return JsonResponse(202, DeliveryJson(d));
+  return WebhookRetried(ctx, project_id, EndpointParam(r), std::string(r.PathParam("delivery_id")));
 }
 
 }  // namespace
@@ -138,12 +123,58 @@ object TimelineJson(const hub::TimelineEntry& t) {
       {"at", FormatRfc3339(t.at)}, {"kind", t.kind}, {"name", t.name}, {"detail", t.detail}};
 }
 
-Result<hub::EndpointWithSecret> CreateEndpointFromBody(ApiContext& ctx, const Request& r,
-                                                       const std::string& project_id) {
+array EndpointsJson(const std::vector<domain::WebhookEndpoint>& endpoints) {
+  array out;
+  for (const auto& e : endpoints) {
+    out.push_back(EndpointJson(e));
+  }
+  return out;
+}
+
+Result<Response> WebhookCreated(ApiContext& ctx, const Request& r, const std::string& project_id) {
   LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(std::string url, RequiredString(body, "url", 2048));
   LINKHUB_ASSIGN_OR_RETURN(auto events, OptionalStringList(body, "events", 16));
-  return ctx.events->CreateEndpoint(project_id, url, events.value_or(std::vector<std::string>{}));
+  LINKHUB_ASSIGN_OR_RETURN(
+      hub::EndpointWithSecret made,
+      ctx.events->CreateEndpoint(project_id, url, events.value_or(std::vector<std::string>{})));
+  return WithSecret(201, made);
+}
+
+Result<Response> WebhookDeleted(ApiContext& ctx, const std::string& project_id,
+                                const std::string& endpoint_id) {
+  LINKHUB_ASSIGN_OR_RETURN(auto e, ctx.events->GetEndpoint(project_id, endpoint_id));
+  LINKHUB_RETURN_IF_ERROR(ctx.events->DeleteEndpoint(project_id, e.id));
+  object out = EndpointJson(e);
+  out["deleted"] = true;
+  return JsonResponse(200, out);
+}
+
+Result<Response> WebhookRotated(ApiContext& ctx, const std::string& project_id,
+                                const std::string& endpoint_id) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::EndpointWithSecret rotated,
+                           ctx.events->RotateSecret(project_id, endpoint_id));
+  return WithSecret(200, rotated);
+}
+
+Result<array> WebhookDeliveriesJson(ApiContext& ctx, const Request& r,
+                                    const std::string& project_id, const std::string& endpoint_id,
+                                    int64_t default_limit) {
+  LINKHUB_ASSIGN_OR_RETURN(int64_t limit, IntParam(r, "limit", default_limit, 1, 500));
+  LINKHUB_ASSIGN_OR_RETURN(auto deliveries, ctx.events->ListDeliveries(project_id, endpoint_id,
+                                                                       static_cast<size_t>(limit)));
+  array out;
+  for (const auto& d : deliveries) {
+    out.push_back(DeliveryJson(d));
+  }
+  return out;
+}
+
+Result<Response> WebhookRetried(ApiContext& ctx, const std::string& project_id,
+                                const std::string& endpoint_id, const std::string& delivery_id) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::DeliveryView d,
+                           ctx.events->RetryDelivery(project_id, endpoint_id, delivery_id));
+  return JsonResponse(202, DeliveryJson(d));
 }
 
 void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx) {

@@ -103,6 +103,7 @@ std::optional<EventType> ParseEventType(std::string_view text) { return Parse(kE
 const std::vector<EventType>& AllEventTypes() {
   static const std::vector<EventType> kAll = [] {
     std::vector<EventType> all;
+    all.reserve(kEventTypes.size());
     for (const auto& [type, name] : kEventTypes) {
       all.push_back(type);
     }

@@ -100,12 +100,12 @@ bool IsPublicAddress(const sockaddr* address) {
     return false;
   }
   if (address->sa_family == AF_INET) {
-    sockaddr_in v4;
+    sockaddr_in v4{};
     std::memcpy(&v4, address, sizeof(v4));
     return IsPublicV4(ntohl(v4.sin_addr.s_addr));
   }
   if (address->sa_family == AF_INET6) {
-    sockaddr_in6 v6;
+    sockaddr_in6 v6{};
     std::memcpy(&v6, address, sizeof(v6));
     return IsPublicV6(v6.sin6_addr);
   }

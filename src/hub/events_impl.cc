@@ -52,11 +52,12 @@ Result<EndpointWithSecret> EventsImpl::CreateEndpoint(const std::string& project
   for (const auto& name : events) {
     auto type = domain::ParseEventType(name);
     if (!type) {
-      std::string known;
+      std::string message = "events: '" + name + "' is not an event; they are ";
       for (auto t : domain::AllEventTypes()) {
-        known += (known.empty() ? "" : ", ") + std::string(domain::ToString(t));
+        message += t == domain::AllEventTypes().front() ? "" : ", ";
+        message += domain::ToString(t);
       }
-      return Unexpected(Invalid("events: '" + name + "' is not an event; they are " + known));
+      return Unexpected(Invalid(std::move(message)));
     }
     if (std::find(w.events.begin(), w.events.end(), *type) == w.events.end()) {
       w.events.push_back(*type);
@@ -155,6 +156,7 @@ Result<std::vector<TimelineEntry>> EventsImpl::Timeline(const std::string& proje
   std::vector<TimelineEntry> out;
   LINKHUB_ASSIGN_OR_RETURN(auto webhooks,
                            plaid_webhooks_.ListAccountWebhooks(project_id, account_id, limit));
+  out.reserve(2 * limit);
   for (const auto& w : webhooks) {
     out.push_back(TimelineEntry{w.received_at, "plaid_webhook",
                                 w.webhook_type + " " + w.webhook_code, w.outcome});

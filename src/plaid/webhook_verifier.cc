@@ -58,15 +58,39 @@ WebhookVerifier::FetchKey WebhookVerifier::FetchFrom(PlaidClient& plaid) {
 
 Result<WebhookVerifier::CachedKey> WebhookVerifier::KeyFor(const std::string& kid) {
   auto now = clock_.MonotonicNow();
+  std::optional<CachedKey> known;
   {
     std::lock_guard lock(mu_);
     auto it = keys_.find(kid);
-    // A known key stays until its expired_at; an unknown kid is asked again after a minute.
-    if (it != keys_.end() && (it->second.key || now - it->second.fetched_at < kRefetchAfter)) {
-      return it->second;
+    if (it != keys_.end()) {
+      // A known key is refreshed hourly; an unknown kid is asked again after a minute.
+      auto age = now - it->second.fetched_at;
+      if (it->second.key ? age < kRefreshKnownAfter : age < kRefetchAfter) {
+        return it->second;
+      }
+      if (it->second.key) {
+        known = it->second;
+      }
+    }
+    if (!known) {
+      if (now - new_kid_window_ >= std::chrono::minutes(1)) {
+        new_kid_window_ = now;
+        new_kid_fetches_ = 0;
+      }
+      if (new_kid_fetches_ >= kNewKidFetchesPerMinute) {
+        return CachedKey{};  // not asked: treated as unknown
+      }
+      ++new_kid_fetches_;
     }
   }
   auto jwk = fetch_(kid);
+  if (!jwk && known && !jwk.error().provider && jwk.error().code != ErrorCode::kNotFound) {
+    // Plaid did not answer: the key it gave before still holds; ask again in a minute.
+    std::lock_guard lock(mu_);
+    known->fetched_at = now - kRefreshKnownAfter + kRefetchAfter;
+    keys_[kid] = *known;
+    return *known;
+  }
   CachedKey fetched;
   fetched.fetched_at = now;
   if (jwk) {
@@ -83,6 +107,15 @@ Result<WebhookVerifier::CachedKey> WebhookVerifier::KeyFor(const std::string& ki
     return Unexpected(std::move(e));
   }
   std::lock_guard lock(mu_);
+  if (!fetched.key && keys_.size() >= kMaxUnknownKids) {
+    for (auto it = keys_.begin(); it != keys_.end();) {
+      it = !it->second.key && now - it->second.fetched_at >= kRefetchAfter ? keys_.erase(it)
+                                                                           : std::next(it);
+    }
+    if (keys_.size() >= kMaxUnknownKids) {
+      return fetched;  // not cached: the budget above still bounds the fetches
+    }
+  }
   keys_[kid] = fetched;
   return fetched;
 }

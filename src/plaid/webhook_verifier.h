@@ -37,6 +37,14 @@ class WebhookVerifier {
   static constexpr std::chrono::seconds kMaxAge{300};       // iat at most this old (or ahead)
   static constexpr std::chrono::seconds kRefetchAfter{60};  // per kid
   static constexpr size_t kMaxHeaderBytes = 4096;
+  // Kids never seen are asked for at most this often in all, so forged headers naming a new
+  // random kid each cannot make linkhub flood Plaid (nor grow the cache: unknown kids are
+  // forgotten after kRefetchAfter once there are many).
+  static constexpr int kNewKidFetchesPerMinute = 10;
+  static constexpr size_t kMaxUnknownKids = 1000;
+  // A known key is asked for again this long after it was fetched (on its next use), so that
+  // Plaid's expired_at for a retired key is learnt; if Plaid does not answer, it stays trusted.
+  static constexpr std::chrono::hours kRefreshKnownAfter{1};
 
   WebhookVerifier(FetchKey fetch, Clock& clock) : fetch_(std::move(fetch)), clock_(clock) {}
 
@@ -59,6 +67,9 @@ class WebhookVerifier {
   Clock& clock_;
   std::mutex mu_;
   std::map<std::string, CachedKey, std::less<>> keys_;  // guarded by mu_
+  // The minute's window of fetches for kids never seen. Guarded by mu_.
+  std::chrono::steady_clock::time_point new_kid_window_{};
+  int new_kid_fetches_ = 0;
 };
 
 }  // namespace linkhub::plaid

@@ -168,6 +168,51 @@ TEST_F(WebhookVerifierTest, AnUnknownKidIsAskedForAtMostOnceAMinute) {
   EXPECT_EQ(fetches_["kid-nobody-knows"], 2);
 }
 
+TEST_F(WebhookVerifierTest, NewKidsCostAtMostTenFetchesAMinuteInAll) {
+  boost::json::object claims{{"iat", 1'800'000'000}, {"request_body_sha256", "x"}};
+  for (int i = 0; i < 50; ++i) {
+    std::string kid = "kid-random-" + std::to_string(i);
+    EXPECT_THAT(Refusal(Forged({{"alg", "ES256"}, {"kid", kid}}, claims), kBody),
+                HasSubstr("does not know"));
+  }
+  int total = 0;
+  for (const auto& [kid, n] : fetches_) {
+    total += n;
+  }
+  EXPECT_EQ(total, plaid::WebhookVerifier::kNewKidFetchesPerMinute);
+  // A minute later Plaid is asked again, and a key it knows verifies.
+  clock_.Advance(61s);
+  EXPECT_TRUE(verifier_->Verify(Sign(kBody), kBody));
+}
+
+TEST_F(WebhookVerifierTest, AKnownKeyIsAskedForAgainHourlyAndItsExpiryLearnt) {
+  // A header signed by the current key, dated an hour and a minute ahead.
+  signer_clock_.SetNow(clock_.Now() + 61min);
+  auto later = signer_->Sign(kBody);
+  ASSERT_TRUE(later);
+  ASSERT_TRUE(verifier_->Verify(Sign(kBody), kBody));  // caches the key
+  std::string kid = signer_->current_kid();
+  ASSERT_TRUE(signer_->Rotate());  // Plaid retires it (expired_at: the signer's clock, +61 min)
+  clock_.Advance(61min);
+  Status s = verifier_->Verify(*later, kBody);
+  ASSERT_FALSE(s);
+  EXPECT_THAT(s.error().message, HasSubstr("expired"));
+  EXPECT_EQ(fetches_[kid], 2);
+}
+
+TEST_F(WebhookVerifierTest, AKnownKeyStaysTrustedWhenPlaidDoesNotAnswerItsRefresh) {
+  ASSERT_TRUE(verifier_->Verify(Sign(kBody), kBody));
+  std::string kid = signer_->current_kid();
+  fail_fetch_ = true;
+  clock_.Advance(61min);
+  EXPECT_TRUE(verifier_->Verify(Sign(kBody), kBody));
+  EXPECT_TRUE(verifier_->Verify(Sign(kBody), kBody));
+  EXPECT_EQ(fetches_[kid], 2);  // asked once, no answer, kept; asked again a minute later
+  clock_.Advance(61s);
+  EXPECT_TRUE(verifier_->Verify(Sign(kBody), kBody));
+  EXPECT_EQ(fetches_[kid], 3);
+}
+
 TEST_F(WebhookVerifierTest, ARotatedKeyVerifiesUntilItsExpiryAndTheNewOneIsFetched) {
   std::string old_kid = signer_->current_kid();
   ASSERT_TRUE(verifier_->Verify(Sign(kBody), kBody));  // caches the old key, not expired

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+
 #include "core/ids.h"
 #include "core/json.h"
 #include "hub/account_status.h"
@@ -51,6 +53,18 @@ Result<ParsedWebhook> ParseWebhook(std::string_view raw_body) {
   return w;
 }
 
+// The project id of a request's path as a log may show it: it is anyone's input until the
+// webhook is verified.
+std::string ForLog(std::string_view project_id) {
+  std::string out(project_id.substr(0, 64));
+  for (char& c : out) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
+      c = '?';
+    }
+  }
+  return out;
+}
+
 std::string ReasonOf(ErrorCode code) {
   switch (code) {
     case ErrorCode::kUnauthenticated:
@@ -94,8 +108,8 @@ Result<WebhookReceipt> PlaidWebhooksImpl::Receive(const std::string& project_id,
   auto refuse = [&](Error e) -> Result<WebhookReceipt> {
     Refuse(ReasonOf(e.code));
     // The reason never quotes the header or the body.
-    spdlog::warn("Plaid webhook for project {} refused ({} bytes): {}", project_id, raw_body.size(),
-                 e.message);
+    spdlog::warn("Plaid webhook for project {} refused ({} bytes): {}", ForLog(project_id),
+                 raw_body.size(), e.message);
     return Unexpected(std::move(e));
   };
   if (raw_body.size() > kMaxBodyBytes) {
@@ -113,7 +127,7 @@ Result<WebhookReceipt> PlaidWebhooksImpl::Receive(const std::string& project_id,
     if (project.error().code != ErrorCode::kNotFound) {
       return Unexpected(std::move(project).error());
     }
-    return refuse(MakeError(ErrorCode::kNotFound, "project " + project_id + " not found"));
+    return refuse(MakeError(ErrorCode::kNotFound, "project " + ForLog(project_id) + " not found"));
   }
   domain::PlaidWebhook w;
   w.id = "pwh_" + NewBase62(random_, 22);

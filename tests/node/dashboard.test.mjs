@@ -1,6 +1,8 @@
 // Browser tests of the operator dashboard (/dashboard) in headless Chromium: sign-in, the
 // Accounts page (list, filters, pagination), link now (through the Hub page) and send a link,
-// the action tester, logs, suspend and resume, re-link, delete, sign-out, and CSRF refusals.
+// the action tester, logs, suspend and resume, re-link, status reasons and the re-link they ask
+// for, the account timeline, delete, sign-out, CSRF refusals, and the Webhooks page (endpoints,
+// the secret shown once, rotation, deliveries and retry, failing endpoints).
 // Contract: docs/dashboard.md.
 //
 // Screenshots: accounts.png (the README's image) in LINKHUB_DOC_SCREENSHOTS when set
@@ -16,6 +18,7 @@ import { startEmulator, repoRoot } from './lib/emulator.mjs';
 import {
   startHub, createProject, call, connectSession, linkAccount, poll, sandboxPublicToken,
 } from './lib/hub.mjs';
+import { startWebhookReceiver } from './lib/webhooks.mjs';
 
 const SHOTS = process.env.DASHBOARD_SHOTS_DIR || '/tmp/dashboard-shots';
 const DOC_SHOT = process.env.LINKHUB_DOC_SCREENSHOTS
@@ -28,8 +31,10 @@ let emu;
 let hub;
 let projectA;
 let projectB;
+let projectW;  // the reasons, timeline and webhooks tests: a project of its own
 let browser;
 let evil;
+let receiver;  // a local receiver of linkhub's events
 const named = {};  // accounts linked up front, by owner
 
 // ------------------------------------------------------------------------ set-up
@@ -64,9 +69,12 @@ before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   fs.mkdirSync(path.dirname(DOC_SHOT), { recursive: true });
   emu = await startEmulator(['--transactions-initial-delay', '0']);
-  hub = await startHub(emu);
+  // Private webhook URLs: the endpoints of these tests point at a receiver on loopback.
+  hub = await startHub(emu, { args: ['--allow-private-webhook-urls'] });
   projectA = await createProject(hub, 'Acme Budgeting');
   projectB = await createProject(hub, 'Other Tenant');
+  projectW = await createProject(hub, 'Hooks and Co');
+  receiver = await startWebhookReceiver();
   // Project A: three named owners, then enough others for a second page (26 accounts in all).
   for (const [owner, name] of [['cust_alice', 'Alice Martin'], ['cust_bob', 'Bob Chen'], ['cust_carol', 'Carol Diaz']]) {
     const s = await connectSession(hub, projectA.api_key, { origin_owner_id: owner, origin_owner_name: name });
@@ -87,6 +95,7 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (evil) evil.close();
+  if (receiver) await receiver.close();
   if (hub) await hub.stop();
   if (emu) await emu.stop();
 });
@@ -147,6 +156,57 @@ async function linkFrameIn(frame) {
 }
 
 const linkView = (frame, name) => frame.locator(`section[data-view="${name}"]`);
+
+// Links an account of `project` whose Item sends Plaid's webhooks to linkhub (as a link token
+// made by linkhub would), so that the emulator's fire_webhook reaches the account.
+async function linkWithWebhook(project, owner, name) {
+  const session = await connectSession(hub, project.api_key, { origin_owner_id: owner, origin_owner_name: name });
+  const publicToken = await sandboxPublicToken(emu, FIRST_PLATYPUS, ['transactions'],
+    { webhook: `${hub.url}/webhooks/plaid/${project.project_id}` });
+  const res = await call(hub, 'POST', '/hub/accounts', {
+    session: session.token, body: { credentials: { public_token: publicToken } },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return (await account(res.body.id, project.api_key)).body;
+}
+
+// Fires an ITEM webhook at the account's Item and waits until linkhub has applied it: `until`
+// tells from the account.
+async function fireAndWait(acc, body, until, key = projectW.api_key) {
+  await emu.control('POST', `/emulator/items/${acc.plaid.item_id}/fire_webhook`, body);
+  const changed = await poll(async () => {
+    const a = (await account(acc.id, key)).body;
+    return until(a) ? a : null;
+  }, 10000);
+  assert.ok(changed, `${body.webhook_code} was not applied to ${acc.id}`);
+  return changed;
+}
+
+// Shows the rows of one owner.
+async function filterOwner(page, owner) {
+  await page.locator('#filter-owner').fill(owner);
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await rowsLoaded(page);
+}
+
+async function goToWebhooks(page) {
+  await page.locator('#pages-nav').getByRole('link', { name: 'Webhooks' }).click();
+  await page.locator('#webhooks-view').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => !document.querySelector('#webhooks-table').hasAttribute('aria-busy'));
+}
+
+const hookRow = (page, id) => page.locator(`#webhooks-body tr[data-webhook-id="${id}"]`);
+
+// Clicks Refresh until `locator`'s text matches `re` (the list is read again each time).
+async function refreshUntil(page, button, locator, re, ms = 10000) {
+  const ok = await poll(async () => {
+    if (await locator.count() && re.test(await locator.first().innerText())) return true;
+    await button.click();
+    await page.waitForFunction(() => !document.querySelector('#deliveries-table').hasAttribute('aria-busy'));
+    return await locator.count() > 0 && re.test(await locator.first().innerText());
+  }, ms, 100);
+  assert.ok(ok, `no ${re} in ${await locator.count() ? await locator.first().innerText() : 'nothing'}`);
+}
 
 async function cookieOf(page) {
   const cookies = await page.context().cookies(`${hub.url}/dashboard`);
@@ -541,6 +601,288 @@ test('delete asks for confirmation, then removes the account', async (t) => {
   assert.equal((await account(linked.id)).status, 404);
 });
 
+test('reasons: a consent running out shows its date and asks for a re-link; new accounts for a re-link with account selection', async (t) => {
+  const acc = await linkWithWebhook(projectW, 'cust_consent', 'Connie Sent');
+  const consentEnds = '2027-03-01T00:00:00Z';
+  await fireAndWait(acc, { webhook_code: 'PENDING_EXPIRATION', consent_expiration_time: consentEnds },
+    (a) => a.status_reasons.at(-1)?.code === 'consent_expiring');
+
+  const page = await newPage(t, { clipboard: true });
+  await signIn(page, projectW.api_key);
+  await filterOwner(page, 'cust_consent');
+  const r = row(page, acc.id);
+  // Still active, with the warning, its date and the step it asks for.
+  const status = r.locator('td').nth(4);
+  assert.match(await status.innerText(), /^active[\s\S]*consent[\s\S]*Consent runs out on [\s\S]*2027[\s\S]*Next step: re-link\./);
+  assert.equal(await status.locator(`time[datetime="${consentEnds}"]`).count(), 1);
+  assert.equal(await status.locator('.reason').getAttribute('data-code'), 'consent_expiring');
+
+  await openAccount(page, acc.id);
+  const relink = page.locator('#relink');
+  assert.equal(await relink.getAttribute('class'), 'primary', 're-link is the suggested step of an active account');
+  assert.equal(await relink.innerText(), 'Re-link');
+  assert.match(await page.locator('#relink-advice').innerText(), /^Suggested: re-link\./);
+  assert.equal(await page.locator('#link-again').isVisible(), false);
+  assert.equal(await page.locator(`#account-facts time[datetime="${consentEnds}"]`).count(), 1);
+  assert.match(await page.locator('#account-facts').innerText(), /Consent runs out on/);
+  await page.keyboard.press('Escape');
+  await page.locator('#account-dialog').waitFor({ state: 'hidden' });
+
+  // The bank has new accounts: the re-link lets the owner choose them.
+  await fireAndWait(acc, { webhook_code: 'NEW_ACCOUNTS_AVAILABLE' },
+    (a) => a.status_reasons.at(-1)?.code === 'new_accounts_available');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await rowsLoaded(page);
+  assert.match(await r.locator('td').nth(4).innerText(), /^active[\s\S]*Next step: re-link and choose the new accounts\./);
+  await openAccount(page, acc.id);
+  assert.equal(await relink.innerText(), 'Re-link and choose new accounts');
+  assert.equal(await relink.getAttribute('class'), 'primary');
+  assert.match(await page.locator('#relink-advice').innerText(), /account selection/);
+  await page.getByRole('button', { name: 'Re-link and choose new accounts' }).click();
+  await page.locator('#relink-result').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#relink-url-label').innerText(), /with account selection/);
+  const token = new URL(await page.locator('#relink-url').inputValue()).searchParams.get('token');
+  const session = await call(hub, 'POST', '/connect_sessions/authenticate', { key: projectW.api_key, body: { token } });
+  assert.equal(session.body.account_id, acc.id, 'a re-link of this account');
+  assert.equal(await relink.innerText(), 'Re-link and choose new accounts', 'the label survives the busy state');
+  await page.screenshot({ path: path.join(SHOTS, 'account-new-accounts.png'), animations: 'disabled' });
+});
+
+test('reasons: a revoked Item asks to link the bank again, with a new link, not for a re-link', async (t) => {
+  const acc = await linkWithWebhook(projectW, 'cust_revoked', 'Rita Voke');
+  const gone = await fireAndWait(acc, { webhook_code: 'USER_PERMISSION_REVOKED' }, (a) => a.status === 'inactive');
+  assert.equal(gone.status_reasons.at(-1).relink, 'link_again');
+
+  const page = await newPage(t);
+  await signIn(page, projectW.api_key);
+  await page.getByLabel('Status').selectOption('inactive');
+  await filterOwner(page, 'cust_revoked');
+  assert.deepEqual(await rowIds(page), [acc.id]);
+  assert.match(await row(page, acc.id).innerText(), /inactive[\s\S]*revoked[\s\S]*must link the bank again/i);
+  assert.doesNotMatch(await row(page, acc.id).innerText(), /Next step: re-link/);
+
+  await openAccount(page, acc.id);
+  assert.equal(await page.locator('#relink').isVisible(), false, 'no re-link for an Item that is gone');
+  assert.notEqual(await page.locator('#relink').getAttribute('class'), 'primary');
+  const again = page.getByRole('button', { name: 'Link the bank again…' });
+  assert.equal(await again.getAttribute('class'), 'primary', 'linking again is the suggested step');
+  assert.match(await page.locator('#relink-advice').innerText(), /must link the bank again/);
+  await page.screenshot({ path: path.join(SHOTS, 'account-revoked.png'), animations: 'disabled' });
+
+  // The Link account flow, for the same owner: a new connect session, not one for this account.
+  await again.click();
+  await page.locator('#link-dialog').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#link-title').innerText(), 'Link the bank again');
+  assert.equal(await page.locator('#link-owner-id').inputValue(), 'cust_revoked');
+  assert.equal(await page.getByLabel('Owner name').inputValue(), 'Rita Voke');
+  await page.getByRole('button', { name: 'Send a link' }).click();
+  await page.locator('#link-result').waitFor({ state: 'visible' });
+  const token = new URL(await page.locator('#link-url').inputValue()).searchParams.get('token');
+  const session = await call(hub, 'POST', '/connect_sessions/authenticate', { key: projectW.api_key, body: { token } });
+  assert.equal(session.status, 201);
+  assert.equal(session.body.origin_owner_id, 'cust_revoked');
+  assert.equal(session.body.account_id ?? null, null, 'a new link, not a re-link');
+  await page.keyboard.press('Escape');
+  await page.locator('#link-dialog').waitFor({ state: 'hidden' });
+  assert.equal(await page.locator('#account-dialog').isVisible(), true, 'the account stays open beneath');
+  await page.waitForFunction(() => document.activeElement.id === 'link-again');
+});
+
+test('timeline: the account\'s Plaid webhooks and the events sent about it, newest first', async (t) => {
+  const acc = await linkWithWebhook(projectW, 'cust_timeline', 'Tim Line');
+  await fireAndWait(acc, { webhook_code: 'PENDING_EXPIRATION', consent_expiration_time: '2027-05-01T00:00:00Z' },
+    (a) => a.status_reasons.at(-1)?.code === 'consent_expiring');
+
+  const page = await newPage(t);
+  await signIn(page, projectW.api_key);
+  await filterOwner(page, 'cust_timeline');
+  await openAccount(page, acc.id);
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  assert.equal(await page.locator('#panel-timeline').isVisible(), true);
+  const items = page.locator('#timeline-list li');
+  const hook = items.filter({ hasText: 'ITEM PENDING_EXPIRATION' });
+  await hook.waitFor();
+  assert.equal(await hook.getAttribute('data-kind'), 'plaid_webhook');
+  assert.match(await hook.innerText(), /Plaid webhook[\s\S]*ITEM PENDING_EXPIRATION[\s\S]*consent_expiring/i);
+  const updated = items.filter({ hasText: 'account.updated' }).first();
+  assert.equal(await updated.getAttribute('data-kind'), 'event');
+  assert.match(await updated.innerText(), /linkhub event[\s\S]*account\.updated[\s\S]*Event id evt_/i);
+  assert.equal(await items.filter({ hasText: 'account.created' }).count(), 1);
+
+  // As the route answers it: newest first.
+  const listed = await page.evaluate(async (id) => (await fetch(`/dashboard/api/accounts/${id}/timeline?limit=50`)).json(), acc.id);
+  assert.equal(await items.count(), listed.data.length);
+  const times = await items.locator('time').evaluateAll((ts) => ts.map((x) => Date.parse(x.getAttribute('datetime'))));
+  assert.deepEqual(times, [...times].sort((a, b) => b - a));
+  assert.equal(listed.data.at(-1).name, 'account.created', 'the oldest entry is the link');
+  await page.screenshot({ path: path.join(SHOTS, 'account-timeline.png'), animations: 'disabled' });
+
+  // Keyboard: the tabs go round to the timeline too.
+  await page.getByRole('tab', { name: 'Overview' }).focus();
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-timeline');
+});
+
+test('webhooks: an endpoint made shows its secret once; its deliveries are listed and Retry sends one again', async (t) => {
+  const page = await newPage(t, { clipboard: true });
+  await signIn(page, projectW.api_key);
+  assert.equal(await page.locator('#nav-accounts').getAttribute('aria-current'), 'page');
+  await goToWebhooks(page);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'webhooks-title', 'focus moves to the new page');
+  assert.equal(await page.locator('#nav-webhooks').getAttribute('aria-current'), 'page');
+  assert.equal(await page.locator('#nav-accounts').getAttribute('aria-current'), null);
+  assert.match(await page.title(), /^Webhooks · Hooks and Co/);
+
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.locator('#webhook-error', { hasText: 'URL' }).waitFor();
+  assert.equal(await page.getByLabel('Endpoint URL').getAttribute('aria-invalid'), 'true');
+
+  const url = receiver.url('/dashboard-events');
+  await page.getByLabel('Endpoint URL').fill(url);
+  await page.getByLabel('account.created').check();
+  await page.getByLabel('account.updated').check();
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.locator('#secret-result').waitFor({ state: 'visible' });
+  const secret = await page.locator('#secret-value').inputValue();
+  assert.match(secret, /^whsec_/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'secret-value');
+  assert.match(await page.locator('#secret-note').innerText(), /will not be shown again/);
+  await page.locator('#secret-result').getByRole('button', { name: 'Copy' }).click();
+  await page.locator('#progress', { hasText: 'Secret copied' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+  await page.screenshot({ path: path.join(SHOTS, 'webhook-secret.png'), animations: 'disabled' });
+
+  const listed = await call(hub, 'GET', '/webhooks', { key: projectW.api_key });
+  const endpoint = listed.body.find((w) => w.url === url);
+  assert.ok(endpoint, 'made on the server');
+  assert.deepEqual(endpoint.events, ['account.created', 'account.updated']);
+  const r = hookRow(page, endpoint.id);
+  await r.waitFor();
+  assert.match(await r.innerText(), new RegExp(`${url.replace(/[.:/]/g, '\\$&')}[\\s\\S]*account\\.created, account\\.updated[\\s\\S]*active`));
+  assert.equal(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage })), '{}',
+    'the secret is not kept in web storage');
+
+  // Shown once: a reload lists the endpoint and not its secret.
+  await page.reload();
+  await page.locator('#webhooks-view').waitFor({ state: 'visible' });
+  await r.waitFor();
+  assert.equal(await page.locator('#secret-result').isVisible(), false);
+  assert.equal(await page.locator('#secret-value').inputValue(), '');
+  assert.ok(!(await page.content()).includes(secret), 'the secret is nowhere in the page');
+  const api = await page.evaluate(async () => (await fetch('/dashboard/api/webhooks')).text());
+  assert.ok(!api.includes(secret) && !api.includes('whsec_'), 'nor in the list');
+
+  // A link sends account.created; the endpoint's recent deliveries show it delivered.
+  const s = await connectSession(hub, projectW.api_key, { origin_owner_id: 'cust_hooked', origin_owner_name: 'Hook Ed' });
+  const linked = await linkAccount(hub, emu, projectW.api_key, { session: s.token });
+  const first = await receiver.waitFor((x) => x.path === '/dashboard-events' && x.json?.event === 'account.created' &&
+    x.json?.account_id === linked.id, 10000, 'account.created');
+  const eventId = first.headers['webhook-id'];
+  assert.match(eventId, /^evt_/);
+
+  await r.getByRole('button', { name: /^Recent deliveries/ }).click();
+  await page.locator('#deliveries').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'deliveries-title');
+  const delivery = page.locator('#deliveries-body tr', { hasText: eventId });
+  const refresh = page.getByRole('button', { name: 'Refresh' });
+  await refreshUntil(page, refresh, delivery, /delivered/);
+  assert.match(await delivery.innerText(), new RegExp(`account\\.created[\\s\\S]*${eventId}[\\s\\S]*${linked.id}[\\s\\S]*delivered[\\s\\S]*1 attempt[\\s\\S]*Last: HTTP 200`));
+  await page.screenshot({ path: path.join(SHOTS, 'webhooks.png'), animations: 'disabled', fullPage: true });
+
+  // Retry: the same event again, with the same webhook-id.
+  await delivery.getByRole('button', { name: /^Retry/ }).click();
+  await page.locator('#progress', { hasText: 'queued' }).waitFor();
+  const both = await receiver.waitForCount((x) => x.headers['webhook-id'] === eventId, 2, 10000, 'the retried delivery');
+  assert.equal(both.length, 2);
+  assert.equal(both[1].json.event, 'account.created');
+  await refreshUntil(page, refresh, delivery, /delivered[\s\S]*2 attempts/);
+});
+
+test('webhooks: rotate shows the new secret once; delete asks for confirmation, then removes the endpoint', async (t) => {
+  const url = receiver.url('/rotate-me');
+  const made = await call(hub, 'POST', '/webhooks', { key: projectW.api_key, body: { url, events: [] } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const id = made.body.id;
+
+  const page = await newPage(t);
+  await signIn(page, projectW.api_key);
+  await goToWebhooks(page);
+  const r = hookRow(page, id);
+  await r.waitFor();
+  assert.match(await r.innerText(), /Every event/);
+
+  await r.getByRole('button', { name: /^Rotate secret/ }).click();
+  await page.locator('#secret-result').waitFor({ state: 'visible' });
+  const secret = await page.locator('#secret-value').inputValue();
+  assert.match(secret, /^whsec_/);
+  assert.notEqual(secret, made.body.secret, 'a new secret');
+  assert.match(await page.locator('#secret-label').innerText(), /^New signing secret of /);
+  assert.match(await page.locator('#secret-note').innerText(), /will not be shown again[\s\S]*old secret keeps signing beside it for 24 hours/);
+  await r.locator('text=The previous secret also signs until').waitFor();
+  const after = (await call(hub, 'GET', `/webhooks/${id}`, { key: projectW.api_key })).body;
+  const overlap = Date.parse(after.previous_secret_expires_at) - Date.now();
+  assert.ok(overlap > 23 * 3600e3 && overlap <= 24 * 3600e3, `the old secret signs for 24 hours (${overlap})`);
+  await page.getByRole('button', { name: 'I have saved it' }).click();
+  assert.equal(await page.locator('#secret-result').isVisible(), false);
+  assert.equal(await page.locator('#secret-value').inputValue(), '', 'gone from the page');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-focus-key')), `rotate:${id}`);
+
+  await r.getByRole('button', { name: /^Delete endpoint/ }).click();
+  await page.locator('#webhook-confirm-dialog').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#webhook-confirm-text').innerText(), new RegExp(`\\(${id}\\)`));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'webhook-confirm-cancel', 'the safe choice has focus');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('#webhook-confirm-dialog').waitFor({ state: 'hidden' });
+  assert.equal((await call(hub, 'GET', `/webhooks/${id}`, { key: projectW.api_key })).status, 200, 'nothing deleted on cancel');
+
+  await r.getByRole('button', { name: /^Delete endpoint/ }).click();
+  await page.getByRole('button', { name: 'Delete endpoint', exact: true }).click();
+  await page.locator('#webhook-confirm-dialog').waitFor({ state: 'hidden' });
+  await page.locator('#progress', { hasText: `Endpoint ${id} deleted.` }).waitFor();
+  assert.equal(await r.count(), 0);
+  assert.equal((await call(hub, 'GET', `/webhooks/${id}`, { key: projectW.api_key })).status, 404);
+  await page.waitForFunction(() => document.activeElement.id === 'webhooks-title');
+});
+
+test('webhooks: a failing endpoint is flagged on the Webhooks page and counted on the Accounts page', async (t) => {
+  // An endpoint fails after a day of failed deliveries: the list is stubbed, the page is real.
+  const since = new Date(Date.now() - 26 * 3600e3).toISOString().replace(/\.\d+Z$/, 'Z');
+  const failing = {
+    id: 'whk_failing_stub', url: 'https://receiver.example.test/down', events: [], status: 'failing',
+    failing_since: since, previous_secret_expires_at: null, created_at: since,
+  };
+  const page = await newPage(t);
+  await page.route('**/dashboard/api/webhooks', (route) => (route.request().method() === 'GET'
+    ? route.fulfill({ json: { data: [failing], failing: 1 } })
+    : route.continue()));
+  await signIn(page, projectW.api_key);
+  const notice = page.locator('#failing-notice');
+  await notice.waitFor({ state: 'visible' });
+  assert.match(await notice.innerText(), /^1 webhook endpoint is failing: every delivery to it has failed for a day\./);
+  await page.screenshot({ path: path.join(SHOTS, 'accounts-failing.png'), animations: 'disabled' });
+
+  // Its link goes to the Webhooks page, keyboard and all.
+  await notice.getByRole('link', { name: 'Open the Webhooks page' }).click();
+  await page.locator('#webhooks-view').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'webhooks-title');
+  assert.match(await page.locator('#webhooks-failing').innerText(), /1 webhook endpoint is failing[\s\S]*retry the failed deliveries/);
+  const r = hookRow(page, failing.id);
+  await r.waitFor();
+  assert.match(await r.innerText(), /failing[\s\S]*Every delivery has failed since/);
+  assert.equal(await r.locator(`time[datetime="${since}"]`).count(), 2);
+
+  // Back to the Accounts page: by the browser's Back, then by the navigation.
+  await page.goBack();
+  await page.locator('#accounts-view').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#nav-accounts').getAttribute('aria-current'), 'page');
+  await goToWebhooks(page);
+  await page.locator('#pages-nav').getByRole('link', { name: 'Accounts' }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#accounts-view').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'accounts-title');
+  assert.equal(await page.locator('#webhooks-view').isVisible(), false);
+});
+
 test('keyboard only: sign in, open an account, switch tabs, close with Escape', async (t) => {
   const page = await newPage(t);
   await page.goto(`${hub.url}/dashboard`);
@@ -724,4 +1066,12 @@ test('screenshots: the Accounts page light, dark and at 360 px', async (t) => {
   const dialogWidth = await small.locator('#account-dialog').evaluate((d) => d.getBoundingClientRect().width);
   assert.ok(dialogWidth <= 360, `dialog fits (${dialogWidth})`);
   await small.screenshot({ path: path.join(SHOTS, 'account-360.png'), animations: 'disabled' });
+
+  const hooks = await newPage(t, { width: 360, height: 740 });
+  await signIn(hooks, projectW.api_key);
+  await goToWebhooks(hooks);
+  await hooks.locator('#webhooks-body tr').first().waitFor();
+  const hooksOverflow = await hooks.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(hooksOverflow, 0, 'the Webhooks page fits at 360 px too');
+  await hooks.screenshot({ path: path.join(SHOTS, 'webhooks-360.png'), animations: 'disabled', fullPage: true });
 });

@@ -1,5 +1,5 @@
 /*
- * linkhub's operator dashboard: the Accounts page. Talks only to /dashboard/api/* on this
+ * linkhub's operator dashboard: the Accounts and Webhooks pages. Talks only to /dashboard/api/* on this
  * origin, with the session cookie the server set at sign-in and the session's CSRF token in
  * x-csrf-token on every change. Builds every element with textContent: nothing from the server
  * is ever parsed as HTML.
@@ -20,8 +20,32 @@
     accounts: [],
     current: null,   // the account open in the account dialog
     actions: [],     // the tester's catalogue for the current account
-    opener: null,    // what had focus before a dialog opened
     loads: 0,        // the latest list request: older answers are dropped
+    view: 'accounts',   // the page shown when signed in: 'accounts' or 'webhooks'
+    webhooks: [],       // the project's endpoints, as last listed
+    webhookLoads: 0,
+    deliveriesFor: null,  // the endpoint whose recent deliveries are shown
+    deliveries: [],
+    deliveryLoads: 0,
+    deliveryRefresh: null,  // the timer of the refresh that follows a retry
+    webhookToDelete: null,
+    timelineLoads: 0,
+  };
+  // What had focus before each dialog opened: it gets the focus back when the dialog closes.
+  var openers = new WeakMap();
+
+  // The re-link each status reason asks for (the reason's `relink`), as the next step to show.
+  var NEXT_STEP = {
+    update: 'Next step: re-link.',
+    update_accounts: 'Next step: re-link and choose the new accounts.',
+    link_again: 'Next step: the user must link the bank again (a new link).',
+  };
+  // Reasons that leave an account active: a warning of what will break, or what it could add.
+  var WARNINGS = ['consent_expiring', 'pending_disconnect', 'new_accounts_available'];
+  var TIMELINE_KINDS = { plaid_webhook: 'Plaid webhook', event: 'linkhub event' };
+  var PAGES = {
+    accounts: { view: 'accounts-view', title: 'accounts-title', name: 'Accounts' },
+    webhooks: { view: 'webhooks-view', title: 'webhooks-title', name: 'Webhooks' },
   };
 
   // ------------------------------------------------------------------ helpers
@@ -73,6 +97,24 @@
 
   function timeEl(iso, withSeconds) {
     return el('time', { datetime: iso, text: formatTime(iso, withSeconds) });
+  }
+
+  function plural(n, one, many) {
+    return n + ' ' + (n === 1 ? one : many);
+  }
+
+  // Re-rendering a list replaces its buttons: these two keep the keyboard focus on the
+  // button that had it (buttons carry data-focus-key).
+  function focusedKey() {
+    var a = document.activeElement;
+    return a && a.dataset ? a.dataset.focusKey || '' : '';
+  }
+  function byFocusKey(key) {
+    return key ? document.querySelector('[data-focus-key="' + key.replace(/["\\]/g, '') + '"]') : null;
+  }
+  function refocus(key) {
+    var b = byFocusKey(key);
+    if (b) b.focus();
   }
 
   // Calls the dashboard API. Resolves to the parsed body; rejects with an Error carrying
@@ -135,7 +177,7 @@
   // ------------------------------------------------------------------ dialogs
 
   function openDialog(dialog) {
-    state.opener = document.activeElement;
+    openers.set(dialog, document.activeElement);
     showError('');
     dialog.showModal();
   }
@@ -150,18 +192,24 @@
     var c = e.target.closest('[data-copy]');
     if (c) {
       var input = $(c.getAttribute('data-copy'));
-      copyText(input.value, 'Link');
+      copyText(input.value, c.getAttribute('data-copy-what') || 'Link');
     }
   });
 
   Array.prototype.forEach.call(document.querySelectorAll('dialog'), function (d) {
     d.addEventListener('close', function () {
       if (d.id === 'hub-dialog') $('hub-frame').removeAttribute('src');
-      var back = state.opener;
-      state.opener = null;
-      if (back && !document.contains(back) && back.dataset && back.dataset.account) {
-        // The row was drawn again meanwhile: its new Manage button takes the focus.
-        back = document.querySelector('#accounts-body button[data-account="' + back.dataset.account + '"]');
+      var back = openers.get(d);
+      // Opened from a dialog that has closed since (Link account, then Link now): the focus goes
+      // to what opened that one.
+      for (var hops = 0; hops < 4 && back && back.closest; hops += 1) {
+        var host = back.closest('dialog');
+        if (!host || host.open || !openers.has(host)) break;
+        back = openers.get(host);
+      }
+      if (back && !document.contains(back) && back.dataset && back.dataset.focusKey) {
+        // The row was drawn again meanwhile: its new button takes the focus.
+        back = byFocusKey(back.dataset.focusKey);
       }
       if (back && document.contains(back) && typeof back.focus === 'function') back.focus();
     });
@@ -172,18 +220,74 @@
   function showView(name) {
     $('loading').hidden = true;
     $('sign-in-view').hidden = name !== 'sign-in';
-    $('accounts-view').hidden = name !== 'accounts';
-    $('sign-out').hidden = name !== 'accounts';
+    Object.keys(PAGES).forEach(function (p) { $(PAGES[p].view).hidden = name !== p; });
+    $('sign-out').hidden = name === 'sign-in';
+    $('pages-nav').hidden = name === 'sign-in';
+  }
+
+  // The page named by the address's fragment (#accounts, #webhooks), if any.
+  function pageFromHash() {
+    var name = window.location.hash.replace(/^#/, '');
+    return Object.prototype.hasOwnProperty.call(PAGES, name) ? name : null;
+  }
+
+  // Shows one page of the signed-in dashboard and loads what it lists. `focus` moves the focus
+  // to its heading (a navigation); the sign-in does that itself.
+  function showPage(name, focus) {
+    state.view = name;
+    showView(name);
+    Array.prototype.forEach.call(document.querySelectorAll('#pages-nav a[data-page]'), function (a) {
+      if (a.dataset.page === name) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    document.title = PAGES[name].name + ' · ' + (state.project ? state.project.name + ' · ' : '') + 'linkhub';
+    if (focus) $(PAGES[name].title).focus();
+    if (name === 'webhooks') return loadWebhooks();
+    loadWebhookHealth();
+    return loadAccounts();
   }
 
   function signedIn(session) {
     state.csrf = session.csrf_token;
     state.project = session.project;
     $('project-name').textContent = session.project ? session.project.name : '';
-    document.title = 'Accounts · ' + (session.project ? session.project.name + ' · ' : '') + 'linkhub';
-    showView('accounts');
     loadOrphans();
-    return loadAccounts();
+    return showPage(pageFromHash() || 'accounts', false);
+  }
+
+  window.addEventListener('hashchange', function () {
+    // Back to the bare address is the Accounts page; other fragments (#main) are not pages.
+    var name = pageFromHash() || (window.location.hash === '' ? 'accounts' : null);
+    if (!name || !state.csrf) return;
+    showError('');
+    if (name === state.view) $(PAGES[name].title).focus();
+    else showPage(name, true);
+  });
+  // A click on the page already shown changes no address: it still takes the focus to the heading.
+  $('pages-nav').addEventListener('click', function (e) {
+    var a = e.target.closest('a[data-page]');
+    if (a && a.dataset.page === state.view && pageFromHash() === state.view) {
+      e.preventDefault();
+      $(PAGES[state.view].title).focus();
+    }
+  });
+
+  function failingText(n) {
+    return n === 1
+      ? '1 webhook endpoint is failing: every delivery to it has failed for a day.'
+      : n + ' webhook endpoints are failing: every delivery to them has failed for a day.';
+  }
+
+  // Failing webhook endpoints, counted on the Accounts page: shown only when there are some.
+  function loadWebhookHealth() {
+    return api('GET', '/webhooks').then(function (res) {
+      var n = res.failing || 0;
+      $('failing-notice').hidden = n === 0;
+      $('failing-summary').textContent = n ? failingText(n) : '';
+    }).catch(function (err) {
+      // 404: this server sends no events, so there is nothing to fail.
+      if (err.status !== 401 && err.status !== 404) showError('The webhook endpoints could not be checked: ' + err.message);
+    });
   }
 
   // Orphaned Items of the project: shown only when there are some.
@@ -213,6 +317,8 @@
     state.project = null;
     $('project-name').textContent = '';
     Array.prototype.forEach.call(document.querySelectorAll('dialog[open]'), function (d) { d.close(); });
+    hideSecret();
+    hideDeliveries();
     showView('sign-in');
     $('sign-in-error').textContent = message || '';
     $('api-key').value = '';
@@ -237,7 +343,7 @@
       $('api-key').value = '';
       $('api-key').removeAttribute('aria-invalid');
       announce('Signed in.');
-      return signedIn(session).then(function () { $('accounts-title').focus(); });
+      return signedIn(session).then(function () { $(PAGES[state.view].title).focus(); });
     }).catch(function (err) {
       $('api-key').setAttribute('aria-invalid', 'true');
       error.textContent = err.status === 401 ? 'This API key is not valid, or it was revoked.' : err.message;
@@ -259,13 +365,36 @@
     return env === 'production' ? 'production' : 'test';
   }
 
+  // One status reason: what happened, when consent runs out, and the step it asks for.
+  function reasonEl(r) {
+    var parts = [r.description || r.code];
+    if (r.expires_at) {
+      parts.push(' Consent runs out on ', timeEl(r.expires_at), '.');
+    }
+    if (NEXT_STEP[r.relink]) parts.push(el('span', { className: 'next-step', text: NEXT_STEP[r.relink] }));
+    return el('div', {
+      className: 'reason' + (WARNINGS.indexOf(r.code) >= 0 ? ' warning' : ''),
+      'data-code': r.code,
+    }, parts);
+  }
+
   function statusCell(a) {
     var cell = [el('span', { className: 'badge ' + a.status, text: a.status })];
-    var reason = a.status_reasons && a.status_reasons[0];
-    if (reason && reason.description) {
-      cell.push(el('div', { className: 'reason', text: reason.description }));
-    }
+    (a.status_reasons || []).forEach(function (r) {
+      if (r.description || r.code) cell.push(reasonEl(r));
+    });
     return cell;
+  }
+
+  // The re-link the account's reasons ask for, the strongest first: an Item that is gone must be
+  // linked again; account selection also repairs a login; '' when there is nothing to do.
+  function relinkMode(a) {
+    var modes = (a.status_reasons || []).map(function (r) { return r.relink || ''; });
+    var order = ['link_again', 'update_accounts', 'update'];
+    for (var i = 0; i < order.length; i += 1) {
+      if (modes.indexOf(order[i]) >= 0) return order[i];
+    }
+    return '';
   }
 
   function institutionOf(a) {
@@ -277,7 +406,7 @@
     clear(body);
     state.accounts.forEach(function (a) {
       var products = (a.plaid && a.plaid.products) || [];
-      var manage = el('button', { type: 'button', 'data-account': a.id, text: 'Manage',
+      var manage = el('button', { type: 'button', 'data-account': a.id, 'data-focus-key': 'account:' + a.id, text: 'Manage',
         'aria-label': 'Manage ' + institutionOf(a) + ' account of ' + a.origin_owner_name });
       manage.addEventListener('click', function () { openAccount(a.id); });
       body.appendChild(el('tr', { 'data-account-id': a.id }, [
@@ -383,7 +512,7 @@
     var suspended = a.status === 'suspended';
     $('suspend').hidden = suspended;
     $('resume').hidden = !suspended;
-    $('relink').classList.toggle('primary', a.status === 'error');
+    renderRelink(a);
     if (changed) {
       // Keep the account's row in the list in step.
       state.accounts = state.accounts.map(function (x) { return x.id === a.id ? a : x; });
@@ -391,8 +520,34 @@
     }
   }
 
+  // The Re-link button says which re-link the account needs and is the suggested step when it
+  // needs one; an Item that is gone offers a new link instead.
+  function renderRelink(a) {
+    var mode = relinkMode(a);
+    var relink = $('relink');
+    var advice = $('relink-advice');
+    relink.hidden = mode === 'link_again';
+    relink.textContent = mode === 'update_accounts' ? 'Re-link and choose new accounts' : 'Re-link';
+    relink.classList.toggle('primary', mode === 'update' || mode === 'update_accounts' ||
+      (mode === '' && a.status === 'error'));
+    $('link-again').hidden = mode !== 'link_again';
+    $('relink-url-label').textContent = mode === 'update_accounts'
+      ? 'Re-link URL (send it to the account\'s owner; Plaid Link opens in update mode, with account selection)'
+      : 'Re-link URL (send it to the account\'s owner; Plaid Link opens in update mode)';
+    var text = {
+      update: 'Suggested: re-link. Send the re-link URL to the account\'s owner: they log in again in ' +
+        'Plaid Link (update mode) and the account carries on, with the same id.',
+      update_accounts: 'Suggested: re-link and choose new accounts. The bank has accounts the owner has ' +
+        'not shared yet: Plaid Link opens in update mode with account selection, so they can add them.',
+      link_again: 'Plaid no longer holds this Item, so a re-link cannot repair it: the user must link the ' +
+        'bank again, with a new link (Link the bank again).',
+    }[mode];
+    advice.textContent = text || '';
+    advice.hidden = !text;
+  }
+
   function selectTab(id) {
-    ['overview', 'tester', 'logs'].forEach(function (name) {
+    ['overview', 'tester', 'logs', 'timeline'].forEach(function (name) {
       var tab = $('tab-' + name);
       var on = name === id;
       tab.setAttribute('aria-selected', on ? 'true' : 'false');
@@ -401,6 +556,7 @@
     });
     if (id === 'tester' && state.actions.length === 0) loadActions();
     if (id === 'logs') loadLogs();
+    if (id === 'timeline') loadTimeline();
   }
 
   var tabs = Array.prototype.slice.call(document.querySelectorAll('[role=tab]'));
@@ -430,6 +586,8 @@
     $('tester-result').textContent = 'Run an action to see Plaid\'s answer here.';
     $('tester-meta').textContent = '';
     $('tester-error').textContent = '';
+    clear($('timeline-list'));
+    $('timeline-empty').hidden = true;
     renderAccount(a);
     selectTab('overview');
     openDialog($('account-dialog'));
@@ -473,11 +631,15 @@
       announce('Re-link URL ready.');
     });
   });
+  $('link-again').addEventListener('click', function () {
+    var a = state.current;
+    openLinkDialog({ origin_owner_id: a.origin_owner_id, origin_owner_name: a.origin_owner_name });
+  });
   $('delete').addEventListener('click', function () {
     var a = state.current;
     $('confirm-text').textContent = 'The ' + institutionOf(a) + ' account of ' + a.origin_owner_name +
       ' (' + a.id + ') will be removed at Plaid and deleted here. This cannot be undone.';
-    $('confirm-dialog').showModal();
+    openDialog($('confirm-dialog'));
     $('confirm-cancel').focus();
   });
   $('confirm-delete').addEventListener('click', function () {
@@ -694,14 +856,55 @@
   }
   $('logs-refresh').addEventListener('click', loadLogs);
 
+  // ------------------------------------------------------------------ timeline
+
+  function loadTimeline() {
+    var a = state.current;
+    var list = $('timeline-list');
+    var seq = ++state.timelineLoads;
+    announce('Loading the timeline…');
+    list.setAttribute('aria-busy', 'true');
+    return api('GET', '/accounts/' + encodeURIComponent(a.id) + '/timeline?limit=50').then(function (res) {
+      if (seq !== state.timelineLoads) return;
+      clear(list);
+      res.data.forEach(function (t) {
+        var when = timeEl(t.at, true);
+        when.className = 'when';
+        var detail = t.kind === 'event' && t.detail ? 'Event id ' + t.detail : t.detail;
+        list.appendChild(el('li', { 'data-kind': t.kind }, [
+          when,
+          ' · ',
+          el('span', { className: 'kind', text: TIMELINE_KINDS[t.kind] || t.kind }),
+          el('span', { className: 'name mono', text: t.name }),
+          detail ? el('span', { className: 'detail', text: detail }) : null,
+        ]));
+      });
+      $('timeline-empty').hidden = res.data.length > 0;
+      announce(plural(res.data.length, 'timeline entry', 'timeline entries') + ' shown.');
+    }).catch(function (err) {
+      if (seq === state.timelineLoads) showError('The timeline could not be loaded: ' + err.message);
+    }).then(function () {
+      if (seq === state.timelineLoads) list.removeAttribute('aria-busy');
+    });
+  }
+  $('timeline-refresh').addEventListener('click', loadTimeline);
+
   // ------------------------------------------------------------------ link account
 
-  $('link-account').addEventListener('click', function () {
+  // Link account; `again` ({origin_owner_id, origin_owner_name}) links the bank of an account
+  // whose Item is gone again, for the same owner.
+  function openLinkDialog(again) {
     $('link-result').hidden = true;
     $('link-error').textContent = '';
+    $('link-title').textContent = again ? 'Link the bank again' : 'Link account';
+    if (again) {
+      $('link-owner-id').value = again.origin_owner_id;
+      $('link-owner-name').value = again.origin_owner_name;
+    }
     openDialog($('link-dialog'));
     $('link-owner-id').focus();
-  });
+  }
+  $('link-account').addEventListener('click', function () { openLinkDialog(null); });
 
   $('link-form').addEventListener('submit', function (e) {
     e.preventDefault();
@@ -768,6 +971,7 @@
     if (msg.source !== HUB_SOURCE) return;
     if (msg.type === 'success') {
       closeDialog($('hub-dialog'));
+      closeDialog($('account-dialog'));  // after Link the bank again: the new account is listed
       state.page = 1;
       loadAccounts('Account ' + (msg.id || '') + ' linked.');
     } else if (msg.type === 'close') {
@@ -775,6 +979,317 @@
       loadAccounts();
     }
   });
+
+  // ------------------------------------------------------------------ webhooks
+
+  function webhookPath(w, suffix) {
+    return '/webhooks/' + encodeURIComponent(w.id) + (suffix || '');
+  }
+
+  function loadWebhooks(done) {
+    var seq = ++state.webhookLoads;
+    if (!done) announce('Loading webhook endpoints…');
+    $('webhooks-table').setAttribute('aria-busy', 'true');
+    return api('GET', '/webhooks').then(function (res) {
+      if (seq !== state.webhookLoads) return;
+      state.webhooks = res.data;
+      renderWebhooks();
+      var n = res.failing || 0;
+      $('webhooks-failing').hidden = n === 0;
+      $('failing-notice').hidden = n === 0;
+      $('failing-summary').textContent = n ? failingText(n) : '';
+      $('webhooks-failing-summary').textContent = n ? failingText(n) + ' linkhub keeps trying, and one ' +
+        'delivery that succeeds heals it: check the URL and your receiver, then retry the failed deliveries.' : '';
+      var count = res.data.length === 0 ? 'No endpoints.' : plural(res.data.length, 'endpoint', 'endpoints') + '.';
+      announce(done ? done + ' ' + count : count);
+    }).catch(function (err) {
+      if (seq === state.webhookLoads && err.status !== 401) showError('The webhook endpoints could not be loaded: ' + err.message);
+    }).then(function () {
+      if (seq === state.webhookLoads) $('webhooks-table').removeAttribute('aria-busy');
+    });
+  }
+
+  function rowButton(text, label, key, onClick, className) {
+    var b = el('button', { type: 'button', text: text, 'aria-label': label, 'data-focus-key': key, className: className });
+    b.addEventListener('click', function () { onClick(b); });
+    return b;
+  }
+
+  function renderWebhooks() {
+    var key = focusedKey();
+    var body = $('webhooks-body');
+    clear(body);
+    var now = Date.now();
+    state.webhooks.forEach(function (w) {
+      var health = [el('span', { className: 'badge ' + w.status, text: w.status })];
+      if (w.status === 'failing') {
+        health.push(el('div', { className: 'reason' }, w.failing_since
+          ? ['Every delivery has failed since ', timeEl(w.failing_since), '.']
+          : ['Every delivery has failed for a day.']));
+      }
+      if (w.previous_secret_expires_at && Date.parse(w.previous_secret_expires_at) > now) {
+        health.push(el('div', { className: 'reason' },
+          ['The previous secret also signs until ', timeEl(w.previous_secret_expires_at), '.']));
+      }
+      body.appendChild(el('tr', { 'data-webhook-id': w.id }, [
+        el('td', { 'data-label': 'Endpoint' }, [
+          el('div', { className: 'primary-line mono', text: w.url }),
+          el('div', { className: 'secondary-line mono', text: w.id }),
+        ]),
+        el('td', { 'data-label': 'Events', text: w.events && w.events.length ? w.events.join(', ') : 'Every event' }),
+        el('td', { 'data-label': 'Health' }, health),
+        el('td', { 'data-label': 'Created' }, [timeEl(w.created_at)]),
+        el('td', null, [el('div', { className: 'row-actions' }, [
+          rowButton('Recent deliveries', 'Recent deliveries to ' + w.url, 'deliveries:' + w.id,
+            function () { openDeliveries(w); }),
+          rowButton('Rotate secret', 'Rotate secret of ' + w.url, 'rotate:' + w.id,
+            function (b) { rotateSecret(w, b); }),
+          rowButton('Delete…', 'Delete endpoint ' + w.url + '…', 'delete-webhook:' + w.id,
+            function () { askDeleteWebhook(w); }, 'danger'),
+        ])]),
+      ]));
+    });
+    $('webhooks-empty').hidden = state.webhooks.length > 0;
+    refocus(key);
+  }
+
+  // A secret, shown this once: it is in the page until the operator is done with it, and nowhere
+  // else (never in web storage).
+  // `back`: the focus key of what takes the focus when the operator is done with it.
+  function showSecret(w, rotated, back) {
+    $('secret-label').textContent = (rotated ? 'New signing secret of ' : 'Signing secret of ') + w.url;
+    $('secret-value').value = w.secret;
+    var note = $('secret-note');
+    clear(note);
+    note.appendChild(document.createTextNode('Copy it now and keep it with your receiver: it will not be shown again. '));
+    if (rotated) {
+      note.appendChild(document.createTextNode('The old secret keeps signing beside it for 24 hours'));
+      if (w.previous_secret_expires_at) {
+        note.appendChild(document.createTextNode(' (until '));
+        note.appendChild(timeEl(w.previous_secret_expires_at));
+        note.appendChild(document.createTextNode(')'));
+      }
+      note.appendChild(document.createTextNode(', so switch your receiver over before then.'));
+    } else {
+      note.appendChild(document.createTextNode('Each delivery is signed with it (Standard Webhooks and x-stackone-signature).'));
+    }
+    $('secret-result').dataset.webhook = w.id;
+    $('secret-result').dataset.back = back || '';
+    $('secret-result').hidden = false;
+    $('secret-value').focus();
+    $('secret-value').select();
+  }
+
+  function hideSecret() {
+    $('secret-value').value = '';
+    $('secret-result').hidden = true;
+    delete $('secret-result').dataset.webhook;
+    delete $('secret-result').dataset.back;
+  }
+
+  $('secret-done').addEventListener('click', function () {
+    var back = byFocusKey($('secret-result').dataset.back);
+    hideSecret();
+    announce('The secret is no longer shown.');
+    (back || $('webhooks-title')).focus();
+  });
+
+  $('webhook-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var form = this;
+    var input = $('webhook-url');
+    var error = $('webhook-error');
+    var url = input.value.trim();
+    var ok = false;
+    try {
+      var parsed = new URL(url);
+      ok = parsed.protocol === 'https:' || parsed.protocol === 'http:';
+    } catch (err) { ok = false; }
+    if (!ok) {
+      error.textContent = url ? 'Enter a whole URL, starting with https://.' : 'Enter the endpoint\'s URL.';
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+      return;
+    }
+    input.removeAttribute('aria-invalid');
+    error.textContent = '';
+    showError('');
+    var events = Array.prototype.map.call(form.querySelectorAll('input[name=events]:checked'), function (c) { return c.value; });
+    var button = $('webhook-create');
+    busy(button, true, 'Adding…');
+    announce('Adding the endpoint…');
+    api('POST', '/webhooks', { url: url, events: events }).then(function (w) {
+      form.reset();
+      showSecret(w, false, 'webhook-url');
+      return loadWebhooks('Endpoint added: copy its secret now, it will not be shown again.');
+    }).catch(function (err) {
+      if (err.status === 400 || err.status === 403) input.setAttribute('aria-invalid', 'true');
+      showError('The endpoint was not added: ' + err.message);
+    }).then(function () { busy(button, false); });
+  });
+
+  function rotateSecret(w, button) {
+    showError('');
+    busy(button, true, 'Rotating…');
+    announce('Rotating the secret…');
+    api('POST', webhookPath(w, '/rotate_secret')).then(function (rotated) {
+      showSecret(rotated, true, 'rotate:' + w.id);
+      return loadWebhooks('New secret ready: copy it now, it will not be shown again. The old one signs for 24 more hours.');
+    }).catch(function (err) {
+      showError('The secret was not rotated: ' + err.message);
+    }).then(function () { busy(button, false); });
+  }
+
+  function askDeleteWebhook(w) {
+    state.webhookToDelete = w;
+    $('webhook-confirm-text').textContent = 'linkhub stops sending events to ' + w.url + ' (' + w.id +
+      '), pending deliveries included, and forgets its secret. This cannot be undone.';
+    openDialog($('webhook-confirm-dialog'));
+    $('webhook-confirm-cancel').focus();
+  }
+
+  $('webhook-confirm-delete').addEventListener('click', function () {
+    var button = this;
+    var w = state.webhookToDelete;
+    if (!w) return;
+    busy(button, true, 'Deleting…');
+    announce('Deleting the endpoint…');
+    api('DELETE', webhookPath(w)).then(function () {
+      closeDialog($('webhook-confirm-dialog'));
+      state.webhookToDelete = null;
+      if ($('secret-result').dataset.webhook === w.id) hideSecret();
+      if (state.deliveriesFor && state.deliveriesFor.id === w.id) hideDeliveries();
+      return loadWebhooks('Endpoint ' + w.id + ' deleted.').then(function () { $('webhooks-title').focus(); });
+    }).catch(function (err) {
+      closeDialog($('webhook-confirm-dialog'));
+      showError('The endpoint was not deleted: ' + err.message);
+    }).then(function () { busy(button, false); });
+  });
+
+  // ------------------------------------------------------------------ deliveries
+
+  function hideDeliveries() {
+    state.deliveriesFor = null;
+    state.deliveries = [];
+    window.clearTimeout(state.deliveryRefresh);
+    clear($('deliveries-body'));
+    $('deliveries').hidden = true;
+  }
+
+  function openDeliveries(w) {
+    showError('');
+    state.deliveriesFor = w;
+    state.deliveries = [];
+    window.clearTimeout(state.deliveryRefresh);
+    clear($('deliveries-body'));
+    $('deliveries-empty').hidden = true;
+    $('deliveries-title').textContent = 'Recent deliveries to ' + w.url;
+    $('deliveries-caption').textContent = 'Deliveries to ' + w.url + ', newest first';
+    $('deliveries').hidden = false;
+    $('deliveries-title').focus();
+    return loadDeliveries();
+  }
+
+  // `quiet`: a refresh nobody asked for (after a retry) announces nothing.
+  function loadDeliveries(done, quiet) {
+    var w = state.deliveriesFor;
+    if (!w) return Promise.resolve();
+    var seq = ++state.deliveryLoads;
+    if (!done && !quiet) announce('Loading deliveries…');
+    $('deliveries-table').setAttribute('aria-busy', 'true');
+    return api('GET', webhookPath(w, '/deliveries?limit=25')).then(function (res) {
+      if (seq !== state.deliveryLoads || state.deliveriesFor !== w) return;
+      state.deliveries = res.data;
+      renderDeliveries();
+      var count = res.data.length === 0 ? 'No deliveries yet.' : plural(res.data.length, 'delivery', 'deliveries') + ' shown.';
+      if (!quiet) announce(done ? done + ' ' + count : count);
+    }).catch(function (err) {
+      if (seq === state.deliveryLoads && err.status !== 401) showError('The deliveries could not be loaded: ' + err.message);
+    }).then(function () {
+      if (seq === state.deliveryLoads) $('deliveries-table').removeAttribute('aria-busy');
+    });
+  }
+  $('deliveries-refresh').addEventListener('click', function () { loadDeliveries(); });
+
+  function attemptText(t) {
+    var parts = [t.status_code ? 'HTTP ' + t.status_code : 'no answer'];
+    if (typeof t.latency_ms === 'number') parts.push(t.latency_ms + ' ms');
+    if (t.error) parts.push(t.error);
+    return parts.join(' · ');
+  }
+
+  function attemptsCell(d) {
+    var attempts = (d.attempts || []).slice().sort(function (x, y) { return Date.parse(x.at) - Date.parse(y.at); });
+    var n = Math.max(d.attempt_count || 0, attempts.length);
+    var cell = [el('div', { text: n === 0 ? 'Not tried yet' : plural(n, 'attempt', 'attempts') })];
+    var last = attempts[attempts.length - 1];
+    if (last) cell.push(el('div', { className: 'secondary-line', text: 'Last: ' + attemptText(last) }));
+    if (attempts.length > 1) {
+      var list = el('ol', { className: 'attempts' });
+      attempts.forEach(function (t) {
+        list.appendChild(el('li', null, [timeEl(t.at, true), ' · ' + attemptText(t)]));
+      });
+      cell.push(el('details', { className: 'attempt-list' }, [el('summary', { text: 'Every attempt' }), list]));
+    }
+    return cell;
+  }
+
+  function renderDeliveries() {
+    var key = focusedKey();
+    var body = $('deliveries-body');
+    clear(body);
+    state.deliveries.forEach(function (d) {
+      var stateCell = [el('span', { className: 'badge ' + d.state, text: d.state })];
+      if (d.delivered_at) stateCell.push(el('div', { className: 'secondary-line' }, ['Delivered ', timeEl(d.delivered_at, true)]));
+      else if (d.state === 'pending' && d.next_attempt_at) {
+        stateCell.push(el('div', { className: 'secondary-line' }, ['Next attempt ', timeEl(d.next_attempt_at, true)]));
+      }
+      body.appendChild(el('tr', { 'data-delivery-id': d.id }, [
+        el('td', { 'data-label': 'Time' }, [timeEl(d.created_at, true)]),
+        el('td', { 'data-label': 'Event' }, [
+          el('div', { className: 'primary-line mono', text: d.event }),
+          el('div', { className: 'secondary-line mono', text: d.event_id }),
+        ]),
+        el('td', { 'data-label': 'Account', className: 'mono', text: d.account_id || '—' }),
+        el('td', { 'data-label': 'State' }, stateCell),
+        el('td', { 'data-label': 'Attempts' }, attemptsCell(d)),
+        el('td', null, [rowButton('Retry', 'Retry delivery of ' + d.event + ' ' + d.event_id, 'retry:' + d.id,
+          function (b) { retryDelivery(d, b); })]),
+      ]));
+    });
+    $('deliveries-empty').hidden = state.deliveries.length > 0;
+    refocus(key);
+  }
+
+  function retryDelivery(d, button) {
+    var w = state.deliveriesFor;
+    if (!w) return;
+    showError('');
+    busy(button, true, 'Retrying…');
+    announce('Sending the delivery again…');
+    api('POST', webhookPath(w, '/deliveries/' + encodeURIComponent(d.id) + '/retry')).then(function (queued) {
+      if (state.deliveriesFor !== w) return;
+      state.deliveries = state.deliveries.map(function (x) { return x.id === queued.id ? queued : x; });
+      renderDeliveries();
+      announce('Delivery ' + queued.id + ' queued: linkhub sends it again now, with the same webhook-id.');
+      refreshAfterRetry(w, queued.id, 3);
+    }).catch(function (err) {
+      showError('The delivery was not retried: ' + err.message);
+    }).then(function () { busy(button, false); });
+  }
+
+  // After a retry the list is read again a few times, until the delivery is no longer pending.
+  function refreshAfterRetry(w, id, left) {
+    window.clearTimeout(state.deliveryRefresh);
+    state.deliveryRefresh = window.setTimeout(function () {
+      if (state.deliveriesFor !== w) return;
+      loadDeliveries(null, true).then(function () {
+        var d = state.deliveries.filter(function (x) { return x.id === id; })[0];
+        if (d && d.state === 'pending' && left > 1) refreshAfterRetry(w, id, left - 1);
+        else if (d) announce('Delivery ' + id + ': ' + d.state + ' after ' + plural(d.attempt_count, 'attempt', 'attempts') + '.');
+      });
+    }, 1200);
+  }
 
   // ------------------------------------------------------------------ start
 

@@ -259,9 +259,12 @@ int Serve(const Options& o) {
   server.StopOnSignals();
   std::printf("linkhub listening on %s\n", server.url().c_str());
   std::fflush(stdout);
-  spdlog::info("data in {}; Plaid at {} ({}); public URL {}; Plaid webhooks to {}",
-               d.backend->Describe(), plaid_config.base_url, o.plaid_env, context.public_url,
-               hub::PlaidWebhookUrl(link.webhook_base_url, "<project>"));
+  // The webhook base may carry a secret path: only its scheme, host and port are logged.
+  spdlog::info(
+      "data in {}; Plaid at {} ({}); public URL {}; Plaid webhooks to {}/.../webhooks/plaid/"
+      "<project>",
+      d.backend->Describe(), plaid_config.base_url, o.plaid_env, context.public_url,
+      http::UrlForLog(link.webhook_base_url));
   // Accounts linked just before a crash may lack display fields: fetch them in the background.
   std::thread details([&linker] { linker.FillPendingDetails(); });
   std::thread webhooks_in([&plaid_webhooks] { plaid_webhooks.Run(); });

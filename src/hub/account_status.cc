@@ -154,7 +154,7 @@ WebhookVerdict StatusAfterWebhook(const domain::LinkedAccount& account,
   } else if (code == "PENDING_EXPIRATION") {
     std::string description = "The user's consent to share this bank's data runs out";
     if (news.consent_expiration_time) {
-      description += " on " + FormatRfc3339(*news.consent_expiration_time);
+      description += " on " + FormatRfc3339(*news.consent_expiration_time).substr(0, 10);
     }
     description += ": re-link the account (Plaid Link in update mode) before then.";
     next = WithWarning(account, StatusReason{std::string(kConsentExpiring), description, now,

@@ -42,6 +42,13 @@ Result<NewSession> SessionsImpl::Create(const std::string& project_id, CreateSes
       return Unexpected(Invalid("account " + account.id +
                                 " belongs to another origin_owner_id than this session's"));
     }
+    if (account.status == domain::AccountStatus::kInactive) {
+      // Update mode needs a live Item; a revoked or removed one cannot be repaired.
+      return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                  "account " + account.id +
+                                      " is inactive (its Item is gone at Plaid): link the bank "
+                                      "again with a connect session without account_id"));
+    }
   }
   NewSession out;
   out.token = "lhcs_" + NewBase62(random_, 43);

@@ -272,6 +272,12 @@ describe('the status machine, end to end', () => {
     assert.equal(gone.status_reasons.at(-1).code, 'revoked');
     assert.equal(gone.status_reasons.at(-1).relink, 'link_again');
     await receiver.waitFor(hooksPath, (e) => e.event === 'account.updated' && e.account_id === acc.id && e.status === 'inactive');
+    // Its Item is gone: there is nothing to re-link, only a new link to make.
+    const relink = await call(hub, 'POST', '/connect_sessions', {
+      key: project.api_key, body: { origin_owner_id: 'cust_1', origin_owner_name: 'Acme', account_id: acc.id },
+    });
+    assert.equal(relink.status, 409, JSON.stringify(relink.body));
+    assert.match(relink.body.message, /link the bank again/);
   });
 });
 

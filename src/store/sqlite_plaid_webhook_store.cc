@@ -32,9 +32,9 @@ domain::PlaidWebhook ReadWebhook(const Statement& s) {
 Status SqlitePlaidWebhookStore::ReceiveWebhook(const domain::PlaidWebhook& w,
                                                TimePoint duplicates_since) {
   LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
-  LINKHUB_ASSIGN_OR_RETURN(
-      Statement seen, db_.Prepare("SELECT 1 FROM plaid_webhooks WHERE project_id = ? AND "
-                                  "body_hash = ? AND received_at >= ? LIMIT 1"));
+  LINKHUB_ASSIGN_OR_RETURN(Statement seen,
+                           db_.Prepare("SELECT 1 FROM plaid_webhooks WHERE project_id = ? AND "
+                                       "body_hash = ? AND received_at >= ? LIMIT 1"));
   seen.Bind(1, w.project_id).Bind(2, w.body_hash).Bind(3, Millis(duplicates_since));
   LINKHUB_ASSIGN_OR_RETURN(bool duplicate, seen.Step());
   seen.Reset();

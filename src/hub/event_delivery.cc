@@ -188,6 +188,21 @@ Result<size_t> EventDelivery::DeliverDue() {
   }
 }
 
+void EventDelivery::PruneHourly() {
+  const auto now = std::chrono::steady_clock::now();
+  if (last_prune_ != std::chrono::steady_clock::time_point{} &&
+      now - last_prune_ < std::chrono::hours(1)) {
+    return;
+  }
+  last_prune_ = now;
+  if (auto pruned = events_.PruneSettled(clock_.Now() - options_.keep); !pruned) {
+    spdlog::warn("pruning settled events failed: {}", pruned.error().message);
+  } else if (*pruned > 0) {
+    spdlog::info("pruned {} settled events older than {} days", *pruned,
+                 options_.keep.count() / 24);
+  }
+}
+
 void EventDelivery::WatchStore() {
   const auto start = std::chrono::steady_clock::now();
   const std::optional<uint64_t> seen_writes = events_.WriteCount();
@@ -228,6 +243,7 @@ void EventDelivery::WorkerLoop() {
       continue;  // more may have come due meanwhile
     }
     if (watcher) {
+      PruneHourly();
       WatchStore();
       continue;
     }

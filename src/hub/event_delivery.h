@@ -31,6 +31,8 @@ struct DeliveryOptions {
   // every `watch`, and Wake() makes them look at once.
   std::chrono::milliseconds poll{1000};
   std::chrono::milliseconds watch{5};
+  // Settled deliveries and their events are kept this long (deliveries lists, timelines).
+  std::chrono::hours keep{24 * 30};
 };
 
 // The delay before retry number `failures` (1: the first retry) of a delivery: exponential with
@@ -67,6 +69,8 @@ class EventDelivery {
   // The first worker's loop between rounds: waits until the store was written, Wake(), Stop()
   // or `poll` passed, and wakes the other workers when the store was written.
   void WatchStore();
+  // The watcher's housekeeping: PruneSettled once an hour.
+  void PruneHourly();
 
   store::EventStore& events_;
   Keys& keys_;
@@ -76,10 +80,11 @@ class EventDelivery {
   const DeliveryOptions options_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::set<std::string> busy_endpoints_;  // guarded by mu_
-  bool stopping_ = false;                 // guarded by mu_
-  uint64_t wakes_ = 0;                    // guarded by mu_
-  bool watcher_taken_ = false;            // guarded by mu_
+  std::set<std::string> busy_endpoints_;                // guarded by mu_
+  bool stopping_ = false;                               // guarded by mu_
+  uint64_t wakes_ = 0;                                  // guarded by mu_
+  bool watcher_taken_ = false;                          // guarded by mu_
+  std::chrono::steady_clock::time_point last_prune_{};  // the watcher's own
   std::vector<std::thread> workers_;
 };
 

@@ -90,6 +90,10 @@ class EventStore {
   virtual Status RetryDelivery(const std::string& project_id, const std::string& endpoint_id,
                                const std::string& delivery_id, TimePoint now) = 0;
 
+  // Deletes what is older than `before` and settled: deliveries delivered or failed (with their
+  // attempts) and events none of whose deliveries is pending. Returns how many events went.
+  virtual Result<int64_t> PruneSettled(TimePoint before) = 0;
+
   // A number that grows whenever this process may have written to the database (and so maybe
   // an event), for a worker that wants to notice new events without querying; lock-free.
   // nullopt: the store cannot tell.

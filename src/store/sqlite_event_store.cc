@@ -360,4 +360,24 @@ Status SqliteEventStore::RetryDelivery(const std::string& project_id,
       ErrorCode::kNotFound, "delivery " + delivery_id + " not found");
 }
 
+Result<int64_t> SqliteEventStore::PruneSettled(TimePoint before) {
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  const int64_t cutoff = Millis(before);
+  for (const char* sql :
+       {"DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries "
+        "WHERE state != 'pending' AND created_at < ?1)",
+        "DELETE FROM webhook_deliveries WHERE state != 'pending' AND created_at < ?1"}) {
+    LINKHUB_ASSIGN_OR_RETURN(Statement del, db_.Prepare(sql));
+    LINKHUB_RETURN_IF_ERROR(del.Bind(1, cutoff).Run());
+  }
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement events,
+      db_.Prepare("DELETE FROM events WHERE created_at < ?1 AND NOT EXISTS (SELECT 1 FROM "
+                  "webhook_deliveries d WHERE d.event_seq = events.seq)"));
+  LINKHUB_RETURN_IF_ERROR(events.Bind(1, cutoff).Run());
+  const int64_t pruned = db_.Changes();
+  LINKHUB_RETURN_IF_ERROR(tx.Commit());
+  return pruned;
+}
+
 }  // namespace linkhub::store

@@ -37,6 +37,7 @@ class SqliteEventStore final : public EventStore {
       const std::string& delivery_id) override;
   Status RetryDelivery(const std::string& project_id, const std::string& endpoint_id,
                        const std::string& delivery_id, TimePoint now) override;
+  Result<int64_t> PruneSettled(TimePoint before) override;
   std::optional<uint64_t> WriteCount() const override { return db_.WriteCount(); }
 
  private:

@@ -220,6 +220,22 @@ TEST_F(EventStoreTest, ARetriedDeliveryIsDueAgain) {
   EXPECT_EQ(due[0].event.type, EventType::kAccountCreated);
 }
 
+TEST_F(EventStoreTest, PruningKeepsWhatIsPendingAndWhatIsRecent) {
+  Endpoint("whk_1");
+  ASSERT_TRUE(InsertAccount(m_.exchanges, Account("acc_1")));
+  ASSERT_TRUE(InsertAccount(m_.exchanges, Account("acc_2")));
+  auto due = Due();
+  ASSERT_EQ(due.size(), 2u);
+  Deliver(due[0]);  // acc_1's delivered; acc_2's still pending
+  auto pruned = m_.events.PruneSettled(kNow + kDay);
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_TRUE(Events("acc_1").empty());
+  EXPECT_EQ(Events("acc_2").size(), 1u);
+  EXPECT_EQ(Due().size(), 1u);
+  EXPECT_EQ(*m_.events.PruneSettled(kNow), 0);  // nothing older than now
+}
+
 TEST_F(EventStoreTest, RotationKeepsThePreviousSecretUntilItsTime) {
   Endpoint("whk_1");
   ASSERT_TRUE(

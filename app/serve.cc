@@ -29,6 +29,7 @@
 #include "hub/orphans_impl.h"
 #include "hub/plaid_webhooks_impl.h"
 #include "hub/projects_impl.h"
+#include "hub/readiness_impl.h"
 #include "hub/sessions_impl.h"
 #include "plaid/catalogue.h"
 #include "plaid/http_plaid_client.h"
@@ -231,6 +232,8 @@ int Serve(const Options& o) {
       keys, verifier, clock, random, fault_hook);
   plaid_webhooks.SetOnApplied([&delivery] { delivery.Wake(); });
   context.plaid_webhooks = &plaid_webhooks;
+  hub::ReadinessImpl readiness(*d.backend, keys, clock);
+  context.readiness = &readiness;
   api_context = &context;
   api::RegisterRoutes(router, context);
   if (auto s = server.Start(); !s) {

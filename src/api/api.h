@@ -16,6 +16,7 @@
 #include "hub/orphans.h"
 #include "hub/plaid_webhooks.h"
 #include "hub/projects.h"
+#include "hub/readiness.h"
 #include "hub/sessions.h"
 
 namespace linkhub::api {
@@ -38,6 +39,7 @@ struct ApiContext {
   hub::Orphans* orphans = nullptr;               // null: the dashboard lists none
   hub::PlaidWebhooks* plaid_webhooks = nullptr;  // null: no /webhooks/plaid/{project_id}
   hub::Events* events = nullptr;                 // null: no /webhooks
+  hub::Readiness* readiness = nullptr;           // null: /readyz answers as /healthz
 };
 
 // Registers the management API (API key as HTTP Basic user name) and the Hub API (connect

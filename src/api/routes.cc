@@ -466,7 +466,32 @@ Response ServerError(Clock& clock, const Request& request, int status, const std
   return res;
 }
 
+// For load balancers and orchestrators, unauthenticated: /healthz says the process answers,
+// /readyz that it can do its work (503 naming what fails).
+void RegisterHealthRoutes(http::Router& router, ApiContext& ctx) {
+  router.Add("GET", "/healthz", [](Request&) {
+    Response res = Response::Json(200, R"({"status":"ok"})");
+    res.headers.Set("Cache-Control", "no-store");
+    return res;
+  });
+  router.Add("GET", "/readyz", [&ctx](Request&) {
+    object checks;
+    bool ready = true;
+    if (ctx.readiness != nullptr) {
+      for (const auto& c : ctx.readiness->Check()) {
+        ready = ready && c.ok;
+        checks[c.name] = c.ok ? boost::json::value("ok") : boost::json::value(c.reason);
+      }
+    }
+    Response res = JsonResponse(ready ? 200 : 503, object{{"status", ready ? "ready" : "not_ready"},
+                                                          {"checks", std::move(checks)}});
+    res.headers.Set("Cache-Control", "no-store");
+    return res;
+  });
+}
+
 void RegisterRoutes(http::Router& router, ApiContext& ctx) {
+  RegisterHealthRoutes(router, ctx);
   auto managed = [&](const char* method, std::string_view pattern,
                      Result<Response> (*fn)(ApiContext&, Request&, const std::string&),
                      http::Lane lane = http::Lane::kLocal) {

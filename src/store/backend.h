@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "store/account_store.h"
 #include "store/api_key_store.h"
@@ -46,6 +47,11 @@ class Backend {
   virtual const Stores& stores() const = 0;
   // Where the data is, for a log line ("sqlite:/var/lib/linkhub/linkhub.db"); never a password.
   virtual std::string Describe() const = 0;
+  // OK when the database takes a write that reaches the disk (one row rewritten and committed)
+  // and its schema is the one this linkhub knows. kFailedPrecondition naming the versions when
+  // another linkhub migrated it since; the database's error otherwise (read-only, busy past the
+  // busy timeout, the disk failing). Blocks on the database.
+  virtual Status CheckReady(TimePoint now) = 0;
 };
 
 }  // namespace linkhub::store

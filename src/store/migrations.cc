@@ -238,6 +238,13 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id);
 )sql"},
+      // /readyz proves the database takes a flushed write by rewriting this one row.
+      {10, "readiness probe", R"sql(
+CREATE TABLE readiness (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  checked_at  INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -4,6 +4,9 @@
 
 #include <filesystem>
 
+#include "store/sqlite_backend.h"
+#include "store/test_db.h"
+
 namespace linkhub::store {
 namespace {
 
@@ -98,6 +101,48 @@ TEST(MigrationsTest, FileDatabasesUseWal) {
     EXPECT_EQ(q->ColumnText(0), "wal");
   }
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace linkhub::store
+
+namespace linkhub::store {
+namespace {
+
+TEST(CheckSqliteReadyTest, ACurrentWritableDatabaseIsReady) {
+  auto db = MigratedMemoryDb();
+  const TimePoint now = TimePoint(std::chrono::seconds(1'800'000'000));
+  EXPECT_TRUE(CheckSqliteReady(*db, now));
+  EXPECT_TRUE(CheckSqliteReady(*db, now));  // the one row, rewritten
+  auto lock = db->Lock();
+  auto q = db->Prepare("SELECT COUNT(*), MAX(checked_at) FROM readiness");
+  ASSERT_TRUE(q);
+  ASSERT_TRUE(*q->Step());
+  EXPECT_EQ(q->ColumnInt(0), 1);
+  EXPECT_EQ(q->ColumnInt(1), 1'800'000'000);
+}
+
+TEST(CheckSqliteReadyTest, AReadOnlyDatabaseIsNotReady) {
+  auto db = MigratedMemoryDb();
+  {
+    auto lock = db->Lock();
+    ASSERT_TRUE(db->Exec("PRAGMA query_only = ON"));
+  }
+  auto s = CheckSqliteReady(*db, TimePoint(std::chrono::seconds(1)));
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("readonly"), std::string::npos) << s.error().message;
+}
+
+TEST(CheckSqliteReadyTest, ADatabaseANewerLinkhubMigratedIsNotReady) {
+  auto db = MigratedMemoryDb();
+  {
+    auto lock = db->Lock();
+    ASSERT_TRUE(db->Exec("INSERT INTO schema_migrations(version, name) VALUES (999, 'later')"));
+  }
+  auto s = CheckSqliteReady(*db, TimePoint(std::chrono::seconds(1)));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(s.error().message.find("999"), std::string::npos);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "store/sqlite_orphan_store.h"
 #include "store/sqlite_plaid_webhook_store.h"
 #include "store/sqlite_project_store.h"
+#include "store/sqlite_rows.h"
 #include "store/sqlite_session_store.h"
 #include "store/sqlite_sync_cursor_store.h"
 
@@ -47,6 +48,7 @@ class SqliteBackend final : public Backend {
 
   const Stores& stores() const override { return stores_; }
   std::string Describe() const override { return "sqlite:" + path_; }
+  Status CheckReady(TimePoint now) override { return CheckSqliteReady(*db_, now); }
 
  private:
   const std::string path_;
@@ -69,6 +71,29 @@ class SqliteBackend final : public Backend {
 };
 
 }  // namespace
+
+Status CheckSqliteReady(SqliteDb& db, TimePoint now) {
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  LINKHUB_ASSIGN_OR_RETURN(Statement version,
+                           db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  LINKHUB_ASSIGN_OR_RETURN(
+      int64_t at,
+      FirstRow(
+          version, [](const Statement& s) { return s.ColumnInt(0); }, "schema version"));
+  version.Reset();
+  const int64_t known = SqliteMigrations().back().version;
+  if (at != known) {
+    return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                "the database is at schema version " + std::to_string(at) +
+                                    "; this linkhub knows version " + std::to_string(known)));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement write,
+      db.Prepare("INSERT INTO readiness(id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE "
+                 "SET checked_at = excluded.checked_at"));
+  LINKHUB_RETURN_IF_ERROR(write.Bind(1, Seconds(now)).Run());
+  return tx.Commit();
+}
 
 Result<std::unique_ptr<Backend>> OpenSqliteBackend(const std::string& path) {
   LINKHUB_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));

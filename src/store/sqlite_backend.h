@@ -5,6 +5,7 @@
 
 #include "core/result.h"
 #include "store/backend.h"
+#include "store/sqlite_db.h"
 
 namespace linkhub::store {
 
@@ -17,5 +18,9 @@ namespace linkhub::store {
 // Errors: kUnavailable (the file cannot be opened), kFailedPrecondition (written by a newer
 // linkhub), kInternal (a migration failed).
 Result<std::unique_ptr<Backend>> OpenSqliteBackend(const std::string& path);
+
+// Backend::CheckReady for one SQLite connection: the schema version, then a committed write of
+// the readiness row.
+Status CheckSqliteReady(SqliteDb& db, TimePoint now);
 
 }  // namespace linkhub::store

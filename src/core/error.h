@@ -65,4 +65,9 @@ inline Error MakeError(ErrorCode code, std::string message) {
   return Error{code, std::move(message), std::nullopt, {}};
 }
 
+// kInvalidArgument: the caller's input is wrong; `message` says what to fix.
+inline Error Invalid(std::string message) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
 }  // namespace linkhub

@@ -17,10 +17,6 @@ std::string_view FirstCode(const std::vector<StatusReason>& reasons) {
   return reasons.empty() ? std::string_view() : std::string_view(reasons.front().code);
 }
 
-bool IsWarning(std::string_view code) {
-  return code == kConsentExpiring || code == kPendingDisconnect || code == kNewAccountsAvailable;
-}
-
 StatusReason LoginRequired(std::string_view plaid_message, TimePoint now) {
   std::string description =
       "Plaid needs the user to log in again at the bank: re-link the account (Plaid Link in "
@@ -44,16 +40,14 @@ StatusReason PlaidErrorReason(std::string_view code, std::string_view plaid_mess
 // `account`'s status with `warning` in place of the warnings it had (an error keeps its reasons
 // and gets the warning beside them).
 StatusChange WithWarning(const domain::LinkedAccount& account, StatusReason warning) {
-  StatusChange next;
-  next.status =
-      account.status == AccountStatus::kError ? AccountStatus::kError : AccountStatus::kActive;
-  for (const auto& r : account.status_reasons) {
-    if (next.status == AccountStatus::kError ? r.code != warning.code : !IsWarning(r.code)) {
-      next.reasons.push_back(r);
+  StatusChange next;  // active, showing only its newest warning
+  if (account.status == AccountStatus::kError) {
+    next.status = AccountStatus::kError;
+    for (const auto& r : account.status_reasons) {
+      if (r.code != warning.code) {
+        next.reasons.push_back(r);
+      }
     }
-  }
-  if (next.status == AccountStatus::kActive) {
-    next.reasons.clear();  // an active account shows only its newest warning
   }
   next.reasons.push_back(std::move(warning));
   return next;

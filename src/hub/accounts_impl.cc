@@ -8,10 +8,6 @@ namespace {
 
 constexpr size_t kMaxField = 255;
 
-Error Invalid(std::string message) {
-  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
-}
-
 }  // namespace
 
 Result<std::vector<domain::LinkedAccount>> AccountsImpl::List(const domain::AccountFilter& filter) {

@@ -11,14 +11,6 @@
 
 namespace linkhub::hub {
 
-namespace {
-
-Error Invalid(std::string message) {
-  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
-}
-
-}  // namespace
-
 EventsImpl::EventsImpl(store::EventStore& events, store::PlaidWebhookStore& plaid_webhooks,
                        Keys& keys, Clock& clock, Random& random, EventsOptions options)
     : events_(events),

@@ -41,10 +41,6 @@ constexpr auto kInFlightWait = std::chrono::seconds(45);
 constexpr size_t kMaxPublicToken = 256;
 constexpr size_t kMaxField = 255;
 
-Error Invalid(std::string message) {
-  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
-}
-
 // How a failed exchange's record begins when its request went to Plaid without an answer kept
 // (a retry may then meet an Item the first attempt made), and when it never went.
 constexpr std::string_view kOutcomeUnknown = "outcome unknown";

@@ -12,10 +12,6 @@ namespace linkhub::hub {
 
 namespace {
 
-Error Invalid(std::string message) {
-  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
-}
-
 // The fields of a webhook body the hub reads.
 struct ParsedWebhook {
   PlaidWebhookNews news;

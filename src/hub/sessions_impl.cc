@@ -10,10 +10,6 @@ namespace {
 constexpr size_t kMaxField = 255;
 constexpr size_t kMaxToken = 200;
 
-Error Invalid(std::string message) {
-  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
-}
-
 }  // namespace
 
 Result<NewSession> SessionsImpl::Create(const std::string& project_id, CreateSessionInput in) {

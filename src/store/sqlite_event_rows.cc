@@ -57,6 +57,13 @@ Status RecordAccountEvent(SqliteDb& db, domain::EventType type, const std::strin
                           const std::string& account_id, TimePoint now) {
   LINKHUB_ASSIGN_OR_RETURN(domain::LinkedAccount account,
                            ReadAnyAccount(db, project_id, account_id));
+  return RecordEventAbout(db, type, account, now);
+}
+
+Status RecordEventAbout(SqliteDb& db, domain::EventType type, const domain::LinkedAccount& account,
+                        TimePoint now) {
+  const std::string& project_id = account.project_id;
+  const std::string& account_id = account.id;
   // Event and delivery ids come from SQLite's generator (seeded from the system's entropy):
   // they are names, not secrets.
   LINKHUB_ASSIGN_OR_RETURN(Statement id, db.Prepare("SELECT 'evt_' || lower(hex(randomblob(12)))"));
@@ -66,18 +73,17 @@ Status RecordAccountEvent(SqliteDb& db, domain::EventType type, const std::strin
   LINKHUB_ASSIGN_OR_RETURN(
       Statement ins,
       db.Prepare("INSERT INTO events(id, project_id, account_id, type, payload_json, created_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?)"));
-  LINKHUB_RETURN_IF_ERROR(ins.Bind(1, event_id)
-                              .Bind(2, project_id)
-                              .Bind(3, account_id)
-                              .Bind(4, domain::ToString(type))
-                              .Bind(5, EventPayloadJson(account, type, event_id, now))
-                              .Bind(6, Millis(now))
-                              .Run());
-  LINKHUB_ASSIGN_OR_RETURN(Statement seq_q, db.Prepare("SELECT last_insert_rowid()"));
+                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING seq"));
+  ins.Bind(1, event_id)
+      .Bind(2, project_id)
+      .Bind(3, account_id)
+      .Bind(4, domain::ToString(type))
+      .Bind(5, EventPayloadJson(account, type, event_id, now))
+      .Bind(6, Millis(now));
   LINKHUB_ASSIGN_OR_RETURN(int64_t seq,
                            FirstRow(
-                               seq_q, [](const Statement& s) { return s.ColumnInt(0); }, "event"));
+                               ins, [](const Statement& s) { return s.ColumnInt(0); }, "event"));
+  ins.Reset();  // done before the next statement of the transaction
   // One delivery per endpoint that takes this type (events_csv is ",a,b," or "" for all).
   LINKHUB_ASSIGN_OR_RETURN(
       Statement fan,
@@ -102,8 +108,7 @@ Status RecordAccountUpdateIfVisible(SqliteDb& db, const domain::LinkedAccount& b
   if (!VisiblyDifferent(before, after)) {
     return OkStatus();
   }
-  return RecordAccountEvent(db, domain::EventType::kAccountUpdated, before.project_id, before.id,
-                            now);
+  return RecordEventAbout(db, domain::EventType::kAccountUpdated, after, now);
 }
 
 }  // namespace linkhub::store::internal

@@ -32,6 +32,10 @@ std::string EventPayloadJson(const domain::LinkedAccount& account, domain::Event
 Status RecordAccountEvent(SqliteDb& db, domain::EventType type, const std::string& project_id,
                           const std::string& account_id, TimePoint now);
 
+// RecordAccountEvent about an account as just read in the same transaction.
+Status RecordEventAbout(SqliteDb& db, domain::EventType type, const domain::LinkedAccount& account,
+                        TimePoint now);
+
 // RecordAccountEvent(kAccountUpdated) when the account now differs visibly from `before`.
 Status RecordAccountUpdateIfVisible(SqliteDb& db, const domain::LinkedAccount& before,
                                     TimePoint now);

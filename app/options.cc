@@ -203,6 +203,13 @@ Commands DefineCommands(CLI::App& app, Options& o) {
       "point every live Item at this server's webhook URL (--plaid-webhook-url, else "
       "--public-url) with /item/webhook/update, after the public URL changed");
   update_webhooks->add_option("--project", o.project, "only this project's Items");
+
+  CLI::App* backup = c.backup = app.add_subcommand(
+      "backup",
+      "copy the data directory's database to a new file while the server keeps running "
+      "(SQLite's online backup: one consistent moment, checked before it is kept); the master "
+      "key is not in it: keep that apart");
+  backup->add_option("--to", o.backup_to, "the new file (never replaced; mode 0600)")->required();
   return c;
 }
 

@@ -50,6 +50,7 @@ struct Options {
   std::string project;
   std::string label;
   std::string id;
+  std::string backup_to;                       // backup: the new file
   std::optional<std::string> allowed_origins;  // project create/update: comma-separated
 };
 
@@ -69,6 +70,7 @@ struct Commands {
   CLI::App* items_orphans = nullptr;
   CLI::App* items_remove_orphan = nullptr;
   CLI::App* items_update_webhooks = nullptr;
+  CLI::App* backup = nullptr;
   bool version = false;
 };
 

@@ -76,6 +76,8 @@ std::string ResolveMasterKey(const Options& o, Random& random) {
   return *key;
 }
 
+std::string DatabasePath(const std::string& data_dir) { return data_dir + "/linkhub.db"; }
+
 DataDir OpenDataDir(const std::string& data_dir, const std::string& master_key, Clock& clock,
                     Random& random) {
   std::error_code ec;
@@ -86,7 +88,7 @@ DataDir OpenDataDir(const std::string& data_dir, const std::string& master_key, 
   ::chmod(data_dir.c_str(), 0700);
   ::umask(077);
   DataDir d;
-  auto backend = store::OpenSqliteBackend(data_dir + "/linkhub.db");
+  auto backend = store::OpenSqliteBackend(DatabasePath(data_dir));
   if (!backend) {
     Fail(backend.error().message);
   }

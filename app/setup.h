@@ -27,6 +27,9 @@ std::string ResolveMasterKey(const Options& o, Random& random);
 // Whether the key ResolveMasterKey gives is the throwaway --dev one.
 bool EphemeralMasterKey(const Options& o);
 
+// The SQLite database file of a data directory.
+std::string DatabasePath(const std::string& data_dir);
+
 // The data directory opened: its database (created and migrated) and the keys that open what it
 // seals. Fail()s with the reason when it cannot be opened.
 struct DataDir {
@@ -42,7 +45,7 @@ plaid::PlaidConfig PlaidConfigFrom(const Options& o);
 
 // `linkhub serve`: runs the server until SIGINT or SIGTERM. Returns the exit code.
 int Serve(const Options& o);
-// The admin commands (project, api-key, keys, items). Returns the exit code.
+// The admin commands (project, api-key, keys, items, backup). Returns the exit code.
 int RunAdmin(const Options& o, const Commands& commands);
 
 }  // namespace linkhub::app

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, DEMO_CLIENT_ID, DEMO_SECRET } from './lib/emulator.mjs';
@@ -28,12 +29,17 @@ function execStart() {
 }
 
 let emu;
-let scratch;
+let scratch;      // the unit's copy, the configuration and the state directory (scanned)
+let credentials;  // systemd's credentials directory: secrets by design, so outside the scan
 before(async () => {
   emu = await startEmulator();
   scratch = newDataDir();
+  credentials = fs.mkdtempSync(path.join(os.tmpdir(), 'linkhub-credentials-'));
 });
-after(async () => { await emu?.stop(); });
+after(async () => {
+  fs.rmSync(credentials, { recursive: true, force: true });
+  await emu?.stop();
+});
 
 test('systemd accepts the unit and scores its hardening', async () => {
   // The unit names /usr/local/bin/linkhub; verify checks that the binary exists, so a copy names
@@ -56,9 +62,7 @@ test('systemd accepts the unit and scores its hardening', async () => {
 
 test("the unit's ExecStart serves with its credentials and configuration", async () => {
   const state = path.join(scratch, 'state');
-  const credentials = path.join(scratch, 'credentials');
   fs.mkdirSync(state, { mode: 0o700 });
-  fs.mkdirSync(credentials, { mode: 0o700 });
   fs.writeFileSync(path.join(credentials, 'master-key'), `${newMasterKey()}\n`, { mode: 0o400 });
   fs.writeFileSync(path.join(credentials, 'plaid-secret'), `${DEMO_SECRET}\n`, { mode: 0o400 });
   const config = path.join(scratch, 'linkhub.toml');

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "core/json.h"
+#include "store/file_sync.h"
 
 namespace linkhub::store {
 
@@ -36,22 +37,6 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
 Status Flush(int fd, const std::string& path) {
   if (::fdatasync(fd) != 0) {
     return Unexpected(FileError("fdatasync", path, errno));
-  }
-  return OkStatus();
-}
-
-// Flushes the directory holding `path`, so that a file created or renamed there stays.
-Status SyncDirectory(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
-    return Unexpected(FileError("open directory", path, errno));
-  }
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) {
-    return Unexpected(FileError("fsync directory", path, err));
   }
   return OkStatus();
 }
@@ -147,7 +132,7 @@ Result<std::unique_ptr<FileExchangeJournal>> FileExchangeJournal::Open(const std
   }
   std::unique_ptr<FileExchangeJournal> journal(new FileExchangeJournal(path, fd, compact_at));
   if (!existed) {
-    LINKHUB_RETURN_IF_ERROR(SyncDirectory(path));
+    LINKHUB_RETURN_IF_ERROR(SyncParentDirectory(path));
   }
   // Read what is there; a torn last line (a write that never returned) is cut off, so that the
   // next record starts on a line of its own.
@@ -300,7 +285,7 @@ Status FileExchangeJournal::CompactLocked() {
   ::close(fd_);
   fd_ = fd;
   bytes_ = kept.size();
-  return SyncDirectory(path_);
+  return SyncParentDirectory(path_);
 }
 
 }  // namespace linkhub::store

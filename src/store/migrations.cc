@@ -249,21 +249,21 @@ CREATE TABLE readiness (
   return kMigrations;
 }
 
+Result<int> SchemaVersion(SqliteDb& db) {
+  auto lock = db.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Statement q,
+                           db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? static_cast<int>(q.ColumnInt(0)) : 0;
+}
+
 Result<int> Migrate(SqliteDb& db, const std::vector<Migration>& migrations) {
   auto lock = db.Lock();
   LINKHUB_RETURN_IF_ERROR(
       db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name "
               "TEXT NOT NULL, "
               "applied_at INTEGER NOT NULL DEFAULT (strftime('%s','now')))"));
-  int current = 0;
-  {
-    LINKHUB_ASSIGN_OR_RETURN(Statement q,
-                             db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-    LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (row) {
-      current = static_cast<int>(q.ColumnInt(0));
-    }
-  }
+  LINKHUB_ASSIGN_OR_RETURN(int current, SchemaVersion(db));
   int known = migrations.empty() ? 0 : migrations.back().version;
   if (current > known) {
     return Unexpected(MakeError(ErrorCode::kFailedPrecondition,

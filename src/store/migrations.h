@@ -22,4 +22,8 @@ const std::vector<Migration>& SqliteMigrations();
 // linkhub (it refuses to run against a schema it does not know).
 Result<int> Migrate(SqliteDb& db, const std::vector<Migration>& migrations);
 
+// The highest migration applied to `db` (0 when its schema_migrations table is empty). An error
+// (kInternal) for a database without the table: not one linkhub wrote. Takes the lock.
+Result<int> SchemaVersion(SqliteDb& db);
+
 }  // namespace linkhub::store

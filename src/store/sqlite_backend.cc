@@ -74,13 +74,7 @@ class SqliteBackend final : public Backend {
 
 Status CheckSqliteReady(SqliteDb& db, TimePoint now) {
   LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
-  LINKHUB_ASSIGN_OR_RETURN(Statement version,
-                           db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-  LINKHUB_ASSIGN_OR_RETURN(
-      int64_t at,
-      FirstRow(
-          version, [](const Statement& s) { return s.ColumnInt(0); }, "schema version"));
-  version.Reset();
+  LINKHUB_ASSIGN_OR_RETURN(int64_t at, SchemaVersion(db));
   const int64_t known = SqliteMigrations().back().version;
   if (at != known) {
     return Unexpected(MakeError(ErrorCode::kFailedPrecondition,

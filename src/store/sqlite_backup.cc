@@ -1,114 +1,57 @@
 #include "store/sqlite_backup.h"
 
 #include <fcntl.h>
-#include <sqlite3.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <memory>
+
+#include "store/file_sync.h"
+#include "store/migrations.h"
+#include "store/sqlite_db.h"
 
 namespace linkhub::store {
 
 namespace {
 
-struct CloseDb {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
-
-Error SqliteError(sqlite3* db, const std::string& what) {
-  return MakeError(ErrorCode::kUnavailable,
-                   what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
-}
-
-Result<DbHandle> OpenDb(const std::string& path, int flags, const std::string& what) {
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  DbHandle db(raw);
-  if (rc != SQLITE_OK) {
-    return Unexpected(SqliteError(raw, "cannot open " + what + " " + path));
+// Runs `sql` and requires its first row's first column to be `expected`; otherwise `code`, with
+// `what` and the answer.
+Status ExpectAnswer(SqliteDb& db, std::string_view sql, std::string_view expected, ErrorCode code,
+                    std::string_view what) {
+  auto lock = db.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Statement q, db.Prepare(sql));
+  LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+  std::string answer = row ? q.ColumnText(0) : std::string();
+  if (answer.compare(expected) == 0) {
+    return OkStatus();
   }
-  sqlite3_busy_timeout(raw, 5000);  // a writer committing now delays the snapshot, never fails it
-  return db;
-}
-
-// The first column of the first row of `sql`, as text ("" when there is none).
-Result<std::string> QueryText(sqlite3* db, const char* sql) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
-    return Unexpected(SqliteError(db, "cannot read the copy"));
-  }
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
-  int rc = sqlite3_step(raw);
-  if (rc == SQLITE_DONE) {
-    return std::string();
-  }
-  if (rc != SQLITE_ROW) {
-    return Unexpected(SqliteError(db, "cannot read the copy"));
-  }
-  const unsigned char* text = sqlite3_column_text(raw, 0);
-  return text != nullptr ? std::string(reinterpret_cast<const char*>(text)) : std::string();
-}
-
-Status SyncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    std::string why = std::strerror(errno);
-    if (fd >= 0) {
-      ::close(fd);
-    }
-    return Unexpected(MakeError(ErrorCode::kUnavailable, "cannot sync " + path + ": " + why));
-  }
-  ::close(fd);
-  return OkStatus();
+  answer.resize(std::min<size_t>(answer.size(), 200));
+  return Unexpected(MakeError(code, std::string(what) + ": " + answer));
 }
 
 Result<BackupReport> CopyInto(const std::string& from, const std::string& partial) {
-  // READWRITE without CREATE: a mistyped path is an error, not a new empty database. (A reader
-  // of a WAL database needs its -shm file, which a read-only open cannot make.)
-  LINKHUB_ASSIGN_OR_RETURN(DbHandle source, OpenDb(from, SQLITE_OPEN_READWRITE, "the database"));
-  LINKHUB_ASSIGN_OR_RETURN(std::string tables,
-                           QueryText(source.get(),
-                                     "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
-                                     "AND name = 'schema_migrations'"));
-  if (tables != "1") {
-    return Unexpected(MakeError(ErrorCode::kNotFound,
-                                from + " is not a linkhub database (no schema_migrations)"));
+  // Never created: a mistyped path is an error, not a new empty database.
+  LINKHUB_ASSIGN_OR_RETURN(auto source, SqliteDb::Open(from, /*create=*/false));
+  if (auto version = SchemaVersion(*source); !version) {
+    return Unexpected(MakeError(ErrorCode::kNotFound, from + " is not a linkhub database (" +
+                                                          version.error().message + ")"));
   }
-  LINKHUB_ASSIGN_OR_RETURN(DbHandle target,
-                           OpenDb(partial, SQLITE_OPEN_READWRITE, "the backup file"));
-  sqlite3_backup* backup = sqlite3_backup_init(target.get(), "main", source.get(), "main");
-  if (backup == nullptr) {
-    return Unexpected(SqliteError(target.get(), "cannot start the backup"));
-  }
-  // Every page in one step: one read transaction, so the copy is one moment's database and a
-  // concurrent write can never make the backup start over.
-  int rc = sqlite3_backup_step(backup, -1);
-  int finished = sqlite3_backup_finish(backup);
-  if (rc != SQLITE_DONE || finished != SQLITE_OK) {
-    return Unexpected(SqliteError(target.get(), "the backup failed"));
-  }
+  LINKHUB_ASSIGN_OR_RETURN(auto target, SqliteDb::Open(partial));
+  LINKHUB_RETURN_IF_ERROR(source->CopyTo(*target));
   source.reset();
-  // The copy is read by `linkhub` only after a restore; a rollback journal leaves one file.
-  if (auto mode = QueryText(target.get(), "PRAGMA journal_mode=DELETE"); !mode) {
-    return Unexpected(std::move(mode).error());
-  }
-  auto check = QueryText(target.get(), "PRAGMA integrity_check");
-  if (!check) {
-    return Unexpected(std::move(check).error());
-  }
-  if (check->compare("ok") != 0) {
-    return Unexpected(MakeError(ErrorCode::kInternal, "the copy failed SQLite's integrity check: " +
-                                                          check->substr(0, 200)));
-  }
-  LINKHUB_ASSIGN_OR_RETURN(std::string version,
-                           QueryText(target.get(), "SELECT MAX(version) FROM schema_migrations"));
-  target.reset();
+  // One file, whole (and flushed: synchronous=FULL): the copy's pages leave its WAL for the file
+  // itself before it is given its name, which its -wal would not follow.
+  LINKHUB_RETURN_IF_ERROR(ExpectAnswer(*target, "PRAGMA journal_mode=DELETE", "delete",
+                                       ErrorCode::kUnavailable,
+                                       "the copy could not leave WAL mode"));
+  LINKHUB_RETURN_IF_ERROR(ExpectAnswer(*target, "PRAGMA integrity_check", "ok",
+                                       ErrorCode::kInternal,
+                                       "the copy failed SQLite's integrity check"));
   BackupReport report;
-  report.schema_version = std::atoll(version.c_str());
+  LINKHUB_ASSIGN_OR_RETURN(report.schema_version, SchemaVersion(*target));
+  target.reset();
   std::error_code ec;
   report.bytes = static_cast<int64_t>(std::filesystem::file_size(partial, ec));
   return report;
@@ -135,26 +78,19 @@ Result<BackupReport> BackupSqliteDatabase(const std::string& from, const std::st
   }
   ::close(fd);
   auto report = CopyInto(from, partial);
-  if (report) {
-    if (auto synced = SyncPath(partial, O_RDONLY); !synced) {
-      report = Unexpected(std::move(synced).error());
-    }
-  }
   if (!report) {
     fs::remove(partial, ec);
     return report;
   }
   // link() refuses an existing name, so a file made at `to` meanwhile is never replaced.
   if (::link(partial.c_str(), to.c_str()) != 0) {
-    std::string why = std::strerror(errno);
+    int err = errno;
     fs::remove(partial, ec);
-    return Unexpected(
-        MakeError(errno == EEXIST ? ErrorCode::kAlreadyExists : ErrorCode::kUnavailable,
-                  "cannot create " + to + ": " + why));
+    return Unexpected(MakeError(err == EEXIST ? ErrorCode::kAlreadyExists : ErrorCode::kUnavailable,
+                                "cannot create " + to + ": " + std::strerror(err)));
   }
   fs::remove(partial, ec);
-  fs::path dir = fs::absolute(to, ec).parent_path();
-  LINKHUB_RETURN_IF_ERROR(SyncPath(dir.string(), O_RDONLY | O_DIRECTORY));
+  LINKHUB_RETURN_IF_ERROR(SyncParentDirectory(to));
   return report;
 }
 

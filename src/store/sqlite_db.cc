@@ -126,11 +126,11 @@ bool Statement::ColumnIsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool create) {
   sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX, nullptr);
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
@@ -147,6 +147,24 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
     LINKHUB_RETURN_IF_ERROR(db->Exec(pragma));
   }
   return db;
+}
+
+Status SqliteDb::CopyTo(SqliteDb& target) {
+  auto lock = Lock();
+  auto target_lock = target.Lock();
+  sqlite3_backup* backup = sqlite3_backup_init(target.db_, "main", db_, "main");
+  if (backup == nullptr) {
+    return Unexpected(MakeError(ErrorCode::kUnavailable, std::string("cannot start the copy: ") +
+                                                             sqlite3_errmsg(target.db_)));
+  }
+  int rc = sqlite3_backup_step(backup, -1);
+  int finished = sqlite3_backup_finish(backup);  // its code is also the step's error, if any
+  target.writes_.fetch_add(1, std::memory_order_release);
+  if (rc != SQLITE_DONE || finished != SQLITE_OK) {
+    return Unexpected(MakeError(ErrorCode::kUnavailable,
+                                std::string("the copy failed: ") + sqlite3_errmsg(target.db_)));
+  }
+  return OkStatus();
 }
 
 SqliteDb::~SqliteDb() {

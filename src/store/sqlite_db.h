@@ -60,8 +60,9 @@ class Statement {
 // for a statement or a transaction. Errors never include bound values (they may be secrets).
 class SqliteDb {
  public:
-  // Opens (creating) `path`; ":memory:" for tests. kUnavailable if it cannot be opened.
-  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+  // Opens `path` (creating it unless `create` is false); ":memory:" for tests. kUnavailable if
+  // it cannot be opened.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, bool create = true);
   ~SqliteDb();
 
   std::unique_lock<std::recursive_mutex> Lock() { return std::unique_lock(mu_); }
@@ -70,6 +71,11 @@ class SqliteDb {
   // Prepared statements are cached by their SQL text and reused once released, so a query run
   // on every request is parsed once.
   Result<Statement> Prepare(std::string_view sql);
+  // Replaces `target`'s content with this database's, with SQLite's online backup API, every
+  // page in one step: one read transaction here, so the copy is one moment's database however
+  // other connections write meanwhile, and a write never makes it start over. Takes both locks.
+  // kUnavailable when SQLite fails.
+  Status CopyTo(SqliteDb& target);
   int64_t Changes() const;
   // Grows after every statement of this connection that may have written (and after every
   // COMMIT). Read it before reading rows: if it has not moved since, this process has not

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator } from './lib/emulator.mjs';
 import {
-  startHub, createProject, linkAccount, call, hubBinary, newDataDir, newMasterKey,
+  startHub, createProject, linkAccount, call, hubBinary, newDataDir, newMasterKey, cleanEnv,
 } from './lib/hub.mjs';
 
 const execFileP = promisify(execFile);
@@ -38,9 +38,7 @@ after(async () => {
 
 function backup(dataDir, to) {
   // No master key in the environment: the copy is of what is sealed at rest.
-  const env = { ...process.env };
-  delete env.LINKHUB_MASTER_KEY;
-  return execFileP(hubBinary, ['backup', '--to', to, '--data-dir', dataDir], { env });
+  return execFileP(hubBinary, ['backup', '--to', to, '--data-dir', dataDir], { env: cleanEnv() });
 }
 
 function rpc(target, key, accountId) {

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, DEMO_CLIENT_ID, DEMO_SECRET } from './lib/emulator.mjs';
-import { hubBinary, newDataDir, newMasterKey, spawnHub, call } from './lib/hub.mjs';
+import { hubBinary, newDataDir, newMasterKey, spawnHub, call, cleanEnv } from './lib/hub.mjs';
 
 const execFileP = promisify(execFile);
 const unitFile = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'deploy',
@@ -78,8 +78,7 @@ test("the unit's ExecStart serves with its credentials and configuration", async
     .replace('${CREDENTIALS_DIRECTORY}', credentials)
     .replace('/etc/linkhub/linkhub.toml', config));
   assert.ok(!args.some((a) => a.includes(DEMO_SECRET)));
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('LINKHUB_')) env[k] = v;
+  const env = cleanEnv();
   const hub = await spawnHub(hubBinary, args, { env });
   try {
     const ready = await call(hub, 'GET', '/readyz');

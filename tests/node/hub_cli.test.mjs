@@ -19,7 +19,7 @@ import path from 'node:path';
 import { startEmulator, emulatorBinary, DEMO_CLIENT_ID, DEMO_SECRET } from './lib/emulator.mjs';
 import {
   hubBinary, newDataDir, newMasterKey, call, connectSession, linkAccount, sandboxPublicToken,
-  poll, executable, spawnHub,
+  poll, executable, spawnHub, cleanEnv,
 } from './lib/hub.mjs';
 
 const REDIRECT_URI = 'https://app.example.com/oauth-return';
@@ -29,14 +29,6 @@ let scratch;  // a directory for config and key files, and the working directory
               // run (so a default ./linkhub-data never lands in the repository)
 
 
-// The test's environment without any LINKHUB_* variable, plus `extra`.
-function cleanEnv(extra = {}) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('LINKHUB_')) env[k] = v;
-  }
-  return { ...env, ...extra };
-}
 
 // Runs linkhub to completion; resolves to {code, signal, stdout, stderr}. A run that outlives
 // `timeoutMs` (e.g. a server that started when it should not have) is killed and reported.

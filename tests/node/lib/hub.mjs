@@ -27,6 +27,16 @@ export function newDataDir() {
   return fs.mkdtempSync(path.join(dataRoot, 'hub-'));
 }
 
+// The test's environment without any LINKHUB_* variable, plus `extra`: a linkhub run on it sees
+// only what the test gives it.
+export function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('LINKHUB_')) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
 // Runs a linkhub admin command on `dataDir`; resolves to its parsed JSON output.
 export async function admin(dataDir, masterKey, args, { binary = hubBinary } = {}) {
   const { stdout } = await execFileP(binary, [...args, '--data-dir', dataDir], {

@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "app/setup.h"
 #include "core/json.h"
+#include "core/strings.h"
 #include "domain/origins.h"
 #include "http/curl_http_client.h"
 #include "hub/item_webhooks.h"
@@ -20,6 +21,14 @@ namespace linkhub::app {
 namespace {
 
 void PrintJson(const boost::json::value& v) { std::cout << ToPrettyJson(v) << "\n"; }
+
+// An API key's limits as `api-key create` and `list` print them: the allowed actions (null:
+// every action) and whether it is read-only.
+void AddLimitsJson(boost::json::object& out, const domain::KeyLimits& limits) {
+  out["actions"] = limits.actions ? boost::json::value(ToJsonArray(*limits.actions))
+                                  : boost::json::value(nullptr);
+  out["read_only"] = limits.read_only;
+}
 
 boost::json::value TimeOrNull(const std::optional<TimePoint>& t) {
   return t ? boost::json::value(FormatRfc3339(*t)) : boost::json::value(nullptr);
@@ -134,9 +143,16 @@ int RunAdmin(const Options& o, const Commands& c) {
     }
     PrintJson(out);
   } else if (c.key_create->parsed()) {
-    hub::NewApiKey created = OrFail(projects.CreateApiKey(o.project, o.label));
-    PrintJson(boost::json::object{
-        {"project_id", o.project}, {"api_key_id", created.stored.id}, {"api_key", created.key}});
+    domain::KeyLimits limits;
+    if (o.key_actions) {
+      limits.actions = SplitCommaList(*o.key_actions);
+    }
+    limits.read_only = o.key_read_only;
+    hub::NewApiKey created = OrFail(projects.CreateApiKey(o.project, o.label, limits));
+    boost::json::object out{
+        {"project_id", o.project}, {"api_key_id", created.stored.id}, {"api_key", created.key}};
+    AddLimitsJson(out, created.stored.limits);
+    PrintJson(out);
   } else if (c.key_list->parsed()) {
     boost::json::array out;
     for (const auto& k : OrFail(projects.ListApiKeys(o.project))) {
@@ -145,6 +161,7 @@ int RunAdmin(const Options& o, const Commands& c) {
                                         {"label", k.label},
                                         {"created_at", FormatRfc3339(k.created_at)},
                                         {"revoked_at", TimeOrNull(k.revoked_at)}});
+      AddLimitsJson(out.back().as_object(), k.limits);
     }
     PrintJson(out);
   } else if (c.key_revoke->parsed()) {

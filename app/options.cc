@@ -149,6 +149,13 @@ Commands DefineCommands(CLI::App& app, Options& o) {
       ->check(CLI::IsMember({"on", "off"}))
       ->envname(env("PLAID_RATE_BUDGET"))
       ->capture_default_str();
+  app.add_option("--mcp-redact", o.mcp_redact,
+                 "identity: mask account holders' names, e-mail addresses, phone numbers and "
+                 "addresses in identity results given to agents over /mcp (the RPC API is "
+                 "unchanged); none: give them as Plaid sent them")
+      ->check(CLI::IsMember({"none", "identity"}))
+      ->envname(env("MCP_REDACT"))
+      ->capture_default_str();
 
   CLI::App* project = c.project = app.add_subcommand("project", "manage projects (tenants)");
   project->require_subcommand(1);
@@ -176,6 +183,11 @@ Commands DefineCommands(CLI::App& app, Options& o) {
     command->add_option("--project", o.project, "project id")->required();
   }
   key_create->add_option("--label", o.label, "a label to tell keys apart");
+  key_create->add_option("--actions", o.key_actions,
+                         "limit the key to these actions (comma-separated ids, as GET /actions "
+                         "lists them), on every door: RPC, MCP and the proxy");
+  key_create->add_flag("--read-only", o.key_read_only,
+                       "limit the key to actions that change nothing at Plaid");
   key_revoke->add_option("--id", o.id, "API key id (key_...)")->required();
 
   CLI::App* keys = app.add_subcommand("keys", "manage the data keys that encrypt stored secrets");

@@ -45,6 +45,7 @@ struct Options {
   std::string plaid_rate_budget = "on";
   bool allow_private_webhook_urls = false;
   int webhook_first_retry_ms = 2000;
+  std::string mcp_redact = "none";
   // admin
   std::string name;
   std::string project;
@@ -52,6 +53,8 @@ struct Options {
   std::string id;
   std::string backup_to;                       // backup: the new file
   std::optional<std::string> allowed_origins;  // project create/update: comma-separated
+  std::optional<std::string> key_actions;      // api-key create: an allow-list, comma-separated
+  bool key_read_only = false;                  // api-key create --read-only
 };
 
 // Which command the command line named.

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "api/errors.h"
 #include "app/setup.h"
 #include "core/strings.h"
 #include "http/address.h"
@@ -31,6 +32,7 @@
 #include "hub/projects_impl.h"
 #include "hub/readiness_impl.h"
 #include "hub/sessions_impl.h"
+#include "mcp/server.h"
 #include "plaid/catalogue.h"
 #include "plaid/http_plaid_client.h"
 #include "plaid/rate_budget.h"
@@ -234,6 +236,14 @@ int Serve(const Options& o) {
   context.plaid_webhooks = &plaid_webhooks;
   hub::ReadinessImpl readiness(*d.backend, keys, clock);
   context.readiness = &readiness;
+  // Agents: the same actions as MCP tools, through the same pipeline.
+  mcp::SessionTable mcp_sessions(clock, random);
+  mcp::ServerOptions mcp_options;
+  mcp_options.version = LINKHUB_VERSION;
+  mcp_options.redact_identity = o.mcp_redact == "identity";
+  mcp_options.error_body = [&clock](const Error& e) { return api::ErrorResponse(e, clock).body; };
+  mcp::Server mcp_server(actions, accounts, mcp_sessions, std::move(mcp_options));
+  context.mcp = &mcp_server;
   api_context = &context;
   api::RegisterRoutes(router, context);
   if (auto s = server.Start(); !s) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hub's overhead on an action, in one run on loopback: `plaid_list_accounts` through linkhub
 # (POST /actions/rpc), the same `/accounts/get` straight at the emulator, and the same through
-# Debian's nginx as a plain keep-alive reverse proxy in front of the emulator.
+# Debian's nginx as a plain keep-alive reverse proxy in front of the emulator, and the same action
+# as an MCP tool (tools/call on POST /mcp, one session, JSON answers).
 # Usage: bench/hub_rpc.sh [duration_seconds] [connections]     (WRK_THREADS=1 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -97,7 +98,24 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["PLAID-CLIENT-ID"] = "linkhub-demo-client"
 wrk.headers["PLAID-SECRET"] = "linkhub-demo-secret"
 LUA
+# An MCP session on the same account; tools/call answers the same Plaid bytes, wrapped.
+mcp_session=$(curl -sf -D - -o /dev/null -u "$key:" "$hub/mcp" -H "x-account-id: $account" \
+  -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+  -d '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}' |
+  tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+mcp_call='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"plaid_list_accounts","arguments":{}}}'
+cat >"$work/mcp.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$mcp_call'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, text/event-stream"
+wrk.headers["Authorization"] = "Basic $(printf '%s:' "$key" | base64 -w0)"
+wrk.headers["Mcp-Session-Id"] = "$mcp_session"
+wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
+LUA
 # Sanity: each target answers 200 with the accounts.
+curl -sf -u "$key:" "$hub/mcp" -H "Mcp-Session-Id: $mcp_session" -H 'Content-Type: application/json' \
+  -d "$mcp_call" | grep -q '"isError":false'
 curl -sf -o /dev/null -u "$key:" "$hub/actions/rpc" -H "x-account-id: $account" -H 'Content-Type: application/json' -d '{"action":"plaid_list_accounts"}'
 curl -sf -o /dev/null "${hdr[@]}" "http://127.0.0.1:$nginx_port/accounts/get" -d "{\"access_token\":\"$access\"}"
 
@@ -114,18 +132,19 @@ run() {  # name lua url
 }
 if [[ -n ${BENCH_ONLY_NGINX:-} ]]; then run "nginx proxy" "$work/plaid.lua" "http://127.0.0.1:$nginx_port/accounts/get"; sleep "${BENCH_HOLD:-0}"; exit 0; fi
 if [[ -n ${BENCH_ONLY_HUB:-} ]]; then run "linkhub rpc" "$work/rpc.lua" "$hub/actions/rpc"; echo "hub pid: ${pids[1]}" >&2; sleep "${BENCH_HOLD:-0}"; exit 0; fi
-# Rounds interleave the three targets, so that a change in the shared machine's load touches all
-# three alike; the summary takes each target's median over the rounds.
+# Rounds interleave the four targets, so that a change in the shared machine's load touches all
+# four alike; the summary takes each target's median over the rounds.
 rounds=${BENCH_ROUNDS:-3}
 for ((round = 1; round <= rounds; round++)); do
   run "emulator direct" "$work/plaid.lua" "$emu/accounts/get"
   run "nginx proxy" "$work/plaid.lua" "http://127.0.0.1:$nginx_port/accounts/get"
   run "linkhub rpc" "$work/rpc.lua" "$hub/actions/rpc"
+  run "linkhub mcp" "$work/mcp.lua" "$hub/mcp"
 done
 
 echo
 printf 'round\ttarget\trequests/s\tp50\tp99\tnon-2xx\n'
-awk -F'\t' '{ printf "%d\t%s\n", int((NR - 1) / 3) + 1, $0 }' "$work/results"
+awk -F'\t' '{ printf "%d\t%s\n", int((NR - 1) / 4) + 1, $0 }' "$work/results"
 awk -F'\t' '
   function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
   function median(list, n,   i, j, t, a) {
@@ -140,4 +159,6 @@ awk -F'\t' '
     hr = median(rps["linkhub rpc"]); nr = median(rps["nginx proxy"])
     hp = median(p99["linkhub rpc"]); np = median(p99["nginx proxy"])
     printf "linkhub / nginx: throughput %.2fx (target >= 0.8), p99 %.2fx (target <= 2)\n", hr / nr, hp / np
+    mr = median(rps["linkhub mcp"]); mp = median(p99["linkhub mcp"])
+    printf "mcp tools/call / rpc: throughput %.2fx (aim >= 0.9), p99 %.2fx\n", mr / hr, mp / hp
   }' "$work/results"

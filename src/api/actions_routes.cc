@@ -1,12 +1,15 @@
-// GET /actions, POST /actions/rpc and POST /unified/proxy in StackOne's shapes.
+// GET /actions, POST /actions/rpc, POST /actions/search and POST /unified/proxy in StackOne's
+// shapes.
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 
 #include "api/errors.h"
 #include "api/input.h"
 #include "api/routes_internal.h"
 #include "core/json.h"
 #include "core/strings.h"
+#include "mcp/search.h"
 #include "plaid/catalogue.h"
 
 namespace linkhub::api {
@@ -149,9 +152,10 @@ boost::json::value Coerce(const boost::json::value& v, const boost::json::value*
 
 // The RPC door's parse step: the account from x-account-id, the action, and its input from the
 // body's `body` and `query` (query values coerced to the schema's types).
-Result<hub::ActionRequest> ParseRpc(Request& r, const std::string& project_id) {
+Result<hub::ActionRequest> ParseRpc(Request& r, const hub::CallerPtr& caller) {
   hub::ActionRequest call;
-  call.project_id = project_id;
+  call.project_id = caller->project_id;
+  call.limits = hub::LimitsOf(caller);
   LINKHUB_ASSIGN_OR_RETURN(call.account_id, AccountHeader(r));
   LINKHUB_ASSIGN_OR_RETURN(object request, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(call.action_id, RequiredString(request, "action", 100));
@@ -179,8 +183,8 @@ Response Envelope(hub::ActionOutcome&& outcome) {
 }
 
 // POST /actions/rpc on the handler pool: the API key read from the store.
-Result<Response> Rpc(ApiContext& ctx, Request& r, const std::string& project_id) {
-  LINKHUB_ASSIGN_OR_RETURN(hub::ActionRequest call, ParseRpc(r, project_id));
+Result<Response> Rpc(ApiContext& ctx, Request& r, const hub::CallerPtr& caller) {
+  LINKHUB_ASSIGN_OR_RETURN(hub::ActionRequest call, ParseRpc(r, caller));
   LINKHUB_ASSIGN_OR_RETURN(hub::ActionOutcome outcome, ctx.actions.Run(std::move(call)));
   return Envelope(std::move(outcome));
 }
@@ -189,20 +193,11 @@ Result<Response> Rpc(ApiContext& ctx, Request& r, const std::string& project_id)
 // read): the same door into the same pipeline, started without blocking (Actions::Start).
 // Declines only when the key is not known in memory; Rpc() then authenticates it.
 bool RpcFast(ApiContext& ctx, Request& r, http::Reply reply) {
-  // Admission (UpstreamKey) has asked the cache already when it ran: its answer stands, so
-  // that a renewal it asked for happens through Rpc().
-  std::optional<std::string> project_id;
-  if (r.upstream_key.starts_with(kProjectUpstreamKey)) {
-    project_id = r.upstream_key.substr(kProjectUpstreamKey.size());
-  } else if (r.upstream_key.empty()) {
-    if (auto key = RequestApiKey(r)) {
-      project_id = ctx.projects.RecentlyAuthenticated(*key);
-    }
-  }
-  if (!project_id) {
+  hub::CallerPtr caller = RecentCaller(ctx, r);
+  if (!caller) {
     return false;
   }
-  auto call = ParseRpc(r, *project_id);
+  auto call = ParseRpc(r, caller);
   if (!call) {
     reply(ErrorResponse(call.error(), ctx.clock));
     return true;
@@ -214,7 +209,48 @@ bool RpcFast(ApiContext& ctx, Request& r, http::Reply reply) {
   return true;
 }
 
-Result<Response> Proxy(ApiContext& ctx, Request& r, const std::string& project_id) {
+// POST /actions/search {query, top_k, connector}: the actions matching a query, best first, in
+// the shape StackOne's SDKs read ({results: [{action_name, connector_key, similarity_score,
+// label, description}], total_count, query}). Only actions the key may run; with x-account-id,
+// only those that account's products allow.
+Result<Response> SearchActions(ApiContext& ctx, Request& r, const hub::CallerPtr& caller) {
+  LINKHUB_ASSIGN_OR_RETURN(object request, ParseBody(r));
+  LINKHUB_ASSIGN_OR_RETURN(std::string query, RequiredString(request, "query", 1000));
+  LINKHUB_ASSIGN_OR_RETURN(auto top_k, OptionalInt(request, "top_k"));
+  if (top_k && (*top_k < 1 || *top_k > 500)) {
+    return Unexpected(MakeError(ErrorCode::kInvalidArgument, "top_k must be from 1 to 500"));
+  }
+  LINKHUB_ASSIGN_OR_RETURN(auto connector, OptionalString(request, "connector", 100));
+  std::optional<std::vector<std::string>> products;
+  if (auto account_id = r.headers.Get("x-account-id"); account_id && !account_id->empty()) {
+    LINKHUB_ASSIGN_OR_RETURN(std::string id, AccountHeader(r));
+    LINKHUB_ASSIGN_OR_RETURN(domain::LinkedAccount account,
+                             ctx.accounts.Get(caller->project_id, id));
+    products = std::move(account.products);
+  }
+  std::vector<mcp::SearchHit> hits;
+  if (!connector || *connector == "plaid") {
+    hits = mcp::SearchActions(query, static_cast<size_t>(top_k.value_or(10)),
+                              [&](const plaid::Action& a) {
+                                return (!products || plaid::Supports(*products, a)) &&
+                                       hub::CheckKeyAllows(caller->limits, a).has_value();
+                              });
+  }
+  boost::json::array results;
+  for (const auto& hit : hits) {
+    results.push_back(object{{"action_name", hit.action->id},
+                             {"connector_key", "plaid"},
+                             {"similarity_score", std::round(hit.score * 1000) / 1000},
+                             {"label", hit.action->label},
+                             {"description", hit.action->description}});
+  }
+  size_t total = results.size();
+  return JsonResponse(
+      200,
+      object{{"results", std::move(results)}, {"total_count", total}, {"query", std::move(query)}});
+}
+
+Result<Response> Proxy(ApiContext& ctx, Request& r, const hub::CallerPtr& caller) {
   LINKHUB_ASSIGN_OR_RETURN(std::string account_id, AccountHeader(r));
   LINKHUB_ASSIGN_OR_RETURN(object request, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(auto method, OptionalString(request, "method", 16));
@@ -258,8 +294,9 @@ Result<Response> Proxy(ApiContext& ctx, Request& r, const std::string& project_i
   }
   LINKHUB_ASSIGN_OR_RETURN(const object* body, OptionalObject(request, "body"));
   // Plaid's answer as Plaid sent it.
-  LINKHUB_ASSIGN_OR_RETURN(std::string answer, ctx.actions.Proxy(project_id, account_id, *path,
-                                                                 body ? *body : object{}));
+  LINKHUB_ASSIGN_OR_RETURN(std::string answer,
+                           ctx.actions.Proxy(caller->project_id, account_id, *path,
+                                             body ? *body : object{}, caller->limits));
   return Response::Json(200, std::move(answer));
 }
 
@@ -271,12 +308,17 @@ void RegisterActionRoutes(http::Router& router, ApiContext& ctx) {
              }));
   router.Add(
       "POST", "/actions/rpc",
-      Managed(ctx, [&ctx](Request& r, const std::string& p) { return Rpc(ctx, r, p); }),
+      ManagedCaller(ctx, [&ctx](Request& r, const hub::CallerPtr& c) { return Rpc(ctx, r, c); }),
       [&ctx](Request& r, http::Reply reply) { return RpcFast(ctx, r, std::move(reply)); },
       http::Lane::kUpstream);
-  router.Add("POST", "/unified/proxy",
-             Managed(ctx, [&ctx](Request& r, const std::string& p) { return Proxy(ctx, r, p); }),
-             http::Lane::kUpstream);
+  router.Add("POST", "/actions/search",
+             ManagedCaller(ctx, [&ctx](Request& r, const hub::CallerPtr& c) {
+               return SearchActions(ctx, r, c);
+             }));
+  router.Add(
+      "POST", "/unified/proxy",
+      ManagedCaller(ctx, [&ctx](Request& r, const hub::CallerPtr& c) { return Proxy(ctx, r, c); }),
+      http::Lane::kUpstream);
 }
 
 }  // namespace linkhub::api

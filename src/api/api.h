@@ -19,6 +19,10 @@
 #include "hub/readiness.h"
 #include "hub/sessions.h"
 
+namespace linkhub::mcp {
+class Server;
+}  // namespace linkhub::mcp
+
 namespace linkhub::api {
 
 // What the HTTP API needs from the rest of the server: the hub's interfaces, never their
@@ -40,6 +44,7 @@ struct ApiContext {
   hub::PlaidWebhooks* plaid_webhooks = nullptr;  // null: no /webhooks/plaid/{project_id}
   hub::Events* events = nullptr;                 // null: no /webhooks
   hub::Readiness* readiness = nullptr;           // null: /readyz answers as /healthz
+  mcp::Server* mcp = nullptr;                    // null: no /mcp
 };
 
 // Registers the management API (API key as HTTP Basic user name) and the Hub API (connect
@@ -48,9 +53,9 @@ void RegisterRoutes(http::Router& router, ApiContext& context);
 
 // The admission key (http::ServerOptions::upstream_key) of a request to a route that may call
 // Plaid: kProjectUpstreamKey + its project when its API key or session token is known in memory,
-// otherwise a hash of its credential, or "" for a request without one. Never blocks. For a
-// request with an API key it calls Projects::RecentlyAuthenticated() once, which the fast RPC
-// door then takes from Request::upstream_key instead of asking again.
+// otherwise a hash of its credential, or "" for a request without one. Never blocks. A key it
+// did not find in memory (a hashed admission key) is not looked for again by the fast doors,
+// so that the renewal Projects::RecentlyAuthenticated() asked for happens on the handler pool.
 std::string UpstreamKey(ApiContext& ctx, const http::Request& r);
 inline constexpr std::string_view kProjectUpstreamKey = "project:";
 

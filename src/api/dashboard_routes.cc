@@ -321,14 +321,16 @@ Result<Response> Logs(ApiContext& ctx, Request& r, const Signed& s) {
       auto calls, ctx.accounts.PlaidCalls(s.project_id, AccountParam(r), static_cast<int>(limit)));
   boost::json::array data;
   for (const auto& c : calls) {
-    data.push_back(object{{"at", FormatRfc3339Millis(c.at)},
-                          {"endpoint", c.endpoint},
-                          {"http_status", c.http_status},
-                          {"error_code", c.error_code.empty() ? boost::json::value(nullptr)
-                                                              : boost::json::value(c.error_code)},
-                          {"request_id", c.request_id.empty() ? boost::json::value(nullptr)
-                                                              : boost::json::value(c.request_id)},
-                          {"latency_ms", static_cast<double>(c.latency_us) / 1000.0}});
+    data.push_back(object{
+        {"at", FormatRfc3339Millis(c.at)},
+        {"endpoint", c.endpoint},
+        {"http_status", c.http_status},
+        {"error_code",
+         c.error_code.empty() ? boost::json::value(nullptr) : boost::json::value(c.error_code)},
+        {"request_id",
+         c.request_id.empty() ? boost::json::value(nullptr) : boost::json::value(c.request_id)},
+        {"latency_ms", static_cast<double>(c.latency_us) / 1000.0},
+        {"via", c.via.empty() ? boost::json::value(nullptr) : boost::json::value(c.via)}});
   }
   return JsonResponse(200, object{{"data", std::move(data)}, {"kept", domain::kPlaidCallsKept}});
 }
@@ -361,7 +363,7 @@ Result<Response> Rpc(ApiContext& ctx, Request& r, const Signed& s) {
   LINKHUB_ASSIGN_OR_RETURN(
       hub::ActionOutcome outcome,
       ctx.actions.Run(hub::ActionRequest{s.project_id, AccountParam(r), std::move(action),
-                                         body ? *body : object{}}));
+                                         body ? *body : object{}, nullptr, hub::door::kDashboard}));
   return Response::Json(200, hub::WriteEnvelope(std::move(outcome)));
 }
 

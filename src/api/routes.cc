@@ -404,15 +404,32 @@ boost::json::object LinkedAccountJson(hub::Accounts& accounts,
   return AccountJson(accounts, account);
 }
 
-http::Handler Managed(ApiContext& ctx, ManagedHandler f) {
+http::Handler ManagedCaller(ApiContext& ctx, CallerHandler f) {
   return [&ctx, f = std::move(f)](Request& r) -> Response {
     Result<Response> res = [&]() -> Result<Response> {
       LINKHUB_ASSIGN_OR_RETURN(std::string key, ApiKeyOf(r));
-      LINKHUB_ASSIGN_OR_RETURN(std::string project_id, ctx.projects.Authenticate(key));
-      return f(r, project_id);
+      LINKHUB_ASSIGN_OR_RETURN(hub::CallerPtr caller, ctx.projects.Authenticate(key));
+      return f(r, caller);
     }();
     return res ? std::move(*res) : ErrorResponse(res.error(), ctx.clock);
   };
+}
+
+http::Handler Managed(ApiContext& ctx, ManagedHandler f) {
+  return ManagedCaller(ctx, [f = std::move(f)](Request& r, const hub::CallerPtr& caller) {
+    return f(r, caller->project_id);
+  });
+}
+
+hub::CallerPtr RecentCaller(ApiContext& ctx, const Request& r) {
+  // Admission (UpstreamKey) asked the cache already: a key it did not find there (a hashed
+  // admission key) is not asked about again, so that the renewal it asked for happens on the
+  // handler pool.
+  if (!r.upstream_key.empty() && !r.upstream_key.starts_with(kProjectUpstreamKey)) {
+    return nullptr;
+  }
+  auto key = ApiKeyOf(r);
+  return key ? ctx.projects.RecentlyAuthenticated(*key) : nullptr;
 }
 
 Result<int64_t> IntParam(const Request& r, std::string_view key, int64_t fallback, int64_t min,
@@ -441,8 +458,8 @@ std::string UpstreamKey(ApiContext& ctx, const Request& r) {
     if (!key) {
       return "";  // refused before anything reaches Plaid
     }
-    if (auto project = ctx.projects.RecentlyAuthenticated(*key)) {
-      return std::string(kProjectUpstreamKey) + *project;
+    if (auto caller = ctx.projects.RecentlyAuthenticated(*key)) {
+      return std::string(kProjectUpstreamKey) + caller->project_id;
     }
     return hashed("api-key:", *key);
   }
@@ -548,6 +565,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
           });
   managed("POST", "/plaid/link_token", ManagementLinkToken, kPlaid);
   RegisterActionRoutes(router, ctx);
+  RegisterMcpRoutes(router, ctx);
 
   router.Add("POST", "/hub/plaid/link_token",
              HubRoute(ctx,

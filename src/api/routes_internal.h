@@ -24,6 +24,13 @@ http::Response JsonResponse(int status, const boost::json::value& v);
 using ManagedHandler =
     std::function<Result<http::Response>(http::Request&, const std::string& project_id)>;
 http::Handler Managed(ApiContext& ctx, ManagedHandler f);
+// The same, for a handler that needs the key's limits too (the doors that run actions).
+using CallerHandler = std::function<Result<http::Response>(http::Request&, const hub::CallerPtr&)>;
+http::Handler ManagedCaller(ApiContext& ctx, CallerHandler f);
+// The caller of a request whose API key was accepted recently, from memory only (see
+// Projects::RecentlyAuthenticated), for a door that starts on the I/O thread; null sends the
+// request to its handler-pool route, which authenticates it.
+hub::CallerPtr RecentCaller(ApiContext& ctx, const http::Request& r);
 // The API key a request carries (HTTP Basic user name, or a Bearer token); kUnauthenticated
 // when there is none.
 Result<std::string> RequestApiKey(const http::Request& r);
@@ -48,6 +55,8 @@ Result<int64_t> IntParam(const http::Request& r, std::string_view key, int64_t f
                          int64_t min, int64_t max);
 
 void RegisterActionRoutes(http::Router& router, ApiContext& ctx);
+// POST and DELETE /mcp, when ctx.mcp is set. See mcp_routes.cc.
+void RegisterMcpRoutes(http::Router& router, ApiContext& ctx);
 // Plaid's webhooks in (POST /webhooks/plaid/{project_id}) and the customer's endpoints for
 // events (/webhooks...), when ctx.plaid_webhooks and ctx.events are set. See webhook_routes.cc.
 void RegisterWebhookRoutes(http::Router& router, ApiContext& ctx);

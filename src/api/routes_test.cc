@@ -390,7 +390,7 @@ TEST_F(RoutesTest, RpcAnswersThePipelinesEnvelopeAndItsErrors) {
 TEST_F(RoutesTest, TheRpcFastDoorAnswersWhatTheHandlerAnswers) {
   std::string id = LinkAccount();
   // A key not used yet is not known in memory: the fast door declines it.
-  auto fresh = projects_->CreateApiKey(project_a_, "fresh");
+  auto fresh = projects_->CreateApiKey(project_a_, "fresh", {});
   ASSERT_TRUE(fresh);
   http::Request r;
   r.method = "POST";

@@ -21,6 +21,17 @@ std::vector<std::string> SplitCommaList(std::string_view text) {
   }
 }
 
+std::string JoinCommaList(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) {
+      out += ',';
+    }
+    out += part;
+  }
+  return out;
+}
+
 std::optional<int64_t> ParseInt64(std::string_view text) {
   int64_t n = 0;
   if (text.empty() || text.front() == '-' || text.front() == '+') {

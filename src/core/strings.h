@@ -12,6 +12,8 @@ namespace linkhub {
 
 // "a, b,,c" -> {"a", "b", "c"}: parts trimmed of spaces and tabs, empty ones dropped.
 std::vector<std::string> SplitCommaList(std::string_view text);
+// {"a", "b"} -> "a,b" (what SplitCommaList reads back, for parts without commas).
+std::string JoinCommaList(const std::vector<std::string>& parts);
 
 // The whole of `text` as a decimal integer (no sign, spaces or trailing characters); nullopt
 // otherwise or on overflow.

@@ -19,6 +19,7 @@ struct PlaidCallRecord {
   std::string error_code;  // Plaid's error_code, or empty
   std::string request_id;  // Plaid's request_id, or empty
   int64_t latency_us = 0;
+  std::string via;  // the door the call came through: rpc, mcp, proxy, dashboard; "" if unknown
 };
 
 // How many call records are kept per account; older ones are dropped.

@@ -22,6 +22,15 @@ struct Project {
   std::vector<std::string> allowed_origins;
 };
 
+// What an API key may run. Unlimited by default; the limits hold on every door (RPC, MCP, the
+// proxy), never on the operator's dashboard.
+struct KeyLimits {
+  std::optional<std::vector<std::string>> actions;  // an allow-list of action ids; nullopt: all
+  bool read_only = false;                           // only actions that change nothing at Plaid
+
+  bool Unlimited() const { return !actions && !read_only; }
+};
+
 // An API key as stored: only its keyed hash (see vault::SecretHasher) and a short prefix that
 // helps a person tell keys apart. The key itself is shown once and never stored.
 struct ApiKey {
@@ -32,6 +41,7 @@ struct ApiKey {
   std::string label;
   TimePoint created_at;
   std::optional<TimePoint> revoked_at;
+  KeyLimits limits;
 };
 
 // A data key sealed under the master key (see vault::KeyRing).

@@ -64,10 +64,11 @@ void ActionPipeline::OffloadOrRun(std::function<void()> work) {
 
 Result<ActionOutcome> ActionPipeline::Run(ActionRequest request) {
   LINKHUB_ASSIGN_OR_RETURN(const plaid::Action* action,
-                           ResolveAction(request.action_id, request.input));
+                           ResolveAction(request.action_id, request.input, request.limits.get()));
   LINKHUB_ASSIGN_OR_RETURN(auto target, cache_.Load(request.project_id, request.account_id));
   LINKHUB_ASSIGN_OR_RETURN(ActionPlan plan,
                            PlanAction(*action, request.input, std::move(target), settings_));
+  plan.via = request.via;
   return Execute(plan);
 }
 
@@ -82,7 +83,7 @@ void ActionPipeline::Start(ActionRequest request, ActionDone done) {
     return;
   }
   // What needs neither the account nor Plaid is answered here, exactly as Run() would.
-  auto action = ResolveAction(request.action_id, request.input);
+  auto action = ResolveAction(request.action_id, request.input, request.limits.get());
   if (!action) {
     done(Unexpected(std::move(action).error()));
     return;
@@ -99,6 +100,7 @@ void ActionPipeline::Start(ActionRequest request, ActionDone done) {
     done(Unexpected(std::move(plan).error()));
     return;
   }
+  plan->via = request.via;
   // A sync reads and writes cursors; a call that changes state at Plaid (a billed refresh) is
   // never exposed to a transport's re-send of a request on a stale connection.
   if (!plan->OneCall() || !plan->action->read_only) {
@@ -115,11 +117,22 @@ void ActionPipeline::Start(ActionRequest request, ActionDone done) {
 
 Result<std::string> ActionPipeline::Proxy(const std::string& project_id,
                                           const std::string& account_id, std::string_view endpoint,
-                                          boost::json::object body) {
+                                          boost::json::object body,
+                                          const domain::KeyLimits& limits) {
   if (!IsProxyEndpoint(endpoint)) {
     return Unexpected(
         MakeError(ErrorCode::kInvalidArgument, "path " + std::string(endpoint.substr(0, 100)) +
                                                    " is not a Plaid endpoint the proxy may call"));
+  }
+  // A limited key reaches through the proxy only what one of its actions would call.
+  if (!limits.Unlimited() && std::none_of(plaid::Catalogue().begin(), plaid::Catalogue().end(),
+                                          [&](const plaid::Action& a) {
+                                            return a.endpoint == endpoint &&
+                                                   CheckKeyAllows(limits, a).has_value();
+                                          })) {
+    return Unexpected(MakeError(ErrorCode::kPermissionDenied,
+                                "this API key may not call " + std::string(endpoint) +
+                                    ": none of the actions it may run uses it"));
   }
   for (std::string_view key : {"access_token", "client_id", "secret"}) {
     if (body.contains(key)) {
@@ -137,7 +150,8 @@ Result<std::string> ActionPipeline::Proxy(const std::string& project_id,
     }
   }
   body["access_token"] = target->access_token;
-  plaid::RawAnswer answer = CallFor(account, endpoint, ToJson(body), /*uses_item=*/true);
+  plaid::RawAnswer answer =
+      CallFor(account, endpoint, ToJson(body), /*uses_item=*/true, door::kProxy);
   NoteOutcome(account, ErrorOf(answer.body));
   return std::move(answer.body);
 }
@@ -148,7 +162,8 @@ Result<ActionOutcome> ActionPipeline::Execute(ActionPlan& plan) {
   if (!plan.OneCall()) {
     return Sync(plan);
   }
-  return Finish(plan, CallFor(plan.target->account, plan.endpoint, plan.body_json, plan.uses_item));
+  return Finish(
+      plan, CallFor(plan.target->account, plan.endpoint, plan.body_json, plan.uses_item, plan.via));
 }
 
 void ActionPipeline::SendAsync(ActionPlan plan, ActionDone done) {
@@ -160,7 +175,7 @@ void ActionPipeline::SendAsync(ActionPlan plan, ActionDone done) {
       endpoint, std::move(body),
       [this, plan = std::move(plan), done = std::move(done)](plaid::RawAnswer answer) mutable {
         const domain::LinkedAccount& account = plan.target->account;
-        Record(account, plan.endpoint, answer.attempt);
+        Record(account, plan.endpoint, answer.attempt, plan.via);
         if (answer.body) {
           done(Finish(plan, std::move(answer)));  // an active account: nothing to write
           return;
@@ -171,7 +186,7 @@ void ActionPipeline::SendAsync(ActionPlan plan, ActionDone done) {
           const domain::LinkedAccount& account = plan.target->account;
           auto first_took = answer.attempt.latency;
           plaid::RawAnswer last = retrying_->Continue(
-              plan.endpoint, plan.body_json, ObserverFor(account, plan.endpoint),
+              plan.endpoint, plan.body_json, ObserverFor(account, plan.endpoint, plan.via),
               plan.uses_item ? BudgetGate(account, plan.endpoint) : nullptr, std::move(answer),
               first_took);
           done(Finish(plan, std::move(last)));
@@ -198,13 +213,13 @@ Result<ActionOutcome> ActionPipeline::Finish(const ActionPlan& plan, plaid::RawA
 
 plaid::RawAnswer ActionPipeline::CallFor(const domain::LinkedAccount& account,
                                          std::string_view endpoint, std::string body_json,
-                                         bool uses_item) {
+                                         bool uses_item, std::string_view via) {
   if (auto admitted = Admit(account, endpoint, uses_item); !admitted) {
     plaid::RawAnswer refused;
     refused.body = Unexpected(std::move(admitted).error());
     return refused;
   }
-  return plaid_.Send(endpoint, std::move(body_json), ObserverFor(account, endpoint),
+  return plaid_.Send(endpoint, std::move(body_json), ObserverFor(account, endpoint, via),
                      uses_item ? BudgetGate(account, endpoint) : nullptr);
 }
 
@@ -228,7 +243,7 @@ plaid::RetryGate ActionPipeline::BudgetGate(const domain::LinkedAccount& account
 }
 
 void ActionPipeline::Record(const domain::LinkedAccount& account, std::string_view endpoint,
-                            const plaid::Attempt& a) {
+                            const plaid::Attempt& a, std::string_view via) {
   if (call_log_ == nullptr) {
     return;
   }
@@ -241,16 +256,18 @@ void ActionPipeline::Record(const domain::LinkedAccount& account, std::string_vi
   r.error_code = a.error_code;
   r.request_id = a.request_id;
   r.latency_us = a.latency.count();
+  r.via = via;
   call_log_->Record(std::move(r));
 }
 
 plaid::AttemptObserver ActionPipeline::ObserverFor(const domain::LinkedAccount& account,
-                                                   std::string_view endpoint) {
+                                                   std::string_view endpoint,
+                                                   std::string_view via) {
   if (call_log_ == nullptr) {
     return nullptr;
   }
-  return [this, &account, endpoint = std::string(endpoint)](const plaid::Attempt& a) {
-    Record(account, endpoint, a);
+  return [this, &account, endpoint = std::string(endpoint), via](const plaid::Attempt& a) {
+    Record(account, endpoint, a, via);
   };
 }
 
@@ -314,7 +331,7 @@ Result<ActionOutcome> ActionPipeline::Sync(ActionPlan& plan) {
       if (sync.only_account) {
         body["options"] = boost::json::object{{"account_id", *sync.only_account}};
       }
-      plaid::RawAnswer answer = CallFor(account, kSyncEndpoint, ToJson(body), true);
+      plaid::RawAnswer answer = CallFor(account, kSyncEndpoint, ToJson(body), true, plan.via);
       if (auto change = NoteOutcome(account, ErrorOf(answer.body))) {
         account.status = change->status;
         account.status_reasons = std::move(change->reasons);

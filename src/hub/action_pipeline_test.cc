@@ -73,7 +73,7 @@ Result<Ran> RunOn(Actions& actions, const std::string& project_id, const std::st
 Result<json::object> ProxyOn(Actions& actions, const std::string& project_id,
                              const std::string& account_id, std::string_view endpoint,
                              json::object body) {
-  auto raw = actions.Proxy(project_id, account_id, endpoint, std::move(body));
+  auto raw = actions.Proxy(project_id, account_id, endpoint, std::move(body), domain::KeyLimits{});
   if (!raw) {
     return Unexpected(std::move(raw).error());
   }
@@ -350,6 +350,54 @@ TEST_F(ActionPipelineTest, AnUnknownActionIsNotFound) {
   EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
   EXPECT_THAT(r.error().message, HasSubstr("plaid_transfer_money"));
   EXPECT_EQ(plaid_.Count(), 0);
+}
+
+TEST_F(ActionPipelineTest, AKeysLimitsRefuseOtherActionsBeforeAnythingIsCalled) {
+  domain::KeyLimits listed;
+  listed.actions = std::vector<std::string>{"plaid_get_item"};
+  auto limits = std::make_shared<const domain::KeyLimits>(listed);
+  auto refused = runner_->Run(ActionRequest{"proj_a", "acc_a", "plaid_list_accounts", {}, limits});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_THAT(refused.error().message, HasSubstr("plaid_list_accounts"));
+  EXPECT_THAT(refused.error().message, HasSubstr("plaid_get_item"));
+  EXPECT_TRUE(runner_->Run(ActionRequest{"proj_a", "acc_a", "plaid_get_item", {}, limits}));
+
+  domain::KeyLimits reads;
+  reads.read_only = true;
+  auto read_only = runner_->Run(ActionRequest{"proj_a",
+                                              "acc_a",
+                                              "plaid_refresh_transactions",
+                                              {},
+                                              std::make_shared<const domain::KeyLimits>(reads)});
+  ASSERT_FALSE(read_only);
+  EXPECT_EQ(read_only.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_THAT(read_only.error().message, HasSubstr("read-only"));
+  EXPECT_EQ(plaid_.CallsTo("/transactions/refresh").size(), 0u);
+  EXPECT_EQ(plaid_.CallsTo("/accounts/get").size(), 0u);
+
+  // The proxy reaches only what an allowed action would call.
+  auto proxied = runner_->Proxy("proj_a", "acc_a", "/accounts/get", {}, listed);
+  ASSERT_FALSE(proxied);
+  EXPECT_EQ(proxied.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(runner_->Proxy("proj_a", "acc_a", "/item/get", {}, listed));
+  EXPECT_FALSE(runner_->Proxy("proj_a", "acc_a", "/transactions/refresh", {}, reads));
+}
+
+TEST_F(ActionPipelineTest, TheCallLogRecordsTheDoor) {
+  BatchedCallLog log(m_.call_log, std::chrono::hours(1));
+  runner_ = MakePipeline(plaid_, nullptr, &log);
+  ActionRequest from_mcp{"proj_a", "acc_a", "plaid_get_item", {}};
+  from_mcp.via = door::kMcp;
+  ASSERT_TRUE(runner_->Run(from_mcp));
+  ASSERT_TRUE(runner_->Run(ActionRequest{"proj_a", "acc_a", "plaid_list_accounts", {}}));
+  ASSERT_TRUE(runner_->Proxy("proj_a", "acc_a", "/item/get", {}, {}));
+  auto calls = log.List("proj_a", "acc_a", 10);
+  ASSERT_TRUE(calls);
+  ASSERT_EQ(calls->size(), 3u);
+  EXPECT_EQ(calls->at(0).via, "proxy");
+  EXPECT_EQ(calls->at(1).via, "rpc");
+  EXPECT_EQ(calls->at(2).via, "mcp");
 }
 
 TEST_F(ActionPipelineTest, AnotherProjectsAccountIsNotFound) {

@@ -69,12 +69,16 @@ boost::json::object PlaidBody(const plaid::Action& action, const boost::json::ob
 }
 
 Result<const plaid::Action*> ResolveAction(std::string_view action_id,
-                                           const boost::json::object& input) {
+                                           const boost::json::object& input,
+                                           const domain::KeyLimits* limits) {
   const plaid::Action* action = plaid::FindAction(action_id);
   if (action == nullptr) {
     return Unexpected(MakeError(
         ErrorCode::kNotFound,
         "unknown action '" + std::string(action_id.substr(0, 100)) + "'; GET /actions lists them"));
+  }
+  if (limits != nullptr) {
+    LINKHUB_RETURN_IF_ERROR(CheckKeyAllows(*limits, *action));
   }
   LINKHUB_RETURN_IF_ERROR(ValidateJson(action->input_schema, input));
   return action;

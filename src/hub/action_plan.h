@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "hub/account_cache.h"
+#include "hub/actions.h"
 #include "hub/link_settings.h"
 #include "plaid/catalogue.h"
 
@@ -38,15 +39,18 @@ struct ActionPlan {
   bool uses_item = true;  // the call names the Item: it spends its budget and speaks for its health
   int64_t offset = 0;     // Paging::kOffset: where this page starts
   SyncPlan sync;
+  std::string_view via;  // the door (see ActionRequest::via), for the call log
 
   // One Plaid call answers it (every action but a sync).
   bool OneCall() const { return action->paging != plaid::Paging::kSync; }
 };
 
 // The catalogue action `action_id` names, with `input` checked against its schema. kNotFound for
-// an unknown action, kInvalidArgument naming what the input gets wrong.
+// an unknown action, kPermissionDenied naming it when `limits` (null: none) do not allow it,
+// kInvalidArgument naming what the input gets wrong.
 Result<const plaid::Action*> ResolveAction(std::string_view action_id,
-                                           const boost::json::object& input);
+                                           const boost::json::object& input,
+                                           const domain::KeyLimits* limits);
 
 // kFailedPrecondition when `account` cannot run actions (inactive, or suspended by its
 // operator); OK otherwise.

@@ -1,6 +1,9 @@
 #include "hub/actions.h"
 
+#include <algorithm>
+
 #include "core/json.h"
+#include "core/strings.h"
 
 namespace linkhub::hub {
 
@@ -15,6 +18,21 @@ std::string WriteEnvelope(ActionOutcome&& outcome) {
     out.append(R"(,"next":null})");
   }
   return out;
+}
+
+Status CheckKeyAllows(const domain::KeyLimits& limits, const plaid::Action& action) {
+  if (limits.read_only && !action.read_only) {
+    return Unexpected(MakeError(ErrorCode::kPermissionDenied,
+                                "this API key is read-only and " + action.id +
+                                    " changes data at Plaid; use a key without --read-only"));
+  }
+  if (limits.actions && std::find(limits.actions->begin(), limits.actions->end(), action.id) ==
+                            limits.actions->end()) {
+    return Unexpected(MakeError(ErrorCode::kPermissionDenied,
+                                "this API key may not run " + action.id +
+                                    "; it may run only: " + JoinCommaList(*limits.actions)));
+  }
+  return OkStatus();
 }
 
 }  // namespace linkhub::hub

@@ -11,13 +11,24 @@
 
 #include <boost/json/object.hpp>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/result.h"
+#include "domain/project.h"
+#include "plaid/catalogue.h"
 
 namespace linkhub::hub {
+
+// The doors, as the call log names them (PlaidCallRecord::via).
+namespace door {
+inline constexpr std::string_view kRpc = "rpc";
+inline constexpr std::string_view kMcp = "mcp";
+inline constexpr std::string_view kProxy = "proxy";
+inline constexpr std::string_view kDashboard = "dashboard";
+}  // namespace door
 
 // One action on one account, as a door parsed it.
 struct ActionRequest {
@@ -25,6 +36,9 @@ struct ActionRequest {
   std::string account_id;
   std::string action_id;
   boost::json::object input;  // the action's input, as its input schema describes it
+  // What the caller's API key may run; null for the operator's dashboard (no key limits).
+  std::shared_ptr<const domain::KeyLimits> limits = nullptr;
+  std::string_view via = door::kRpc;  // one of door::*
 };
 
 // What an action answered. `data` is JSON text: Plaid's own bytes for an action that is one
@@ -40,10 +54,14 @@ using ActionDone = std::function<void(Result<ActionOutcome>)>;
 // into outcome.data's own buffer, so a large answer is not copied.
 std::string WriteEnvelope(ActionOutcome&& outcome);
 
-// Errors of Run() and Start(): kNotFound (no such action or account), kInvalidArgument (input
-// against the action's schema), kFailedPrecondition (the account is inactive, suspended or not
-// linked with the product the action needs), kResourceExhausted with {"retry_after_seconds"}
-// (the Item's budget is spent), and Plaid's errors. Thread-safe.
+// kPermissionDenied, naming the action and why, unless `limits` allow `action`.
+Status CheckKeyAllows(const domain::KeyLimits& limits, const plaid::Action& action);
+
+// Errors of Run() and Start(): kNotFound (no such action or account), kPermissionDenied (the
+// caller's key may not run the action), kInvalidArgument (input against the action's schema),
+// kFailedPrecondition (the account is inactive, suspended or not linked with the product the action
+// needs), kResourceExhausted with {"retry_after_seconds"} (the Item's budget is spent), and Plaid's
+// errors. Thread-safe.
 class Actions {
  public:
   virtual ~Actions() = default;
@@ -58,9 +76,11 @@ class Actions {
 
   // The unified proxy: calls an allow-listed Plaid endpoint (one the catalogue's actions use)
   // with `body` plus the account's access token, and returns Plaid's answer as Plaid sent it.
-  // kInvalidArgument for another endpoint or a body that carries credentials.
+  // kInvalidArgument for another endpoint or a body that carries credentials, kPermissionDenied
+  // when `limits` (the caller's key) allow no action that uses the endpoint.
   virtual Result<std::string> Proxy(const std::string& project_id, const std::string& account_id,
-                                    std::string_view endpoint, boost::json::object body) = 0;
+                                    std::string_view endpoint, boost::json::object body,
+                                    const domain::KeyLimits& limits) = 0;
 };
 
 }  // namespace linkhub::hub

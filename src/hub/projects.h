@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,21 @@ struct NewProject {
   NewApiKey api_key;
 };
 
+// Who a request speaks for: the project and key of an API key that checked out, with what the
+// key may run.
+struct Caller {
+  std::string project_id;
+  std::string key_id;
+  domain::KeyLimits limits;
+};
+// Shared and immutable, so that a door passes it on with one reference count, not copies.
+using CallerPtr = std::shared_ptr<const Caller>;
+
+// The caller's limits as an ActionRequest holds them (sharing the caller's ownership).
+inline std::shared_ptr<const domain::KeyLimits> LimitsOf(const CallerPtr& caller) {
+  return std::shared_ptr<const domain::KeyLimits>(caller, &caller->limits);
+}
+
 // Projects (tenants) and their API keys. Blocking (database) except RecentlyAuthenticated;
 // thread-safe.
 class Projects {
@@ -38,19 +54,21 @@ class Projects {
   virtual Result<domain::Project> SetAllowedOrigins(const std::string& project_id,
                                                     const std::vector<std::string>& origins) = 0;
 
-  // kNotFound for an unknown project, kInvalidArgument for an over-long label.
-  virtual Result<NewApiKey> CreateApiKey(const std::string& project_id, std::string_view label) = 0;
+  // kNotFound for an unknown project, kInvalidArgument for an over-long label or limits that
+  // name an action the catalogue lacks (or a write action on a read-only key).
+  virtual Result<NewApiKey> CreateApiKey(const std::string& project_id, std::string_view label,
+                                         const domain::KeyLimits& limits) = 0;
   // The project's keys (hashes and prefixes only). kNotFound for an unknown project.
   virtual Result<std::vector<domain::ApiKey>> ListApiKeys(const std::string& project_id) = 0;
   // kNotFound unless the key exists in that project and is not yet revoked.
   virtual Status RevokeApiKey(const std::string& project_id, const std::string& key_id) = 0;
 
-  // The project an API key belongs to; kUnauthenticated for an unknown or revoked key (the
+  // The caller an API key speaks for; kUnauthenticated for an unknown or revoked key (the
   // message never repeats the key).
-  virtual Result<std::string> Authenticate(std::string_view api_key) = 0;
-  // The project of a key that Authenticate() accepted recently (see ProjectsImpl); nullopt
+  virtual Result<CallerPtr> Authenticate(std::string_view api_key) = 0;
+  // The caller of a key that Authenticate() accepted recently (see ProjectsImpl); null
   // otherwise. Never touches the database, so an I/O thread may call it.
-  virtual std::optional<std::string> RecentlyAuthenticated(std::string_view api_key) = 0;
+  virtual CallerPtr RecentlyAuthenticated(std::string_view api_key) = 0;
 };
 
 }  // namespace linkhub::hub

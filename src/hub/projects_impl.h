@@ -34,17 +34,18 @@ class ProjectsImpl final : public Projects {
   Result<std::vector<domain::Project>> List() override;
   Result<domain::Project> SetAllowedOrigins(const std::string& project_id,
                                             const std::vector<std::string>& origins) override;
-  Result<NewApiKey> CreateApiKey(const std::string& project_id, std::string_view label) override;
+  Result<NewApiKey> CreateApiKey(const std::string& project_id, std::string_view label,
+                                 const domain::KeyLimits& limits) override;
   Result<std::vector<domain::ApiKey>> ListApiKeys(const std::string& project_id) override;
   Status RevokeApiKey(const std::string& project_id, const std::string& key_id) override;
-  Result<std::string> Authenticate(std::string_view api_key) override;
-  // Past half its life, one caller is told nullopt (and so renews the entry through
+  Result<CallerPtr> Authenticate(std::string_view api_key) override;
+  // Past half its life, one caller is told null (and so renews the entry through
   // Authenticate()) while the others keep using it, so that it never expires for all at once.
-  std::optional<std::string> RecentlyAuthenticated(std::string_view api_key) override;
+  CallerPtr RecentlyAuthenticated(std::string_view api_key) override;
 
  private:
   struct Accepted {
-    std::string project_id;
+    CallerPtr caller;
     std::chrono::steady_clock::time_point at;
     bool refreshing = false;  // one request was sent to Authenticate() to renew it
   };

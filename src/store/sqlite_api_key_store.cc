@@ -1,5 +1,6 @@
 #include "store/sqlite_api_key_store.h"
 
+#include "core/strings.h"
 #include "store/sqlite_rows.h"
 
 namespace linkhub::store {
@@ -7,13 +8,20 @@ namespace linkhub::store {
 namespace {
 
 domain::ApiKey ReadApiKey(const Statement& s) {
-  return domain::ApiKey{s.ColumnText(0),   s.ColumnText(1), s.ColumnText(2),
-                        s.ColumnText(3),   s.ColumnText(4), FromSeconds(s.ColumnInt(5)),
-                        OptionalTime(s, 6)};
+  domain::ApiKey key{s.ColumnText(0),    s.ColumnText(1),
+                     s.ColumnText(2),    s.ColumnText(3),
+                     s.ColumnText(4),    FromSeconds(s.ColumnInt(5)),
+                     OptionalTime(s, 6), {}};
+  if (!s.ColumnIsNull(7)) {
+    key.limits.actions = SplitCommaList(s.ColumnText(7));
+  }
+  key.limits.read_only = s.ColumnInt(8) != 0;
+  return key;
 }
 
 constexpr std::string_view kApiKeyColumns =
-    "id, project_id, key_hash, prefix, label, created_at, revoked_at";
+    "id, project_id, key_hash, prefix, label, created_at, revoked_at, allowed_actions_csv, "
+    "read_only";
 
 }  // namespace
 
@@ -22,14 +30,21 @@ Status SqliteApiKeyStore::AddApiKey(const domain::ApiKey& key) {
   LINKHUB_ASSIGN_OR_RETURN(
       Statement ins,
       db_.Prepare("INSERT INTO api_keys(id, project_id, key_hash, prefix, label, created_at, "
-                  "revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)"));
-  return ins.Bind(1, key.id)
+                  "revoked_at, allowed_actions_csv, read_only) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, "
+                  "?)"));
+  ins.Bind(1, key.id)
       .Bind(2, key.project_id)
       .Bind(3, key.key_hash)
       .Bind(4, key.prefix)
       .Bind(5, key.label)
       .Bind(6, Seconds(key.created_at))
-      .Run();
+      .Bind(8, int64_t{key.limits.read_only ? 1 : 0});
+  if (key.limits.actions) {
+    ins.Bind(7, JoinCommaList(*key.limits.actions));
+  } else {
+    ins.BindNull(7);
+  }
+  return ins.Run();
 }
 
 Result<domain::ApiKey> SqliteApiKeyStore::FindActiveApiKey(const std::string& key_hash) {

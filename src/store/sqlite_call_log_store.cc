@@ -17,8 +17,8 @@ Status SqliteCallLogStore::AddPlaidCalls(const std::vector<domain::PlaidCallReco
   LINKHUB_ASSIGN_OR_RETURN(
       Statement ins,
       db_.Prepare("INSERT INTO plaid_calls(project_id, account_id, at_ms, endpoint, "
-                  "http_status, error_code, request_id, latency_us) VALUES (?, ?, ?, ?, ?, ?, "
-                  "?, ?)"));
+                  "http_status, error_code, request_id, latency_us, via) VALUES (?, ?, ?, ?, ?, "
+                  "?, ?, ?, ?)"));
   // Records past the newest domain::kPlaidCallsKept of their account in this batch would be trimmed
   // below in the same transaction: under load a batch holds thousands per account, so they are
   // never written at all.
@@ -46,6 +46,7 @@ Status SqliteCallLogStore::AddPlaidCalls(const std::vector<domain::PlaidCallReco
             .Bind(6, c.error_code)
             .Bind(7, c.request_id)
             .Bind(8, c.latency_us)
+            .Bind(9, c.via)
             .Run());
   }
   // Every account of the batch (the keys of to_skip) keeps its newest domain::kPlaidCallsKept.
@@ -69,7 +70,7 @@ Result<std::vector<domain::PlaidCallRecord>> SqliteCallLogStore::ListPlaidCalls(
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(
       Statement q, db_.Prepare("SELECT project_id, account_id, at_ms, endpoint, http_status, "
-                               "error_code, request_id, latency_us FROM plaid_calls WHERE "
+                               "error_code, request_id, latency_us, via FROM plaid_calls WHERE "
                                "project_id = ? AND account_id = ? ORDER BY id DESC LIMIT ?"));
   q.Bind(1, project_id).Bind(2, account_id).Bind(3, int64_t{limit});
   return CollectRows(q, [](const Statement& r) {
@@ -82,6 +83,7 @@ Result<std::vector<domain::PlaidCallRecord>> SqliteCallLogStore::ListPlaidCalls(
     c.error_code = r.ColumnText(5);
     c.request_id = r.ColumnText(6);
     c.latency_us = r.ColumnInt(7);
+    c.via = r.ColumnText(8);
     return c;
   });
 }

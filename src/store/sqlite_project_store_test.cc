@@ -33,13 +33,18 @@ TEST_F(SqliteProjectStoreTest, ProjectsGetIncreasingNumericIds) {
 TEST_F(SqliteProjectStoreTest, ApiKeysAuthenticateUntilRevokedAndStayInTheirProject) {
   ASSERT_TRUE(m_.projects.CreateProject("proj_a", "Acme", now_));
   ASSERT_TRUE(m_.projects.CreateProject("proj_b", "Beta", now_));
-  ASSERT_TRUE(m_.api_keys.AddApiKey(
-      ApiKey{"key_1", "proj_a", "hash1", "lh_ab12", "ci", now_, std::nullopt}));
+  ASSERT_TRUE(m_.api_keys.AddApiKey(ApiKey{
+      "key_1", "proj_a", "hash1", "lh_ab12", "ci", now_, std::nullopt,
+      domain::KeyLimits{std::vector<std::string>{"plaid_list_accounts", "plaid_get_item"}, true}}));
   auto found = m_.api_keys.FindActiveApiKey("hash1");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->project_id, "proj_a");
+  ASSERT_TRUE(found->limits.actions);
+  EXPECT_EQ(*found->limits.actions,
+            (std::vector<std::string>{"plaid_list_accounts", "plaid_get_item"}));
+  EXPECT_TRUE(found->limits.read_only);
   EXPECT_EQ(
-      m_.api_keys.AddApiKey(ApiKey{"key_2", "proj_b", "hash1", "x", "dup", now_, std::nullopt})
+      m_.api_keys.AddApiKey(ApiKey{"key_2", "proj_b", "hash1", "x", "dup", now_, std::nullopt, {}})
           .error()
           .code,
       ErrorCode::kAlreadyExists);

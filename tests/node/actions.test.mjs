@@ -20,7 +20,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from './lib/emulator.mjs';
-import { startHub, createProject, call, sandboxPublicToken, connectSession, poll } from './lib/hub.mjs';
+import {
+  startHub, createProject, call, poll, linkWithProducts,
+} from './lib/hub.mjs';
 
 const PLATYPUS = 'ins_109508';   // First Platypus Bank: every product
 const GINGHAM = 'ins_109509';    // First Gingham Credit Union
@@ -77,20 +79,11 @@ after(async () => {
 // helpers
 
 
-// Links a new account for `owner` at `institutionId` with `products` through the Hub API; resolves
-// to the LinkedAccount as GET /accounts/{id} shows it.
+// linkWithProducts, with the item id checked to be Plaid's.
 async function linkWith(h, apiKey, owner, products, institutionId = PLATYPUS) {
-  const s = await connectSession(h, apiKey, { origin_owner_id: owner, multiple: true });
-  const publicToken = await sandboxPublicToken(emu, institutionId, products);
-  const res = await call(h, 'POST', '/hub/accounts', {
-    session: s.token, body: { integration_id: 'plaid', credentials: { public_token: publicToken } },
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  const acc = await call(h, 'GET', `/accounts/${res.body.id}`, { key: apiKey });
-  assert.equal(acc.status, 200, JSON.stringify(acc.body));
-  assert.equal(acc.body.status, 'active');
-  assert.match(acc.body.plaid.item_id, /^[A-Za-z0-9]{37}$/);
-  return acc.body;
+  const acc = await linkWithProducts(h, emu, apiKey, owner, products, institutionId);
+  assert.match(acc.plaid.item_id, /^[A-Za-z0-9]{37}$/);
+  return acc;
 }
 
 let ownerSeq = 0;

@@ -833,6 +833,8 @@
 
   // ------------------------------------------------------------------ logs
 
+  // The door each call came through (the call log's `via`).
+  var VIA_LABELS = { rpc: 'RPC API', mcp: 'MCP (agent)', proxy: 'Proxy', dashboard: 'Dashboard' };
   function loadLogs() {
     var a = state.current;
     var body = $('logs-body');
@@ -848,6 +850,7 @@
           el('td', { className: 'mono', text: c.error_code || '—' }),
           el('td', { className: 'mono', text: c.request_id || '—' }),
           el('td', { text: c.latency_ms.toFixed(c.latency_ms < 10 ? 1 : 0) + ' ms' }),
+          el('td', { text: c.via ? (VIA_LABELS[c.via] || c.via) : '—' }),
         ]));
       });
       $('logs-empty').hidden = res.data.length > 0;

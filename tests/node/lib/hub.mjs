@@ -184,3 +184,20 @@ export async function linkAccount(hub, emulator, key, { session, institutionId, 
   if (res.status !== 201) throw new Error(`hub/accounts: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
+
+// Links a new account for `owner` at `institutionId` with `products` through the Hub API;
+// resolves to the LinkedAccount as GET /accounts/{id} shows it (active, or this throws).
+export async function linkWithProducts(hub, emulator, key, owner, products = ['transactions'],
+                                       institutionId = 'ins_109508') {
+  const s = await connectSession(hub, key, { origin_owner_id: owner, multiple: true });
+  const publicToken = await sandboxPublicToken(emulator, institutionId, products);
+  const res = await call(hub, 'POST', '/hub/accounts', {
+    session: s.token, body: { integration_id: 'plaid', credentials: { public_token: publicToken } },
+  });
+  if (res.status !== 201) throw new Error(`hub/accounts: ${res.status} ${JSON.stringify(res.body)}`);
+  const acc = await call(hub, 'GET', `/accounts/${res.body.id}`, { key });
+  if (acc.status !== 200 || acc.body.status !== 'active') {
+    throw new Error(`accounts/${res.body.id}: ${acc.status} ${JSON.stringify(acc.body)}`);
+  }
+  return acc.body;
+}

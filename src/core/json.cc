@@ -137,9 +137,11 @@ size_t Utf8Length(const unsigned char* p, size_t left) {
   return 0;
 }
 
-// Writes `s` as a JSON string. Bytes that are not well-formed UTF-8 (a percent-decoded path
-// echoed in a message, say) become U+FFFD, so that every document written is valid UTF-8.
-void AppendString(std::string& out, std::string_view s) {
+}  // namespace
+
+// Bytes that are not well-formed UTF-8 (a percent-decoded path echoed in a message, say) become
+// U+FFFD, so that every document written is valid UTF-8.
+void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   out.push_back('"');
@@ -209,6 +211,8 @@ void AppendString(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+namespace {
+
 void Append(std::string& out, const boost::json::value& v, int indent, int depth) {
   auto newline = [&](int d) {
     if (indent >= 0) {
@@ -231,7 +235,7 @@ void Append(std::string& out, const boost::json::value& v, int indent, int depth
         }
         first = false;
         newline(depth + 1);
-        AppendString(out, kv.key());
+        AppendJsonString(out, kv.key());
         out += indent >= 0 ? ": " : ":";
         Append(out, kv.value(), indent, depth + 1);
       }
@@ -261,7 +265,7 @@ void Append(std::string& out, const boost::json::value& v, int indent, int depth
       AppendDouble(out, v.get_double());
       return;
     case boost::json::kind::string:
-      AppendString(out, v.get_string());
+      AppendJsonString(out, v.get_string());
       return;
     case boost::json::kind::int64: {
       char buf[24];

@@ -28,6 +28,9 @@ Result<boost::json::value> ParseJsonUniqueKeys(std::string_view text, size_t max
 std::string ToJson(const boost::json::value& v);
 // Pretty serialisation with two-space indentation and "key": value.
 std::string ToPrettyJson(const boost::json::value& v);
+// Appends `s` as a JSON string (quoted, escaped, not well-formed UTF-8 as U+FFFD), copying runs
+// that need no escaping in one go: for writing large text without building a value.
+void AppendJsonString(std::string& out, std::string_view s);
 
 // Typed look-ups that never throw: nullptr / nullopt when absent or of another type.
 const boost::json::value* Find(const boost::json::object& o, std::string_view key);

@@ -85,6 +85,31 @@ TEST(JsonTest, WhatIsWrittenIsAlwaysValidUtf8) {
   EXPECT_EQ(ToJson(boost::json::object{{"k\xff", 1}}), replaced("{\"kR\":1}"));
 }
 
+TEST(JsonTest, AppendJsonStringQuotesAWholeDocumentAsText) {
+  // What an MCP tool's text content is: a JSON document as one string, which reads back as it was.
+  std::string doc =
+      R"({"accounts":[{"name":"Plaid \"Gold\" Checking","mask":"0000","note":"a\tb\u0001"}],"city":"Zürich € 😀"})";
+  std::string out = "prefix:";
+  AppendJsonString(out, doc);
+  ASSERT_TRUE(out.starts_with("prefix:\""));
+  auto back = ParseJson(std::string_view(out).substr(7));
+  ASSERT_TRUE(back && back->is_string()) << out;
+  EXPECT_EQ(back->get_string(), doc);
+  std::string control;
+  AppendJsonString(control, std::string("\x1f\"\\\b\f\n\r\t", 8));
+  EXPECT_EQ(control, R"("\u001f\"\\\b\f\n\r\t")");
+  std::string stray;
+  AppendJsonString(stray,
+                   "a\xff"
+                   "b\xe2\x82");  // a stray byte, then a truncated sequence
+  EXPECT_EQ(stray,
+            "\"a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  std::string empty;
+  AppendJsonString(empty, "");
+  EXPECT_EQ(empty, "\"\"");
+}
+
 TEST(JsonTest, UntrustedDocumentsMayNotRepeatAKey) {
   EXPECT_TRUE(ParseJsonUniqueKeys(R"({"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]})").has_value());
   for (const char* doc : {R"({"a":1,"a":"x"})", R"({"o":{"k":1,"k":2}})",

@@ -24,9 +24,10 @@ constexpr size_t kMaxBatch = 100;
 constexpr std::string_view kBatchingVersion = "2025-03-26";
 
 std::string ErrorJson(std::string_view id_json, int code, std::string_view message) {
-  return R"({"jsonrpc":"2.0","id":)" + std::string(id_json) + R"(,"error":{"code":)" +
-         std::to_string(code) + R"(,"message":)" +
-         boost::json::serialize(boost::json::string_view(message)) + "}}";
+  std::string out = R"({"jsonrpc":"2.0","id":)" + std::string(id_json) + R"(,"error":{"code":)" +
+                    std::to_string(code) + R"(,"message":)";
+  AppendJsonString(out, message);
+  return out + "}}";
 }
 
 std::string ResultJson(std::string_view id_json, std::string_view result) {
@@ -38,16 +39,22 @@ Reply ErrorReply(int status, int code, std::string_view message) {
   return Reply{status, ErrorJson("null", code, message), std::nullopt};
 }
 
-// A CallToolResult: `text` first, then `extra_text` if any, as text content, and `json` (an
-// object) as its structured content.
-std::string ToolResultJson(std::string_view json, std::string_view text, bool is_error,
-                           std::string_view extra_text = "", std::string_view meta = "") {
-  std::string out = R"({"content":[{"type":"text","text":)";
-  out += boost::json::serialize(boost::json::string_view(text));
+// A tools/call response: a CallToolResult with `text` first, then `extra_text` if any, as text
+// content, and `json` (an object) as its structured content. Written into one buffer: a tool's
+// answer is Plaid's, often kilobytes, and goes out twice (text and structured).
+std::string ToolMessage(std::string_view id_json, std::string_view json, std::string_view text,
+                        bool is_error, std::string_view extra_text = "",
+                        std::string_view meta = "") {
+  std::string out;
+  out.reserve(json.size() + text.size() + text.size() / 4 + extra_text.size() + meta.size() + 160);
+  out += R"({"jsonrpc":"2.0","id":)";
+  out += id_json;
+  out += R"(,"result":{"content":[{"type":"text","text":)";
+  AppendJsonString(out, text);
   out += "}";
   if (!extra_text.empty()) {
     out += R"(,{"type":"text","text":)";
-    out += boost::json::serialize(boost::json::string_view(extra_text));
+    AppendJsonString(out, extra_text);
     out += "}";
   }
   out += R"(],"structuredContent":)";
@@ -57,7 +64,7 @@ std::string ToolResultJson(std::string_view json, std::string_view text, bool is
     out += R"(,"_meta":)";
     out += meta;
   }
-  out += "}";
+  out += "}}";
   return out;
 }
 
@@ -343,7 +350,7 @@ std::variant<hub::ActionRequest, std::string> Server::ToolRequest(const Context&
                            "tools are search_actions and execute_action)");
     }
     if (auto valid = ValidateJson(ExecuteToolSchema(), input); !valid) {
-      return ResultJson(m.id_json, FailedTool(valid.error()));
+      return FailedTool(m.id_json, valid.error());
     }
     request.action_id = std::string(*GetString(input, "action"));
     const object* inner = GetObject(input, "arguments");
@@ -363,7 +370,7 @@ std::string Server::SearchResult(const Context& ctx, const Message& m) {
   const auto* arguments = m.params.if_contains("arguments");
   object input =
       arguments != nullptr && arguments->is_object() ? arguments->get_object() : object{};
-  auto failed = [&](const Error& e) { return ResultJson(m.id_json, FailedTool(e)); };
+  auto failed = [&](const Error& e) { return FailedTool(m.id_json, e); };
   if (auto valid = ValidateJson(SearchToolSchema(), input); !valid) {
     return failed(valid.error());
   }
@@ -384,7 +391,7 @@ std::string Server::SearchResult(const Context& ctx, const Message& m) {
     actions.push_back(std::move(tool));
   }
   std::string found = ToJson(object{{"actions", std::move(actions)}});
-  return ResultJson(m.id_json, ToolResultJson(found, found, false));
+  return ToolMessage(m.id_json, found, found, false);
 }
 
 std::string Server::ToolResponse(const std::string& id_json, std::string_view action_id,
@@ -398,23 +405,23 @@ std::string Server::ToolResponse(const std::string& id_json, std::string_view ac
     }
   }
   if (!outcome) {
-    return ResultJson(id_json, FailedTool(outcome.error()));
+    return FailedTool(id_json, outcome.error());
   }
   if (!outcome->next) {
-    return ResultJson(id_json, ToolResultJson(outcome->data, outcome->data, false));
+    return ToolMessage(id_json, outcome->data, outcome->data, false);
   }
-  std::string next = boost::json::serialize(boost::json::string_view(*outcome->next));
-  return ResultJson(id_json,
-                    ToolResultJson(outcome->data, outcome->data, false,
-                                   "More results: call " + std::string(action_id) +
-                                       " again with \"next\": " + next + " for the following page.",
-                                   R"({"linkhub/next":)" + next + "}"));
+  std::string next;
+  AppendJsonString(next, *outcome->next);
+  return ToolMessage(id_json, outcome->data, outcome->data, false,
+                     "More results: call " + std::string(action_id) +
+                         " again with \"next\": " + next + " for the following page.",
+                     R"({"linkhub/next":)" + next + "}");
 }
 
-std::string Server::FailedTool(const Error& error) const {
+std::string Server::FailedTool(std::string_view id_json, const Error& error) const {
   // The message is what an agent reads; the body, what a program checks.
-  return ToolResultJson(options_.error_body ? options_.error_body(error) : "{}", error.message,
-                        true);
+  return ToolMessage(id_json, options_.error_body ? options_.error_body(error) : "{}",
+                     error.message, true);
 }
 
 bool Server::TryStart(const Exchange& exchange, std::function<void(Reply)> done) {

@@ -100,9 +100,9 @@ class Server {
   std::string ToolResponse(const std::string& id_json, std::string_view action_id,
                            Result<hub::ActionOutcome> outcome);
   Result<Reply> Initialize(const Exchange& exchange, const Message& message);
-  // A failed tool's CallToolResult: the message as text, the RPC API's error body as
+  // A failed tool's response: the message as text, the RPC API's error body as
   // structuredContent.
-  std::string FailedTool(const Error& error) const;
+  std::string FailedTool(std::string_view id_json, const Error& error) const;
 
   hub::Actions& actions_;
   hub::Accounts& accounts_;

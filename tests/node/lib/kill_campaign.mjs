@@ -39,6 +39,19 @@ export async function runKillCampaign({
   const masterKey = newMasterKey();
   const state = { hub: null, ready: null, stopping: false };
   const outcomes = [];
+  // Resolves once `n` links have an outcome: each kill waits for one more link than the last, so
+  // that every restart is followed by work whatever the machine's speed (kills at random moments
+  // alone gave a loaded machine too few links between them to mean anything).
+  const linkWaiters = [];
+  function recordOutcome(o) {
+    outcomes.push(o);
+    for (let i = linkWaiters.length - 1; i >= 0; --i) {
+      if (outcomes.length >= linkWaiters[i].n) linkWaiters.splice(i, 1)[0].resolve();
+    }
+  }
+  function linksReach(n) {
+    return outcomes.length >= n ? Promise.resolve() : new Promise((resolve) => linkWaiters.push({ n, resolve }));
+  }
   try {
     state.hub = await startHub(emu, { binary, dataDir, masterKey });
     state.ready = Promise.resolve();
@@ -82,7 +95,7 @@ export async function runKillCampaign({
           ++attempts;
           return call(hub, 'POST', '/hub/accounts', { session: session.token, body, signal });
         });
-        outcomes.push({
+        recordOutcome({
           linkSessionId, status: res.status, retried: attempts > 1,
           code: res.body?.provider_errors?.[0]?.error_code ?? null,
           message: res.status === 201 ? null : res.body?.message,
@@ -92,6 +105,7 @@ export async function runKillCampaign({
 
     const clients = Array.from({ length: linkers }, (_, i) => linker(i));
     for (let k = 0; k < kills; ++k) {
+      await linksReach(k + 1);
       await wait(Math.floor(rand() * maxDelayMs));
       let release;
       state.ready = new Promise((r) => { release = r; });
@@ -102,6 +116,7 @@ export async function runKillCampaign({
       trace(`restarted ${k}`);
       release();
     }
+    await linksReach(kills + 1);  // work after the last restart too
     state.stopping = true;
     trace('stopping');
     await Promise.all(clients);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "app/log_format.h"
 #include "app/options.h"
 #include "app/setup.h"
 
@@ -29,6 +30,9 @@ int Main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("linkhub");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(o.log_level));
+  if (o.log_format == "json") {
+    spdlog::set_formatter(linkhub::app::NewJsonLogFormatter());
+  }
 
   if (commands.serve->parsed()) {
     return Serve(o);

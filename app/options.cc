@@ -36,6 +36,12 @@ Commands DefineCommands(CLI::App& app, Options& o) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->envname(env("LOG_LEVEL"))
       ->capture_default_str();
+  app.add_option("--log-format", o.log_format,
+                 "text, or json: one JSON object per line (time, level, message, request_id and "
+                 "the line's key=value fields)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->envname(env("LOG_FORMAT"))
+      ->capture_default_str();
 
   c.serve = app.add_subcommand("serve", "run the HTTP server");
   app.add_option("--listen", o.listen, "HOST:PORT to listen on (port 0 picks a free one)")

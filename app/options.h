@@ -17,6 +17,7 @@ struct Options {
   std::string master_key_file;
   bool dev = false;
   std::string log_level = "info";
+  std::string log_format = "text";
   // serve
   std::string listen = "127.0.0.1:8080";
   std::string public_url;

@@ -156,6 +156,7 @@ Result<hub::ActionRequest> ParseRpc(Request& r, const hub::CallerPtr& caller) {
   hub::ActionRequest call;
   call.project_id = caller->project_id;
   call.limits = hub::LimitsOf(caller);
+  call.request_id = r.request_id;
   LINKHUB_ASSIGN_OR_RETURN(call.account_id, AccountHeader(r));
   LINKHUB_ASSIGN_OR_RETURN(object request, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(call.action_id, RequiredString(request, "action", 100));
@@ -294,9 +295,9 @@ Result<Response> Proxy(ApiContext& ctx, Request& r, const hub::CallerPtr& caller
   }
   LINKHUB_ASSIGN_OR_RETURN(const object* body, OptionalObject(request, "body"));
   // Plaid's answer as Plaid sent it.
-  LINKHUB_ASSIGN_OR_RETURN(std::string answer,
-                           ctx.actions.Proxy(caller->project_id, account_id, *path,
-                                             body ? *body : object{}, caller->limits));
+  LINKHUB_ASSIGN_OR_RETURN(
+      std::string answer, ctx.actions.Proxy(caller->project_id, account_id, *path,
+                                            body ? *body : object{}, caller->limits, r.request_id));
   return Response::Json(200, std::move(answer));
 }
 

@@ -330,7 +330,10 @@ Result<Response> Logs(ApiContext& ctx, Request& r, const Signed& s) {
         {"request_id",
          c.request_id.empty() ? boost::json::value(nullptr) : boost::json::value(c.request_id)},
         {"latency_ms", static_cast<double>(c.latency_us) / 1000.0},
-        {"via", c.via.empty() ? boost::json::value(nullptr) : boost::json::value(c.via)}});
+        {"via", c.via.empty() ? boost::json::value(nullptr) : boost::json::value(c.via)},
+        {"linkhub_request_id", c.linkhub_request_id.empty()
+                                   ? boost::json::value(nullptr)
+                                   : boost::json::value(c.linkhub_request_id)}});
   }
   return JsonResponse(200, object{{"data", std::move(data)}, {"kept", domain::kPlaidCallsKept}});
 }
@@ -363,7 +366,8 @@ Result<Response> Rpc(ApiContext& ctx, Request& r, const Signed& s) {
   LINKHUB_ASSIGN_OR_RETURN(
       hub::ActionOutcome outcome,
       ctx.actions.Run(hub::ActionRequest{s.project_id, AccountParam(r), std::move(action),
-                                         body ? *body : object{}, nullptr, hub::door::kDashboard}));
+                                         body ? *body : object{}, nullptr, hub::door::kDashboard,
+                                         r.request_id}));
   return Response::Json(200, hub::WriteEnvelope(std::move(outcome)));
 }
 

@@ -80,7 +80,8 @@ mcp::Exchange ExchangeOf(Request& r, hub::CallerPtr caller) {
                        HeaderValue(r, "Mcp-Session-Id"),
                        HeaderValue(r, "MCP-Protocol-Version"),
                        r.QueryParam("tool-mode") == "search_execute",
-                       std::move(r.body)};
+                       std::move(r.body),
+                       r.request_id};
 }
 
 Response ToResponse(mcp::Reply reply) {

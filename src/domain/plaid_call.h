@@ -20,6 +20,7 @@ struct PlaidCallRecord {
   std::string request_id;  // Plaid's request_id, or empty
   int64_t latency_us = 0;
   std::string via;  // the door the call came through: rpc, mcp, proxy, dashboard; "" if unknown
+  std::string linkhub_request_id;  // the HTTP request it was made for (X-Request-Id), or empty
 };
 
 // How many call records are kept per account; older ones are dropped.

@@ -63,13 +63,14 @@ std::string NewRequestId() {
   return NewBase62(generator, 15);
 }
 
-// The path as it may appear in a log line: control characters and non-ASCII bytes (which a
-// client can smuggle in with percent-encoding) become '?', so one request is one line.
+// The path as it may appear in a log line: spaces, control characters and non-ASCII bytes (which
+// a client can smuggle in with percent-encoding) become '?', so one request is one line and the
+// path one key=value field of it.
 std::string LogSafe(std::string_view in) {
   std::string out(in.substr(0, 512));
   for (char& c : out) {
     auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
+    if (u <= 0x20 || u >= 0x7f) {
       c = '?';
     }
   }
@@ -768,8 +769,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
     }
     auto elapsed = std::chrono::duration<double, std::milli>(clock.MonotonicNow() - started);
     if (res.drop_connection) {
-      spdlog::info("{} {} dropped {:.1f}ms rid={}", req.method, LogSafe(req.path), elapsed.count(),
-                   req.request_id);
+      spdlog::info("http method={} path={} status=dropped ms={:.1f} rid={}", req.method,
+                   LogSafe(req.path), elapsed.count(), req.request_id);
       break;
     }
     if (stopping.load()) {
@@ -784,9 +785,9 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
         asio::buffer(head_block), send_body ? asio::buffer(res.body) : asio::const_buffer()};
     stream.expires_after(options.read_timeout);
     auto [wec, wn] = co_await asio::async_write(stream, out, kTupleAwaitable);
-    spdlog::info("{} {} {} {}B {:.1f}ms rid={}", req.method.empty() ? "-" : req.method,
-                 req.path.empty() ? "-" : LogSafe(req.path), res.status, bytes, elapsed.count(),
-                 req.request_id);
+    spdlog::info("http method={} path={} status={} bytes={} ms={:.1f} rid={}",
+                 req.method.empty() ? "-" : req.method, req.path.empty() ? "-" : LogSafe(req.path),
+                 res.status, bytes, elapsed.count(), req.request_id);
     conn->busy = false;
     if (wec || !keep_alive) {
       break;

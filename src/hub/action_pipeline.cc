@@ -69,6 +69,7 @@ Result<ActionOutcome> ActionPipeline::Run(ActionRequest request) {
   LINKHUB_ASSIGN_OR_RETURN(ActionPlan plan,
                            PlanAction(*action, request.input, std::move(target), settings_));
   plan.via = request.via;
+  plan.request_id = std::move(request.request_id);
   return Execute(plan);
 }
 
@@ -101,6 +102,7 @@ void ActionPipeline::Start(ActionRequest request, ActionDone done) {
     return;
   }
   plan->via = request.via;
+  plan->request_id = std::move(request.request_id);
   // A sync reads and writes cursors; a call that changes state at Plaid (a billed refresh) is
   // never exposed to a transport's re-send of a request on a stale connection.
   if (!plan->OneCall() || !plan->action->read_only) {
@@ -117,8 +119,8 @@ void ActionPipeline::Start(ActionRequest request, ActionDone done) {
 
 Result<std::string> ActionPipeline::Proxy(const std::string& project_id,
                                           const std::string& account_id, std::string_view endpoint,
-                                          boost::json::object body,
-                                          const domain::KeyLimits& limits) {
+                                          boost::json::object body, const domain::KeyLimits& limits,
+                                          std::string_view request_id) {
   if (!IsProxyEndpoint(endpoint)) {
     return Unexpected(
         MakeError(ErrorCode::kInvalidArgument, "path " + std::string(endpoint.substr(0, 100)) +
@@ -151,7 +153,7 @@ Result<std::string> ActionPipeline::Proxy(const std::string& project_id,
   }
   body["access_token"] = target->access_token;
   plaid::RawAnswer answer =
-      CallFor(account, endpoint, ToJson(body), /*uses_item=*/true, door::kProxy);
+      CallFor(account, endpoint, ToJson(body), /*uses_item=*/true, {door::kProxy, request_id});
   NoteOutcome(account, ErrorOf(answer.body));
   return std::move(answer.body);
 }
@@ -162,8 +164,8 @@ Result<ActionOutcome> ActionPipeline::Execute(ActionPlan& plan) {
   if (!plan.OneCall()) {
     return Sync(plan);
   }
-  return Finish(
-      plan, CallFor(plan.target->account, plan.endpoint, plan.body_json, plan.uses_item, plan.via));
+  return Finish(plan, CallFor(plan.target->account, plan.endpoint, plan.body_json, plan.uses_item,
+                              {plan.via, plan.request_id}));
 }
 
 void ActionPipeline::SendAsync(ActionPlan plan, ActionDone done) {
@@ -175,7 +177,7 @@ void ActionPipeline::SendAsync(ActionPlan plan, ActionDone done) {
       endpoint, std::move(body),
       [this, plan = std::move(plan), done = std::move(done)](plaid::RawAnswer answer) mutable {
         const domain::LinkedAccount& account = plan.target->account;
-        Record(account, plan.endpoint, answer.attempt, plan.via);
+        Record(account, plan.endpoint, answer.attempt, {plan.via, plan.request_id});
         if (answer.body) {
           done(Finish(plan, std::move(answer)));  // an active account: nothing to write
           return;
@@ -185,10 +187,11 @@ void ActionPipeline::SendAsync(ActionPlan plan, ActionDone done) {
                       done = std::move(done)]() mutable {
           const domain::LinkedAccount& account = plan.target->account;
           auto first_took = answer.attempt.latency;
-          plaid::RawAnswer last = retrying_->Continue(
-              plan.endpoint, plan.body_json, ObserverFor(account, plan.endpoint, plan.via),
-              plan.uses_item ? BudgetGate(account, plan.endpoint) : nullptr, std::move(answer),
-              first_took);
+          plaid::RawAnswer last =
+              retrying_->Continue(plan.endpoint, plan.body_json,
+                                  ObserverFor(account, plan.endpoint, {plan.via, plan.request_id}),
+                                  plan.uses_item ? BudgetGate(account, plan.endpoint) : nullptr,
+                                  std::move(answer), first_took);
           done(Finish(plan, std::move(last)));
         });
       });
@@ -213,13 +216,13 @@ Result<ActionOutcome> ActionPipeline::Finish(const ActionPlan& plan, plaid::RawA
 
 plaid::RawAnswer ActionPipeline::CallFor(const domain::LinkedAccount& account,
                                          std::string_view endpoint, std::string body_json,
-                                         bool uses_item, std::string_view via) {
+                                         bool uses_item, Origin origin) {
   if (auto admitted = Admit(account, endpoint, uses_item); !admitted) {
     plaid::RawAnswer refused;
     refused.body = Unexpected(std::move(admitted).error());
     return refused;
   }
-  return plaid_.Send(endpoint, std::move(body_json), ObserverFor(account, endpoint, via),
+  return plaid_.Send(endpoint, std::move(body_json), ObserverFor(account, endpoint, origin),
                      uses_item ? BudgetGate(account, endpoint) : nullptr);
 }
 
@@ -243,7 +246,7 @@ plaid::RetryGate ActionPipeline::BudgetGate(const domain::LinkedAccount& account
 }
 
 void ActionPipeline::Record(const domain::LinkedAccount& account, std::string_view endpoint,
-                            const plaid::Attempt& a, std::string_view via) {
+                            const plaid::Attempt& a, Origin origin) {
   if (call_log_ == nullptr) {
     return;
   }
@@ -256,18 +259,21 @@ void ActionPipeline::Record(const domain::LinkedAccount& account, std::string_vi
   r.error_code = a.error_code;
   r.request_id = a.request_id;
   r.latency_us = a.latency.count();
-  r.via = via;
+  r.via = origin.via;
+  r.linkhub_request_id = origin.request_id;
   call_log_->Record(std::move(r));
 }
 
 plaid::AttemptObserver ActionPipeline::ObserverFor(const domain::LinkedAccount& account,
-                                                   std::string_view endpoint,
-                                                   std::string_view via) {
+                                                   std::string_view endpoint, Origin origin) {
   if (call_log_ == nullptr) {
     return nullptr;
   }
-  return [this, &account, endpoint = std::string(endpoint), via](const plaid::Attempt& a) {
-    Record(account, endpoint, a, via);
+  // The observer may outlive `origin`'s request id (a retry on the handler pool): it keeps its
+  // own copy.
+  return [this, &account, endpoint = std::string(endpoint), via = origin.via,
+          request_id = std::string(origin.request_id)](const plaid::Attempt& a) {
+    Record(account, endpoint, a, {via, request_id});
   };
 }
 
@@ -331,7 +337,8 @@ Result<ActionOutcome> ActionPipeline::Sync(ActionPlan& plan) {
       if (sync.only_account) {
         body["options"] = boost::json::object{{"account_id", *sync.only_account}};
       }
-      plaid::RawAnswer answer = CallFor(account, kSyncEndpoint, ToJson(body), true, plan.via);
+      plaid::RawAnswer answer =
+          CallFor(account, kSyncEndpoint, ToJson(body), true, {plan.via, plan.request_id});
       if (auto change = NoteOutcome(account, ErrorOf(answer.body))) {
         account.status = change->status;
         account.status_reasons = std::move(change->reasons);

@@ -53,7 +53,7 @@ class ActionPipeline final : public Actions {
   void Start(ActionRequest request, ActionDone done) override;
   Result<std::string> Proxy(const std::string& project_id, const std::string& account_id,
                             std::string_view endpoint, boost::json::object body,
-                            const domain::KeyLimits& limits) override;
+                            const domain::KeyLimits& limits, std::string_view request_id) override;
 
   // Endpoints the proxy may reach: those of the catalogue's actions that name an Item.
   static bool IsProxyEndpoint(std::string_view endpoint);
@@ -67,10 +67,14 @@ class ActionPipeline final : public Actions {
   // What a single call's answer comes to: the account's status follows it, a page gets `next`.
   Result<ActionOutcome> Finish(const ActionPlan& plan, plaid::RawAnswer answer);
   Result<ActionOutcome> Sync(ActionPlan& plan);
-  // One Plaid call for `account` on the blocking transport: budget, call (retries), log (as
-  // from door `via`).
+  // Where a call came from, as the call log records it.
+  struct Origin {
+    std::string_view via;
+    std::string_view request_id;
+  };
+  // One Plaid call for `account` on the blocking transport: budget, call (retries), log.
   plaid::RawAnswer CallFor(const domain::LinkedAccount& account, std::string_view endpoint,
-                           std::string body_json, bool uses_item, std::string_view via);
+                           std::string body_json, bool uses_item, Origin origin);
   // Spends one unit of the Item's budget for `endpoint` (kResourceExhausted when spent).
   Status Admit(const domain::LinkedAccount& account, std::string_view endpoint, bool uses_item);
   // Applies what a call's outcome (`error`, null for a success) says about the Item to the
@@ -79,10 +83,10 @@ class ActionPipeline final : public Actions {
   // Records each attempt in the call log. The observer refers to `account`: it must be used
   // only while the account lives (each Plaid call uses it before returning).
   plaid::AttemptObserver ObserverFor(const domain::LinkedAccount& account,
-                                     std::string_view endpoint, std::string_view via);
+                                     std::string_view endpoint, Origin origin);
   plaid::RetryGate BudgetGate(const domain::LinkedAccount& account, std::string_view endpoint);
   void Record(const domain::LinkedAccount& account, std::string_view endpoint,
-              const plaid::Attempt& attempt, std::string_view via);
+              const plaid::Attempt& attempt, Origin origin);
   void OffloadOrRun(std::function<void()> work);
 
   store::SyncCursorStore& cursors_;

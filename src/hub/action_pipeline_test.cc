@@ -73,7 +73,8 @@ Result<Ran> RunOn(Actions& actions, const std::string& project_id, const std::st
 Result<json::object> ProxyOn(Actions& actions, const std::string& project_id,
                              const std::string& account_id, std::string_view endpoint,
                              json::object body) {
-  auto raw = actions.Proxy(project_id, account_id, endpoint, std::move(body), domain::KeyLimits{});
+  auto raw =
+      actions.Proxy(project_id, account_id, endpoint, std::move(body), domain::KeyLimits{}, "");
   if (!raw) {
     return Unexpected(std::move(raw).error());
   }
@@ -377,27 +378,32 @@ TEST_F(ActionPipelineTest, AKeysLimitsRefuseOtherActionsBeforeAnythingIsCalled) 
   EXPECT_EQ(plaid_.CallsTo("/accounts/get").size(), 0u);
 
   // The proxy reaches only what an allowed action would call.
-  auto proxied = runner_->Proxy("proj_a", "acc_a", "/accounts/get", {}, listed);
+  auto proxied = runner_->Proxy("proj_a", "acc_a", "/accounts/get", {}, listed, "");
   ASSERT_FALSE(proxied);
   EXPECT_EQ(proxied.error().code, ErrorCode::kPermissionDenied);
-  EXPECT_TRUE(runner_->Proxy("proj_a", "acc_a", "/item/get", {}, listed));
-  EXPECT_FALSE(runner_->Proxy("proj_a", "acc_a", "/transactions/refresh", {}, reads));
+  EXPECT_TRUE(runner_->Proxy("proj_a", "acc_a", "/item/get", {}, listed, ""));
+  EXPECT_FALSE(runner_->Proxy("proj_a", "acc_a", "/transactions/refresh", {}, reads, ""));
 }
 
-TEST_F(ActionPipelineTest, TheCallLogRecordsTheDoor) {
+TEST_F(ActionPipelineTest, TheCallLogRecordsTheDoorAndTheRequest) {
   BatchedCallLog log(m_.call_log, std::chrono::hours(1));
   runner_ = MakePipeline(plaid_, nullptr, &log);
   ActionRequest from_mcp{"proj_a", "acc_a", "plaid_get_item", {}};
   from_mcp.via = door::kMcp;
+  from_mcp.request_id = "req-mcp-1";
   ASSERT_TRUE(runner_->Run(from_mcp));
   ASSERT_TRUE(runner_->Run(ActionRequest{"proj_a", "acc_a", "plaid_list_accounts", {}}));
-  ASSERT_TRUE(runner_->Proxy("proj_a", "acc_a", "/item/get", {}, {}));
-  auto calls = log.List("proj_a", "acc_a", 10);
+  ASSERT_TRUE(runner_->Proxy("proj_a", "acc_a", "/item/get", {}, {}, "req-proxy-1"));
+  ASSERT_TRUE(log.Flush());
+  auto calls = m_.call_log.ListPlaidCalls("proj_a", "acc_a", 10);  // as stored
   ASSERT_TRUE(calls);
   ASSERT_EQ(calls->size(), 3u);
   EXPECT_EQ(calls->at(0).via, "proxy");
+  EXPECT_EQ(calls->at(0).linkhub_request_id, "req-proxy-1");
   EXPECT_EQ(calls->at(1).via, "rpc");
+  EXPECT_EQ(calls->at(1).linkhub_request_id, "");
   EXPECT_EQ(calls->at(2).via, "mcp");
+  EXPECT_EQ(calls->at(2).linkhub_request_id, "req-mcp-1");
 }
 
 TEST_F(ActionPipelineTest, AnotherProjectsAccountIsNotFound) {

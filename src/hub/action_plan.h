@@ -39,7 +39,8 @@ struct ActionPlan {
   bool uses_item = true;  // the call names the Item: it spends its budget and speaks for its health
   int64_t offset = 0;     // Paging::kOffset: where this page starts
   SyncPlan sync;
-  std::string_view via;  // the door (see ActionRequest::via), for the call log
+  std::string_view via;    // the door (see ActionRequest::via), for the call log
+  std::string request_id;  // the HTTP request's, for the call log
 
   // One Plaid call answers it (every action but a sync).
   bool OneCall() const { return action->paging != plaid::Paging::kSync; }

@@ -39,6 +39,7 @@ struct ActionRequest {
   // What the caller's API key may run; null for the operator's dashboard (no key limits).
   std::shared_ptr<const domain::KeyLimits> limits = nullptr;
   std::string_view via = door::kRpc;  // one of door::*
+  std::string request_id = {};        // the HTTP request's (X-Request-Id), for the call log
 };
 
 // What an action answered. `data` is JSON text: Plaid's own bytes for an action that is one
@@ -80,7 +81,8 @@ class Actions {
   // when `limits` (the caller's key) allow no action that uses the endpoint.
   virtual Result<std::string> Proxy(const std::string& project_id, const std::string& account_id,
                                     std::string_view endpoint, boost::json::object body,
-                                    const domain::KeyLimits& limits) = 0;
+                                    const domain::KeyLimits& limits,
+                                    std::string_view request_id) = 0;
 };
 
 }  // namespace linkhub::hub

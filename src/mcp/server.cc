@@ -165,6 +165,7 @@ struct Server::Message {
 struct Server::Context {
   Session session;
   hub::CallerPtr caller;
+  std::string_view request_id;  // the exchange's
 };
 
 Server::Server(hub::Actions& actions, hub::Accounts& accounts, SessionTable& sessions,
@@ -201,7 +202,7 @@ Result<Reply> Server::Handle(const Exchange& exchange) {
   if (auto* refused = std::get_if<Reply>(&session)) {
     return std::move(*refused);
   }
-  Context ctx{std::move(std::get<Session>(session)), exchange.caller};
+  Context ctx{std::move(std::get<Session>(session)), exchange.caller, exchange.request_id};
   if (batch && ctx.session.protocol_version != kBatchingVersion) {
     return ErrorReply(400, kInvalidRequest,
                       "protocol version " + ctx.session.protocol_version +
@@ -342,6 +343,7 @@ std::variant<hub::ActionRequest, std::string> Server::ToolRequest(const Context&
   request.account_id = ctx.session.account_id;
   request.limits = hub::LimitsOf(ctx.caller);
   request.via = hub::door::kMcp;
+  request.request_id = std::string(ctx.request_id);
   if (ctx.session.search_execute) {
     if (*name != kExecuteTool) {
       return ErrorJson(m.id_json, kInvalidParams,
@@ -438,7 +440,7 @@ bool Server::TryStart(const Exchange& exchange, std::function<void(Reply)> done)
     done(std::move(*refused));
     return true;
   }
-  Context ctx{std::move(std::get<Session>(session)), exchange.caller};
+  Context ctx{std::move(std::get<Session>(session)), exchange.caller, exchange.request_id};
   if (ctx.session.search_execute && GetString(m.params, "name") == kSearchTool) {
     return false;  // reads the account's products from the database
   }

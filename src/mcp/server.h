@@ -55,6 +55,7 @@ struct Exchange {
   std::optional<std::string> protocol_version;  // MCP-Protocol-Version
   bool search_execute = false;                  // ?tool-mode=search_execute
   std::string body;
+  std::string request_id = {};  // the HTTP request's, for the call log
 };
 
 // What one POST comes to.

@@ -23,7 +23,8 @@ class FakeActions final : public hub::Actions {
     done(Run(std::move(request)));
   }
   Result<std::string> Proxy(const std::string&, const std::string&, std::string_view,
-                            boost::json::object, const domain::KeyLimits&) override {
+                            boost::json::object, const domain::KeyLimits&,
+                            std::string_view) override {
     return Unexpected(MakeError(ErrorCode::kInternal, "not used"));
   }
 
@@ -100,7 +101,8 @@ class ServerTest : public ::testing::Test {
                     std::move(session),
                     std::nullopt,
                     search_execute_,
-                    std::move(body)};
+                    std::move(body),
+                    "rid-1"};
   }
 
   // A session opened by initialize; its id.
@@ -204,6 +206,7 @@ TEST_F(ServerTest, ToolCallRunsThePipelineAsFromMcp) {
   EXPECT_EQ(request.account_id, "acc_1");
   EXPECT_EQ(request.project_id, "proj_a");
   EXPECT_EQ(request.via, hub::door::kMcp);
+  EXPECT_EQ(request.request_id, "rid-1");
   ASSERT_TRUE(request.limits);
   EXPECT_TRUE(request.limits->read_only);
   EXPECT_EQ(request.input.at("account_ids").at(0), "x");

@@ -166,9 +166,9 @@ struct AnswerFacts {
 };
 
 void LogCall(std::string_view endpoint, int status, const AnswerFacts& f, double ms) {
-  spdlog::info("plaid {} {} error_code={} request_id={} item_id={} {:.0f}ms", endpoint, status,
-               f.error_code.empty() ? "-" : f.error_code, f.request_id.empty() ? "-" : f.request_id,
-               f.item_id.empty() ? "-" : f.item_id, ms);
+  spdlog::info("plaid endpoint={} status={} error_code={} plaid_request_id={} item_id={} ms={:.0f}",
+               endpoint, status, f.error_code.empty() ? "-" : f.error_code,
+               f.request_id.empty() ? "-" : f.request_id, f.item_id.empty() ? "-" : f.item_id, ms);
 }
 
 // No answer from Plaid. The transport's own words (which name Plaid's address and differ between

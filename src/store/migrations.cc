@@ -246,11 +246,13 @@ CREATE TABLE readiness (
 );
 )sql"},
       // API keys limited to some actions or to read-only ones; which door a Plaid call came
-      // through (rpc, mcp, proxy, dashboard; '' for calls logged before).
+      // through (rpc, mcp, proxy, dashboard) and for which HTTP request ('' for calls logged
+      // before).
       {11, "key limits and call doors", R"sql(
 ALTER TABLE api_keys ADD COLUMN allowed_actions_csv TEXT;
 ALTER TABLE api_keys ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE plaid_calls ADD COLUMN via TEXT NOT NULL DEFAULT '';
+ALTER TABLE plaid_calls ADD COLUMN linkhub_request_id TEXT NOT NULL DEFAULT '';
 )sql"},
   };
   return kMigrations;

@@ -17,8 +17,8 @@ Status SqliteCallLogStore::AddPlaidCalls(const std::vector<domain::PlaidCallReco
   LINKHUB_ASSIGN_OR_RETURN(
       Statement ins,
       db_.Prepare("INSERT INTO plaid_calls(project_id, account_id, at_ms, endpoint, "
-                  "http_status, error_code, request_id, latency_us, via) VALUES (?, ?, ?, ?, ?, "
-                  "?, ?, ?, ?)"));
+                  "http_status, error_code, request_id, latency_us, via, linkhub_request_id) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   // Records past the newest domain::kPlaidCallsKept of their account in this batch would be trimmed
   // below in the same transaction: under load a batch holds thousands per account, so they are
   // never written at all.
@@ -47,6 +47,7 @@ Status SqliteCallLogStore::AddPlaidCalls(const std::vector<domain::PlaidCallReco
             .Bind(7, c.request_id)
             .Bind(8, c.latency_us)
             .Bind(9, c.via)
+            .Bind(10, c.linkhub_request_id)
             .Run());
   }
   // Every account of the batch (the keys of to_skip) keeps its newest domain::kPlaidCallsKept.
@@ -69,9 +70,11 @@ Result<std::vector<domain::PlaidCallRecord>> SqliteCallLogStore::ListPlaidCalls(
     const std::string& project_id, const std::string& account_id, int limit) {
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(
-      Statement q, db_.Prepare("SELECT project_id, account_id, at_ms, endpoint, http_status, "
-                               "error_code, request_id, latency_us, via FROM plaid_calls WHERE "
-                               "project_id = ? AND account_id = ? ORDER BY id DESC LIMIT ?"));
+      Statement q,
+      db_.Prepare(
+          "SELECT project_id, account_id, at_ms, endpoint, http_status, "
+          "error_code, request_id, latency_us, via, linkhub_request_id FROM plaid_calls WHERE "
+          "project_id = ? AND account_id = ? ORDER BY id DESC LIMIT ?"));
   q.Bind(1, project_id).Bind(2, account_id).Bind(3, int64_t{limit});
   return CollectRows(q, [](const Statement& r) {
     domain::PlaidCallRecord c;
@@ -84,6 +87,7 @@ Result<std::vector<domain::PlaidCallRecord>> SqliteCallLogStore::ListPlaidCalls(
     c.request_id = r.ColumnText(6);
     c.latency_us = r.ColumnInt(7);
     c.via = r.ColumnText(8);
+    c.linkhub_request_id = r.ColumnText(9);
     return c;
   });
 }

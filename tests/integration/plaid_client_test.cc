@@ -71,7 +71,7 @@ TEST_F(PlaidClientTest, LinksAndReadsAccountsWithoutLoggingTokens) {
   EXPECT_EQ(first.at("mask").as_string(), "0000");
   EXPECT_EQ(first.at("balances").as_object().at("current").to_number<double>(), 110.0);
   std::string logs = log_->str();
-  EXPECT_NE(logs.find("plaid /accounts/get 200"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("plaid endpoint=/accounts/get status=200"), std::string::npos) << logs;
   EXPECT_EQ(logs.find(access), std::string::npos);
   EXPECT_EQ(logs.find("linkhub-demo-secret"), std::string::npos);
   EXPECT_EQ(logs.find("public-sandbox-"), std::string::npos);

@@ -62,8 +62,11 @@ function basic(apiKey) {
 }
 
 // An SDK client connected to /mcp. `apiKey`/`accountId` null send no such header.
-async function connectMcp({ h = hub, apiKey = keyA, accountId = accA.id, scheme = 'bearer', mode } = {}) {
+async function connectMcp({
+  h = hub, apiKey = keyA, accountId = accA.id, scheme = 'bearer', mode, requestId,
+} = {}) {
   const headers = {};
+  if (requestId) headers['X-Request-Id'] = requestId;
   if (apiKey !== null) headers.Authorization = scheme === 'basic' ? basic(apiKey) : `Bearer ${apiKey}`;
   if (accountId !== null) headers['x-account-id'] = accountId;
   const url = new URL(h.url + '/mcp' + (mode ? `?tool-mode=${mode}` : ''));
@@ -712,6 +715,35 @@ describe('call log', () => {
     const accountsRows = afterRpc.filter((r) => r.endpoint === '/accounts/get');
     assert.equal(accountsRows[0].via, 'rpc');
     assert.equal(accountsRows[1].via, 'mcp');
+  });
+
+  test('each call is logged with the X-Request-Id of the request it was made for', async (t) => {
+    const acc = await linkWith(hub, keyA);
+    const cookie = await dashboardCookie(keyA);
+    const rpcId = `rpc-${process.pid}-${Date.now()}`;
+    const res = await call(hub, 'POST', '/actions/rpc', {
+      key: keyA, headers: { 'x-account-id': acc.id, 'X-Request-Id': rpcId }, body: { action: 'plaid_get_item' },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-request-id'), rpcId, 'the response carries the request id');
+    const mcpId = `mcp-${process.pid}-${Date.now()}`;
+    const { client } = await session(t, { accountId: acc.id, requestId: mcpId });
+    assertToolOk(await client.callTool({ name: 'plaid_get_item', arguments: {} }), 'mcp call');
+    const rows = await poll(async () => {
+      const r = await callLog(cookie, acc.id);
+      return r.some((row) => row.linkhub_request_id === mcpId) ? r : null;
+    });
+    assert.ok(rows, `no row for ${mcpId}: ${JSON.stringify(await callLog(cookie, acc.id))}`);
+    const byId = (id) => rows.filter((row) => row.linkhub_request_id === id);
+    assert.deepEqual(byId(rpcId).map((row) => [row.endpoint, row.via]), [['/item/get', 'rpc']]);
+    assert.deepEqual(byId(mcpId).map((row) => [row.endpoint, row.via]), [['/item/get', 'mcp']]);
+    // An id that is not one (too long, or with characters outside the allowed set) is replaced.
+    const bad = await call(hub, 'POST', '/actions/rpc', {
+      key: keyA, headers: { 'x-account-id': acc.id, 'X-Request-Id': 'bad id\twith tab' }, body: { action: 'plaid_get_item' },
+    });
+    assert.equal(bad.status, 200);
+    assert.notEqual(bad.headers.get('x-request-id'), 'bad id\twith tab');
+    assert.match(bad.headers.get('x-request-id'), /^[A-Za-z0-9]{15}$/);
   });
 });
 

@@ -850,7 +850,10 @@
           el('td', { className: 'mono', text: c.error_code || '—' }),
           el('td', { className: 'mono', text: c.request_id || '—' }),
           el('td', { text: c.latency_ms.toFixed(c.latency_ms < 10 ? 1 : 0) + ' ms' }),
-          el('td', { text: c.via ? (VIA_LABELS[c.via] || c.via) : '—' }),
+          el('td', {
+            text: c.via ? (VIA_LABELS[c.via] || c.via) : '—',
+            title: c.linkhub_request_id ? 'X-Request-Id: ' + c.linkhub_request_id : undefined,
+          }),
         ]));
       });
       $('logs-empty').hidden = res.data.length > 0;

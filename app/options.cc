@@ -155,6 +155,24 @@ Commands DefineCommands(CLI::App& app, Options& o) {
       ->check(CLI::IsMember({"on", "off"}))
       ->envname(env("PLAID_RATE_BUDGET"))
       ->capture_default_str();
+  app.add_option("--rate-limit-per-key", o.rate_limit_per_key,
+                 "requests a minute one API key may send (every door: management API, RPC, MCP, "
+                 "proxy); past it 429 with Retry-After. 0: no limit")
+      ->check(CLI::Range(0, 100'000'000))
+      ->envname(env("RATE_LIMIT_PER_KEY"))
+      ->capture_default_str();
+  app.add_option("--rate-limit-per-ip", o.rate_limit_per_ip,
+                 "requests a minute one client address may send to the Hub API (/hub/*) and the "
+                 "dashboard's sign-in, where session tokens and keys would be guessed; past it "
+                 "429 with Retry-After. 0: no limit")
+      ->check(CLI::Range(0, 100'000'000))
+      ->envname(env("RATE_LIMIT_PER_IP"))
+      ->capture_default_str();
+  app.add_option("--client-address-header", o.client_address_header,
+                 "behind a reverse proxy: the header holding the client's address (e.g. "
+                 "X-Forwarded-For; its last entry counts). Unset: the TCP peer's address. Set it "
+                 "only when the proxy always writes that header")
+      ->envname(env("CLIENT_ADDRESS_HEADER"));
   app.add_option("--mcp-redact", o.mcp_redact,
                  "identity: mask account holders' names, e-mail addresses, phone numbers and "
                  "addresses in identity results given to agents over /mcp (the RPC API is "

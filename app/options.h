@@ -47,6 +47,9 @@ struct Options {
   bool allow_private_webhook_urls = false;
   int webhook_first_retry_ms = 2000;
   std::string mcp_redact = "none";
+  int rate_limit_per_key = 1000;
+  int rate_limit_per_ip = 600;
+  std::string client_address_header;
   // admin
   std::string name;
   std::string project;

@@ -18,6 +18,7 @@
 #include "http/address.h"
 #include "http/async_http_client.h"
 #include "http/curl_http_client.h"
+#include "http/rate_limiter.h"
 #include "http/server.h"
 #include "hub/accounts_impl.h"
 #include "hub/action_pipeline.h"
@@ -244,6 +245,11 @@ int Serve(const Options& o) {
   mcp_options.error_body = [&clock](const Error& e) { return api::ErrorResponse(e, clock).body; };
   mcp::Server mcp_server(actions, accounts, mcp_sessions, std::move(mcp_options));
   context.mcp = &mcp_server;
+  http::RateLimiter key_limiter(clock, o.rate_limit_per_key);
+  http::RateLimiter address_limiter(clock, o.rate_limit_per_ip);
+  context.key_limiter = &key_limiter;
+  context.address_limiter = &address_limiter;
+  context.client_address_header = o.client_address_header;
   api_context = &context;
   api::RegisterRoutes(router, context);
   if (auto s = server.Start(); !s) {

@@ -36,7 +36,7 @@ key=$(build/bin/linkhub project create --name bench --data-dir "$work/data" |
   sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p')
 LINKHUB_PLAID_SECRET=linkhub-demo-secret build/bin/linkhub serve --listen 127.0.0.1:0 \
   --data-dir "$work/data" --plaid-base-url "$emu" --plaid-client-id linkhub-demo-client \
-  --plaid-rate-budget off --log-level ${BENCH_HUB_LOG_LEVEL:-warn} ${BENCH_HUB_ARGS:-} >"$work/hub.out" 2>"$work/hub.log" &
+  --plaid-rate-budget off --rate-limit-per-key 0 --log-level ${BENCH_HUB_LOG_LEVEL:-warn} ${BENCH_HUB_ARGS:-} >"$work/hub.out" 2>"$work/hub.log" &
 pids+=($!)
 wait_for "$work/hub.out"
 hub=$(grep -o 'http://[0-9.:]*' "$work/hub.out")

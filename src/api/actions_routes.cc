@@ -198,6 +198,10 @@ bool RpcFast(ApiContext& ctx, Request& r, http::Reply reply) {
   if (!caller) {
     return false;
   }
+  if (auto charged = ChargeKey(ctx, *caller); !charged) {
+    reply(ErrorResponse(charged.error(), ctx.clock));
+    return true;
+  }
   auto call = ParseRpc(r, caller);
   if (!call) {
     reply(ErrorResponse(call.error(), ctx.clock));

@@ -22,6 +22,9 @@
 namespace linkhub::mcp {
 class Server;
 }  // namespace linkhub::mcp
+namespace linkhub::http {
+class RateLimiter;
+}  // namespace linkhub::http
 
 namespace linkhub::api {
 
@@ -45,6 +48,13 @@ struct ApiContext {
   hub::Events* events = nullptr;                 // null: no /webhooks
   hub::Readiness* readiness = nullptr;           // null: /readyz answers as /healthz
   mcp::Server* mcp = nullptr;                    // null: no /mcp
+  // Requests per minute per API key (every management door), and per client address on the Hub
+  // API and the dashboard's sign-in; null: no limit. 429 with Retry-After past them.
+  http::RateLimiter* key_limiter = nullptr;
+  http::RateLimiter* address_limiter = nullptr;
+  // The header a reverse proxy puts the client's address in (its last entry counts); "": the
+  // TCP peer's address.
+  std::string client_address_header = {};
 };
 
 // Registers the management API (API key as HTTP Basic user name) and the Hub API (connect

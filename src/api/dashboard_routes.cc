@@ -133,6 +133,7 @@ object ProjectJson(ApiContext& ctx, const std::string& project_id) {
 
 Result<Response> SignIn(ApiContext& ctx, Request& r) {
   LINKHUB_RETURN_IF_ERROR(CheckOrigin(ctx, r));
+  LINKHUB_RETURN_IF_ERROR(ChargeAddress(ctx, r));
   LINKHUB_ASSIGN_OR_RETURN(object body, ParseBody(r));
   LINKHUB_ASSIGN_OR_RETURN(std::string key, RequiredString(body, "api_key", 200));
   LINKHUB_ASSIGN_OR_RETURN(hub::DashboardSessions::Opened opened, ctx.dashboard->SignIn(key));

@@ -257,6 +257,7 @@ http::Handler HubRoute(ApiContext& ctx, HubHandler f) {
   return [&ctx, f = std::move(f)](Request& r) -> Response {
     bool allow_origin = true;
     Result<Response> res = [&]() -> Result<Response> {
+      LINKHUB_RETURN_IF_ERROR(ChargeAddress(ctx, r));
       auto token = r.headers.Get("x-hub-session-token");
       LINKHUB_ASSIGN_OR_RETURN(domain::ConnectSession session,
                                ctx.sessions.Authenticate(token.value_or("")));

@@ -107,6 +107,9 @@ std::variant<hub::CallerPtr, Response> Admit(ApiContext& ctx, const Request& r, 
                ? Unauthorized(ctx, caller.error(), r.headers.Get("Authorization").has_value())
                : ErrorResponse(caller.error(), ctx.clock);
   }
+  if (auto charged = ChargeKey(ctx, **caller); !charged) {
+    return ErrorResponse(charged.error(), ctx.clock);
+  }
   return std::move(*caller);
 }
 
@@ -137,6 +140,12 @@ bool PostFast(ApiContext& ctx, Request& r, http::Reply reply) {
   hub::CallerPtr caller = RecentCaller(ctx, r);
   if (!caller) {
     return false;
+  }
+  // Counted here; a request TryStart declines (one that is not a tools call) is counted again on
+  // the handler pool.
+  if (auto charged = ChargeKey(ctx, *caller); !charged) {
+    reply(ErrorResponse(charged.error(), ctx.clock));
+    return true;
   }
   // TryStart only reads the body when it declines, so the handler-pool route still has it.
   mcp::Exchange exchange = ExchangeOf(r, std::move(caller));

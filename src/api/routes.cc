@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time_format.h"
+#include "http/rate_limiter.h"
 #include "hub/account_status.h"
 
 namespace linkhub::api {
@@ -409,6 +410,7 @@ http::Handler ManagedCaller(ApiContext& ctx, CallerHandler f) {
     Result<Response> res = [&]() -> Result<Response> {
       LINKHUB_ASSIGN_OR_RETURN(std::string key, ApiKeyOf(r));
       LINKHUB_ASSIGN_OR_RETURN(hub::CallerPtr caller, ctx.projects.Authenticate(key));
+      LINKHUB_RETURN_IF_ERROR(ChargeKey(ctx, *caller));
       return f(r, caller);
     }();
     return res ? std::move(*res) : ErrorResponse(res.error(), ctx.clock);
@@ -419,6 +421,58 @@ http::Handler Managed(ApiContext& ctx, ManagedHandler f) {
   return ManagedCaller(ctx, [f = std::move(f)](Request& r, const hub::CallerPtr& caller) {
     return f(r, caller->project_id);
   });
+}
+
+namespace {
+
+Error Limited(std::string_view what, int64_t per_minute, std::chrono::seconds wait,
+              std::string_view flag) {
+  Error e = MakeError(ErrorCode::kResourceExhausted,
+                      std::string(what) + " sent more than " + std::to_string(per_minute) +
+                          " requests in a minute (" + std::string(flag) + "); retry after " +
+                          std::to_string(wait.count()) + " s");
+  e.details.emplace_back("retry_after_seconds", int64_t{wait.count()});
+  return e;
+}
+
+std::string ClientAddress(const ApiContext& ctx, const Request& r) {
+  if (!ctx.client_address_header.empty()) {
+    if (auto v = r.headers.Get(ctx.client_address_header); v && !v->empty()) {
+      std::string_view last = *v;
+      if (auto comma = last.rfind(','); comma != std::string_view::npos) {
+        last.remove_prefix(comma + 1);
+      }
+      while (!last.empty() && last.front() == ' ') {
+        last.remove_prefix(1);
+      }
+      return std::string(last.substr(0, 64));
+    }
+  }
+  return r.remote_address;
+}
+
+}  // namespace
+
+Status ChargeKey(ApiContext& ctx, const hub::Caller& caller) {
+  if (ctx.key_limiter == nullptr) {
+    return OkStatus();
+  }
+  if (auto wait = ctx.key_limiter->Take(caller.key_id)) {
+    return Unexpected(
+        Limited("this API key", ctx.key_limiter->per_minute(), *wait, "--rate-limit-per-key"));
+  }
+  return OkStatus();
+}
+
+Status ChargeAddress(ApiContext& ctx, const Request& r) {
+  if (ctx.address_limiter == nullptr) {
+    return OkStatus();
+  }
+  if (auto wait = ctx.address_limiter->Take(ClientAddress(ctx, r))) {
+    return Unexpected(Limited("this client address", ctx.address_limiter->per_minute(), *wait,
+                              "--rate-limit-per-ip"));
+  }
+  return OkStatus();
 }
 
 hub::CallerPtr RecentCaller(ApiContext& ctx, const Request& r) {

@@ -31,6 +31,12 @@ http::Handler ManagedCaller(ApiContext& ctx, CallerHandler f);
 // Projects::RecentlyAuthenticated), for a door that starts on the I/O thread; null sends the
 // request to its handler-pool route, which authenticates it.
 hub::CallerPtr RecentCaller(ApiContext& ctx, const http::Request& r);
+// Spends one of the caller's key's requests of the minute (ctx.key_limiter); kResourceExhausted
+// with retry_after_seconds past the limit.
+Status ChargeKey(ApiContext& ctx, const hub::Caller& caller);
+// The same for the request's client address (ctx.address_limiter), on the Hub API and the
+// dashboard's sign-in, where a guessed token or key would be tried.
+Status ChargeAddress(ApiContext& ctx, const http::Request& r);
 // The API key a request carries (HTTP Basic user name, or a Bearer token); kUnauthenticated
 // when there is none.
 Result<std::string> RequestApiKey(const http::Request& r);

@@ -110,6 +110,28 @@ TEST(JsonTest, AppendJsonStringQuotesAWholeDocumentAsText) {
   EXPECT_EQ(empty, "\"\"");
 }
 
+TEST(JsonTest, AppendJsonStringFindsASpecialByteAtEveryOffset) {
+  // The writer skips eight plain bytes at a time: a byte to escape or check must be found
+  // wherever it falls in a block, and the text must read back as it was.
+  const std::vector<std::string> specials = {
+      "\"",       "\\",           "\n",  std::string(1, '\x01'), std::string(1, '\x1f'),
+      "\xC3\xA9", "\xE2\x82\xAC", "\x7f"};
+  for (const std::string& special : specials) {
+    for (size_t len = 1; len <= 24; ++len) {
+      for (size_t pos = 0; pos < len; ++pos) {
+        std::string text(pos, 'a');
+        text += special;
+        text += std::string(len - pos - 1, 'b');
+        std::string out;
+        AppendJsonString(out, text);
+        auto back = ParseJson(out);
+        ASSERT_TRUE(back && back->is_string()) << out;
+        EXPECT_EQ(back->get_string(), text) << "special at " << pos << " of " << len;
+      }
+    }
+  }
+}
+
 TEST(JsonTest, UntrustedDocumentsMayNotRepeatAKey) {
   EXPECT_TRUE(ParseJsonUniqueKeys(R"({"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]})").has_value());
   for (const char* doc : {R"({"a":1,"a":"x"})", R"({"o":{"k":1,"k":2}})",

@@ -7,6 +7,7 @@ namespace {
 
 std::vector<std::string> Names(const std::vector<SearchHit>& hits) {
   std::vector<std::string> out;
+  out.reserve(hits.size());
   for (const auto& h : hits) {
     out.push_back(h.action->id);
   }

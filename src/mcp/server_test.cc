@@ -292,7 +292,7 @@ TEST_F(ServerTest, FastStartTakesToolCallsOnly) {
   EXPECT_EQ(actions_.started, 1);
   EXPECT_EQ(parse(got->body).at("result").at("isError"), false);
   EXPECT_FALSE(server_.TryStart(With(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})", session),
-                                [](Reply) { ADD_FAILURE(); }));
+                                [](const Reply&) { ADD_FAILURE(); }));
 }
 
 TEST_F(ServerTest, IdentityIsRedactedAndPagesCarryNext) {

@@ -38,6 +38,7 @@ TEST(ToolsTest, DescriptionSaysWhatComesBackAndHowItPages) {
 TEST(ToolsTest, ToolsFollowProductsAndKeyLimits) {
   auto names = [](const std::vector<const plaid::Action*>& tools) {
     std::vector<std::string> out;
+    out.reserve(tools.size());
     for (const auto* t : tools) {
       out.push_back(t->id);
     }

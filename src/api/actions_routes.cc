@@ -194,15 +194,15 @@ Result<Response> Rpc(ApiContext& ctx, Request& r, const hub::CallerPtr& caller) 
 // read): the same door into the same pipeline, started without blocking (Actions::Start).
 // Declines only when the key is not known in memory; Rpc() then authenticates it.
 bool RpcFast(ApiContext& ctx, Request& r, http::Reply reply) {
-  hub::CallerPtr caller = RecentCaller(ctx, r);
-  if (!caller) {
-    return false;
-  }
-  if (auto charged = ChargeKey(ctx, *caller); !charged) {
-    reply(ErrorResponse(charged.error(), ctx.clock));
+  auto recent = RecentCaller(ctx, r);
+  if (!recent) {
+    reply(ErrorResponse(recent.error(), ctx.clock));
     return true;
   }
-  auto call = ParseRpc(r, caller);
+  if (*recent == nullptr) {
+    return false;
+  }
+  auto call = ParseRpc(r, *recent);
   if (!call) {
     reply(ErrorResponse(call.error(), ctx.clock));
     return true;

@@ -137,16 +137,17 @@ bool PostFast(ApiContext& ctx, Request& r, http::Reply reply) {
   if (!r.headers.Get("Mcp-Session-Id") || CheckRequest(ctx, r, /*post=*/true)) {
     return false;
   }
-  hub::CallerPtr caller = RecentCaller(ctx, r);
-  if (!caller) {
-    return false;
-  }
   // Counted here; a request TryStart declines (one that is not a tools call) is counted again on
   // the handler pool.
-  if (auto charged = ChargeKey(ctx, *caller); !charged) {
-    reply(ErrorResponse(charged.error(), ctx.clock));
+  auto recent = RecentCaller(ctx, r);
+  if (!recent) {
+    reply(ErrorResponse(recent.error(), ctx.clock));
     return true;
   }
+  if (*recent == nullptr) {
+    return false;
+  }
+  hub::CallerPtr caller = std::move(*recent);
   // TryStart only reads the body when it declines, so the handler-pool route still has it.
   mcp::Exchange exchange = ExchangeOf(r, std::move(caller));
   bool started = ctx.mcp->TryStart(exchange, [reply = std::move(reply)](mcp::Reply answer) {

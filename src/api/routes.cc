@@ -475,7 +475,7 @@ Status ChargeAddress(ApiContext& ctx, const Request& r) {
   return OkStatus();
 }
 
-hub::CallerPtr RecentCaller(ApiContext& ctx, const Request& r) {
+Result<hub::CallerPtr> RecentCaller(ApiContext& ctx, const Request& r) {
   // Admission (UpstreamKey) asked the cache already: a key it did not find there (a hashed
   // admission key) is not asked about again, so that the renewal it asked for happens on the
   // handler pool.
@@ -483,7 +483,11 @@ hub::CallerPtr RecentCaller(ApiContext& ctx, const Request& r) {
     return nullptr;
   }
   auto key = ApiKeyOf(r);
-  return key ? ctx.projects.RecentlyAuthenticated(*key) : nullptr;
+  hub::CallerPtr caller = key ? ctx.projects.RecentlyAuthenticated(*key) : nullptr;
+  if (caller) {
+    LINKHUB_RETURN_IF_ERROR(ChargeKey(ctx, *caller));
+  }
+  return caller;
 }
 
 Result<int64_t> IntParam(const Request& r, std::string_view key, int64_t fallback, int64_t min,

@@ -28,9 +28,10 @@ http::Handler Managed(ApiContext& ctx, ManagedHandler f);
 using CallerHandler = std::function<Result<http::Response>(http::Request&, const hub::CallerPtr&)>;
 http::Handler ManagedCaller(ApiContext& ctx, CallerHandler f);
 // The caller of a request whose API key was accepted recently, from memory only (see
-// Projects::RecentlyAuthenticated), for a door that starts on the I/O thread; null sends the
-// request to its handler-pool route, which authenticates it.
-hub::CallerPtr RecentCaller(ApiContext& ctx, const http::Request& r);
+// Projects::RecentlyAuthenticated), for a door that starts on the I/O thread, with the request
+// charged to the key as ManagedCaller charges it (ChargeKey: kResourceExhausted past the limit).
+// Null sends the request to its handler-pool route, which authenticates it.
+Result<hub::CallerPtr> RecentCaller(ApiContext& ctx, const http::Request& r);
 // Spends one of the caller's key's requests of the minute (ctx.key_limiter); kResourceExhausted
 // with retry_after_seconds past the limit.
 Status ChargeKey(ApiContext& ctx, const hub::Caller& caller);

@@ -3,12 +3,20 @@
 // Small text helpers shared by the command line and the HTTP handlers.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace linkhub {
+
+// A transparent hash for maps keyed by std::string, so that a look-up by string_view allocates
+// nothing: std::unordered_map<std::string, V, StringHash, std::equal_to<>>.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
 
 // "a, b,,c" -> {"a", "b", "c"}: parts trimmed of spaces and tabs, empty ones dropped.
 std::vector<std::string> SplitCommaList(std::string_view text);

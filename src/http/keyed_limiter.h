@@ -9,6 +9,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/strings.h"
+
 namespace linkhub::http {
 
 // Bounds how many operations run at once per key (a project, say), with a bounded queue of
@@ -58,15 +60,11 @@ class KeyedLimiter {
     size_t running = 0;
     std::deque<Waiter> waiters;
   };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
 
   const size_t per_key_;
   const size_t queue_per_key_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, State, Hash, std::equal_to<>> keys_;
+  std::unordered_map<std::string, State, StringHash, std::equal_to<>> keys_;
   uint64_t next_ticket_ = 1;
 };
 

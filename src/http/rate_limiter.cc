@@ -22,7 +22,7 @@ std::optional<std::chrono::seconds> RateLimiter::Take(std::string_view key) {
   const double per_second = capacity / 60.0;
   auto now = clock_.MonotonicNow();
   std::lock_guard lock(mu_);
-  auto it = buckets_.find(std::string(key));
+  auto it = buckets_.find(key);
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_keys_) {
       EvictLocked(now);

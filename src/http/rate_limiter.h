@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/strings.h"
 
 namespace linkhub::http {
 
@@ -43,7 +44,7 @@ class RateLimiter {
   const int64_t per_minute_;
   const size_t max_keys_;
   std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
+  std::unordered_map<std::string, Bucket, StringHash, std::equal_to<>> buckets_;  // guarded by mu_
 };
 
 }  // namespace linkhub::http

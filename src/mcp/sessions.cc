@@ -31,7 +31,7 @@ Result<std::string> SessionTable::Open(Session session) {
 std::optional<Session> SessionTable::Find(std::string_view id, std::string_view key_id) {
   auto now = clock_.MonotonicNow();
   std::lock_guard lock(mu_);
-  auto it = sessions_.find(std::string(id));
+  auto it = sessions_.find(id);
   if (it == sessions_.end() || it->second.session.key_id != key_id) {
     return std::nullopt;
   }
@@ -44,11 +44,15 @@ std::optional<Session> SessionTable::Find(std::string_view id, std::string_view 
 }
 
 bool SessionTable::Close(std::string_view id, std::string_view key_id) {
-  if (!Find(id, key_id)) {
+  auto now = clock_.MonotonicNow();
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second.session.key_id != key_id) {
     return false;
   }
-  std::lock_guard lock(mu_);
-  return sessions_.erase(std::string(id)) > 0;
+  bool live = now - it->second.last_used < limits_.idle;  // an expired one ends all the same
+  sessions_.erase(it);
+  return live;
 }
 
 size_t SessionTable::Size() {

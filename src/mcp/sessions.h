@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/result.h"
+#include "core/strings.h"
 
 namespace linkhub::mcp {
 
@@ -62,7 +63,7 @@ class SessionTable {
   Random& random_;
   const SessionLimits limits_;
   std::mutex mu_;
-  std::unordered_map<std::string, Entry> sessions_;  // guarded by mu_
+  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> sessions_;  // guarded by mu_
 };
 
 }  // namespace linkhub::mcp

@@ -78,6 +78,15 @@ struct AccountFilter {
   int64_t limit = 25;
 };
 
+// The fields of an account its project may edit (PATCH /accounts/{id}); nullopt leaves a field as
+// it is.
+struct AccountEdit {
+  std::optional<std::string> origin_owner_id;
+  std::optional<std::string> origin_owner_name;
+  std::optional<std::string> origin_username;
+  std::optional<std::string> label;
+};
+
 // A sealed column of one account (or of an orphaned Item, a webhook endpoint, a Plaid webhook),
 // for key rotation.
 struct SealedField {

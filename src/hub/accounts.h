@@ -10,12 +10,7 @@
 
 namespace linkhub::hub {
 
-struct AccountPatch {
-  std::optional<std::string> origin_owner_id;
-  std::optional<std::string> origin_owner_name;
-  std::optional<std::string> origin_username;
-  std::optional<std::string> label;
-};
+using AccountPatch = domain::AccountEdit;
 
 // Linked accounts as a project's backend and operator see them. Every method takes the caller's
 // project and sees only that project's accounts (another project's account is kNotFound).

@@ -22,8 +22,6 @@ Result<domain::LinkedAccount> AccountsImpl::Get(const std::string& project_id,
 Result<domain::LinkedAccount> AccountsImpl::Patch(const std::string& project_id,
                                                   const std::string& account_id,
                                                   const AccountPatch& patch) {
-  LINKHUB_ASSIGN_OR_RETURN(domain::LinkedAccount account,
-                           accounts_.GetAccount(project_id, account_id));
   auto check = [](const std::optional<std::string>& v, std::string_view name) -> Status {
     if (v && (v->empty() || v->size() > kMaxField)) {
       return Unexpected(Invalid(std::string(name) + " must be a string of 1 to 255 characters"));
@@ -32,21 +30,9 @@ Result<domain::LinkedAccount> AccountsImpl::Patch(const std::string& project_id,
   };
   LINKHUB_RETURN_IF_ERROR(check(patch.origin_owner_id, "origin_owner_id"));
   LINKHUB_RETURN_IF_ERROR(check(patch.origin_owner_name, "origin_owner_name"));
-  if (patch.origin_owner_id) {
-    account.origin_owner_id = *patch.origin_owner_id;
-  }
-  if (patch.origin_owner_name) {
-    account.origin_owner_name = *patch.origin_owner_name;
-  }
-  if (patch.origin_username) {
-    account.origin_username = *patch.origin_username;
-  }
-  if (patch.label) {
-    account.label = *patch.label;
-  }
-  account.updated_at = clock_.Now();
-  LINKHUB_RETURN_IF_ERROR(accounts_.UpdateAccount(account));
-  return account;
+  // One write of the named fields: a status a webhook set since the caller's last read, or an
+  // edit made meanwhile, stays as it is.
+  return accounts_.EditAccount(project_id, account_id, patch, clock_.Now());
 }
 
 Result<domain::LinkedAccount> AccountsImpl::Suspend(const std::string& project_id,

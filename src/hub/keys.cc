@@ -66,6 +66,13 @@ Status Keys::Refresh() {
 
 Result<std::string> Keys::Seal(std::string_view project_id, std::string_view account_id,
                                std::string_view field, std::string_view plaintext) {
+  // Another process (`linkhub keys rotate`, another instance) may have made a new key active:
+  // seal under that one, so that the old key can be retired. Seals are rare (a link, a webhook
+  // received, an endpoint's secret); the look-up is one indexed row.
+  LINKHUB_ASSIGN_OR_RETURN(std::string active, data_keys_.ActiveDataKeyId());
+  if (!active.empty() && active != ring_->active_key_id()) {
+    LINKHUB_RETURN_IF_ERROR(Refresh());
+  }
   return ring_->Seal(plaintext, vault::RowAad(project_id, account_id, field));
 }
 
@@ -114,20 +121,8 @@ Result<RotationReport> Keys::Rotate() {
 }
 
 Status Keys::Retire(std::string_view key_id) {
-  LINKHUB_ASSIGN_OR_RETURN(auto fields, accounts_.ListSealedFields());
-  int in_use = 0;
-  for (const auto& f : fields) {
-    auto id = vault::KeyRing::KeyIdOf(f.sealed);
-    if (id && *id == key_id) {
-      ++in_use;
-    }
-  }
-  if (in_use > 0) {
-    return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
-                                "data key " + std::string(key_id) + " still seals " +
-                                    std::to_string(in_use) +
-                                    " stored values; run `linkhub keys rotate` first"));
-  }
+  // The store counts the values under the key and retires it in one transaction: counting here
+  // first would let a seal of another process land between the count and the retirement.
   return data_keys_.RetireDataKey(std::string(key_id), clock_.Now());
 }
 

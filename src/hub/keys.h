@@ -45,8 +45,9 @@ class Keys {
   // may be an e-mail address; this is a keyed hash of it).
   std::string ClientUserId(std::string_view project_id, std::string_view origin_owner_id) const;
 
-  // Loads data keys added since the last look (a rotation by another process). Seal() uses the
-  // active key as of the last refresh; Open() refreshes by itself when it meets an unknown key.
+  // Loads data keys added since the last look (a rotation by another process). Seal() refreshes
+  // first when the stored active key is not this ring's; Open() refreshes by itself when it
+  // meets an unknown key.
   Status Refresh();
 
   // Seals a secret of one field of one account.
@@ -62,7 +63,8 @@ class Keys {
   // Adds a new active data key and re-seals every stored value under it, row by row, while the
   // server keeps running.
   Result<RotationReport> Rotate();
-  // Retires an inactive data key. kFailedPrecondition while a stored value still uses it.
+  // Retires an inactive data key. kFailedPrecondition while a stored value still uses it; once
+  // retired, the database refuses a value sealed under it (see DataKeyStore::RetireDataKey).
   Status Retire(std::string_view key_id);
   // Every data key (wrapped: never a key in the clear), oldest first.
   Result<std::vector<domain::StoredDataKey>> List();

@@ -186,6 +186,48 @@ TEST_F(KeysTest, AnotherProcessFollowsARotationWithoutRestarting) {
   EXPECT_EQ(*keys_->Open("proj_a", "acc_2", "access_token", *sealed), "access-acc_2");
 }
 
+TEST_F(KeysTest, ASealFollowsARotationMadeByAnotherProcessSoTheOldKeyCanRetire) {
+  std::string first = ActiveKeyId();
+  // Another process (the CLI's `keys rotate`, another instance) on the same database.
+  auto other = Keys::Open(kMasterKey, m_.data_keys, m_.accounts, random_, clock_);
+  ASSERT_TRUE(other);
+  ASSERT_TRUE((*other)->Rotate());
+  std::string second = ActiveKeyId();
+  ASSERT_NE(second, first);
+  // This process has not seen the rotation, yet seals under the new key.
+  LinkAccount(*keys_, "proj_a", "acc_1");
+  EXPECT_EQ(KeyIdOf(Stored("proj_a", "acc_1").access_token_sealed), second);
+  ASSERT_TRUE((*other)->Retire(first));
+  ExpectOpens(*keys_, "proj_a", "acc_1");
+}
+
+TEST_F(KeysTest, TheDatabaseRefusesAValueSealedUnderARetiredKey) {
+  // A value sealed before a retirement and written after it (a seal in flight in a process that
+  // had not seen the rotation) must not be stored: no process would load its key again.
+  std::string first = ActiveKeyId();
+  auto late = keys_->Seal("proj_a", "acc_1", "access_token", "access-acc_1");
+  ASSERT_TRUE(late);
+  ASSERT_TRUE(keys_->Rotate());
+  ASSERT_TRUE(keys_->Retire(first));
+  domain::LinkedAccount a;
+  a.id = "acc_1";
+  a.project_id = "proj_a";
+  a.origin_owner_id = "owner-1";
+  a.environment = "sandbox";
+  a.access_token_sealed = *late;
+  a.item_id_sealed = *keys_->Seal("proj_a", "acc_1", "item_id", "item-acc_1");
+  a.item_id_hash = keys_->Hash("item-acc_1");
+  a.created_at = a.updated_at = clock_.Now();
+  auto refused = store::InsertAccount(m_.exchanges, a);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("retired data key"), std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(m_.accounts.GetAccount("proj_a", "acc_1"));
+  // Sealed under the live key, an account is taken.
+  LinkAccount(*keys_, "proj_a", "acc_2");
+  ExpectOpens(*keys_, "proj_a", "acc_2");
+}
+
 TEST_F(KeysTest, RetireRefusesTheActiveKeyAndAKeyInUse) {
   std::string first = ActiveKeyId();
   // The active key, unused: still not retired.

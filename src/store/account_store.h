@@ -40,6 +40,14 @@ class AccountStore {
   // reasons, display fields, updated_at). Never touches the sealed columns, and never changes a
   // suspension.
   virtual Status UpdateAccount(const domain::LinkedAccount& account) = 0;
+  // Sets only the fields `edit` names (and updated_at) of an undeleted account, in one write, so
+  // that a status change, or another edit, made since the caller last read the account is never
+  // undone; account.updated is recorded in the same transaction when a visible field changed.
+  // Returns the account as stored afterwards. kNotFound when there is none.
+  virtual Result<domain::LinkedAccount> EditAccount(const std::string& project_id,
+                                                    const std::string& account_id,
+                                                    const domain::AccountEdit& edit,
+                                                    TimePoint now) = 0;
   // Sets only the display fields (products, institution, accounts, details_pending, updated_at)
   // of an undeleted account.
   virtual Status UpdateAccountDetails(const domain::LinkedAccount& account) = 0;

@@ -18,8 +18,14 @@ class DataKeyStore {
   // Stores a new data key and, in the same transaction, makes it the only active one.
   virtual Status AddActiveDataKey(const domain::StoredDataKey& key) = 0;
   virtual Result<std::vector<domain::StoredDataKey>> ListDataKeys() = 0;
+  // The active data key's id ("" when there is none yet): one indexed read, for a process to
+  // notice a rotation made by another before it seals.
+  virtual Result<std::string> ActiveDataKeyId() = 0;
   // Marks an inactive data key retired (no longer loaded). kNotFound unless it exists and is
-  // neither active nor retired.
+  // neither active nor retired; kFailedPrecondition while a stored value is sealed under it.
+  // The check and the retirement are one write transaction, and the database refuses any later
+  // write of a value sealed under a retired key, so that no value can be stored under a key
+  // that is no longer loaded, whichever process seals it.
   virtual Status RetireDataKey(const std::string& key_id, TimePoint now) = 0;
 };
 

@@ -1,8 +1,55 @@
 #include "store/migrations.h"
 
+#include <string>
+#include <utility>
+
 namespace linkhub::store {
 
+namespace {
+
+// Migration 12: triggers that refuse to write a value sealed under a retired data key (its key id
+// is what lies between "lh1:" and the next ':'), on every sealed column there is at version 12.
+// With the check of SqliteDataKeyStore::RetireDataKey in one transaction, no value can be stored
+// under a key that is no longer loaded, whatever process sealed it. A sealed column added later
+// adds its own triggers in its own migration.
+std::string RetiredKeyGuards() {
+  static constexpr std::pair<std::string_view, std::string_view> kColumns[] = {
+      {"accounts", "access_token_sealed"},     {"accounts", "item_id_sealed"},
+      {"orphan_items", "access_token_sealed"}, {"orphan_items", "item_id_sealed"},
+      {"webhook_endpoints", "secret_sealed"},  {"webhook_endpoints", "previous_secret_sealed"},
+      {"plaid_webhooks", "body_sealed"},
+  };
+  std::string sql;
+  for (const auto& [table, column] : kColumns) {
+    for (bool insert : {true, false}) {
+      std::string value = "NEW.";
+      value += column;
+      sql += "CREATE TRIGGER ";
+      sql += table;
+      sql += '_';
+      sql += column;
+      sql += insert ? "_insert_key_live BEFORE INSERT" : "_update_key_live BEFORE UPDATE OF ";
+      sql += insert ? std::string_view() : column;
+      sql += " ON ";
+      sql += table;
+      sql += " WHEN ";
+      sql += value;
+      sql += " LIKE 'lh1:%' AND EXISTS (SELECT 1 FROM data_keys WHERE retired_at IS NOT NULL AND ";
+      sql += "key_id = substr(";
+      sql += value;
+      sql += ", 5, instr(substr(";
+      sql += value;
+      sql += ", 5), ':') - 1)) BEGIN SELECT RAISE(ABORT, 'a value sealed under a retired data ";
+      sql += "key'); END;\n";
+    }
+  }
+  return sql;
+}
+
+}  // namespace
+
 const std::vector<Migration>& SqliteMigrations() {
+  static const std::string kRetiredKeyGuards = RetiredKeyGuards();
   static const std::vector<Migration> kMigrations = {
       {1, "projects, api keys and data keys", R"sql(
 CREATE TABLE projects (
@@ -254,6 +301,7 @@ ALTER TABLE api_keys ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE plaid_calls ADD COLUMN via TEXT NOT NULL DEFAULT '';
 ALTER TABLE plaid_calls ADD COLUMN linkhub_request_id TEXT NOT NULL DEFAULT '';
 )sql"},
+      {12, "no value sealed under a retired data key", kRetiredKeyGuards},
   };
   return kMigrations;
 }

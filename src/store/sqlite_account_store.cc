@@ -144,6 +144,36 @@ Status SqliteAccountStore::UpdateAccount(const LinkedAccount& a) {
   return tx.Commit();
 }
 
+Result<LinkedAccount> SqliteAccountStore::EditAccount(const std::string& project_id,
+                                                      const std::string& account_id,
+                                                      const domain::AccountEdit& edit,
+                                                      TimePoint now) {
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  LINKHUB_ASSIGN_OR_RETURN(LinkedAccount before,
+                           internal::ReadAnyAccount(db_, project_id, account_id));
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement upd,
+      db_.Prepare("UPDATE accounts SET origin_owner_id = COALESCE(?1, origin_owner_id), "
+                  "origin_owner_name = COALESCE(?2, origin_owner_name), "
+                  "origin_username = COALESCE(?3, origin_username), "
+                  "label = COALESCE(?4, label), updated_at = ?5 "
+                  "WHERE project_id = ?6 AND id = ?7 AND deleted_at IS NULL"));
+  LINKHUB_RETURN_IF_ERROR(RunUpdate(db_,
+                                    upd.BindOptional(1, edit.origin_owner_id)
+                                        .BindOptional(2, edit.origin_owner_name)
+                                        .BindOptional(3, edit.origin_username)
+                                        .BindOptional(4, edit.label)
+                                        .Bind(5, Seconds(now))
+                                        .Bind(6, project_id)
+                                        .Bind(7, account_id),
+                                    ErrorCode::kNotFound, "account " + account_id + " not found"));
+  LINKHUB_RETURN_IF_ERROR(internal::RecordAccountUpdateIfVisible(db_, before, now));
+  LINKHUB_ASSIGN_OR_RETURN(LinkedAccount after,
+                           internal::ReadAnyAccount(db_, project_id, account_id));
+  LINKHUB_RETURN_IF_ERROR(tx.Commit());
+  return after;
+}
+
 Status SqliteAccountStore::UpdateAccountDetails(const LinkedAccount& a) {
   auto lock = db_.Lock();
   LINKHUB_ASSIGN_OR_RETURN(

@@ -20,6 +20,10 @@ class SqliteAccountStore final : public AccountStore {
   Result<std::optional<domain::LinkedAccount>> FindAccountByItem(
       const std::string& project_id, const std::string& item_id_hash) override;
   Status UpdateAccount(const domain::LinkedAccount& account) override;
+  Result<domain::LinkedAccount> EditAccount(const std::string& project_id,
+                                            const std::string& account_id,
+                                            const domain::AccountEdit& edit,
+                                            TimePoint now) override;
   Status UpdateAccountDetails(const domain::LinkedAccount& account) override;
   Status SetAccountStatus(const std::string& project_id, const std::string& account_id,
                           domain::AccountStatus status,

@@ -32,13 +32,43 @@ Result<std::vector<domain::StoredDataKey>> SqliteDataKeyStore::ListDataKeys() {
   return CollectRows(q, ReadDataKey);
 }
 
-Status SqliteDataKeyStore::RetireDataKey(const std::string& key_id, TimePoint now) {
+Result<std::string> SqliteDataKeyStore::ActiveDataKeyId() {
   auto lock = db_.Lock();
+  LINKHUB_ASSIGN_OR_RETURN(Statement q,
+                           db_.Prepare("SELECT key_id FROM data_keys WHERE active = 1 LIMIT 1"));
+  LINKHUB_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.ColumnText(0) : std::string();
+}
+
+Status SqliteDataKeyStore::RetireDataKey(const std::string& key_id, TimePoint now) {
+  // BEGIN IMMEDIATE holds the write lock: a value sealed under the key was either committed
+  // before (and is counted here) or is written after, when the triggers of migration 12 refuse
+  // it. The columns are those of SqliteAccountStore::ListSealedFields.
+  LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  LINKHUB_ASSIGN_OR_RETURN(
+      Statement count,
+      db_.Prepare("SELECT count(*) FROM (SELECT access_token_sealed AS v FROM accounts "
+                  "UNION ALL SELECT item_id_sealed FROM accounts "
+                  "UNION ALL SELECT access_token_sealed FROM orphan_items "
+                  "UNION ALL SELECT item_id_sealed FROM orphan_items "
+                  "UNION ALL SELECT secret_sealed FROM webhook_endpoints "
+                  "UNION ALL SELECT previous_secret_sealed FROM webhook_endpoints "
+                  "UNION ALL SELECT body_sealed FROM plaid_webhooks) "
+                  "WHERE substr(v, 1, length(?1) + 5) = 'lh1:' || ?1 || ':'"));
+  LINKHUB_ASSIGN_OR_RETURN(bool row, count.Bind(1, key_id).Step());
+  int64_t in_use = row ? count.ColumnInt(0) : 0;
+  if (in_use > 0) {
+    return Unexpected(MakeError(ErrorCode::kFailedPrecondition,
+                                "data key " + key_id + " still seals " + std::to_string(in_use) +
+                                    " stored values; run `linkhub keys rotate` first"));
+  }
   LINKHUB_ASSIGN_OR_RETURN(Statement upd,
                            db_.Prepare("UPDATE data_keys SET retired_at = ? WHERE key_id = ? AND "
                                        "active = 0 AND retired_at IS NULL"));
-  return RunUpdate(db_, upd.Bind(1, Seconds(now)).Bind(2, key_id), ErrorCode::kNotFound,
-                   "data key " + key_id + " is not an inactive, unretired key");
+  LINKHUB_RETURN_IF_ERROR(RunUpdate(db_, upd.Bind(1, Seconds(now)).Bind(2, key_id),
+                                    ErrorCode::kNotFound,
+                                    "data key " + key_id + " is not an inactive, unretired key"));
+  return tx.Commit();
 }
 
 }  // namespace linkhub::store

@@ -12,6 +12,7 @@ class SqliteDataKeyStore final : public DataKeyStore {
 
   Status AddActiveDataKey(const domain::StoredDataKey& key) override;
   Result<std::vector<domain::StoredDataKey>> ListDataKeys() override;
+  Result<std::string> ActiveDataKeyId() override;
   Status RetireDataKey(const std::string& key_id, TimePoint now) override;
 
  private:

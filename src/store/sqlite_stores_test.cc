@@ -326,6 +326,43 @@ TEST_F(SqliteStoresTest, UpdateAccountRewritesMutableFieldsButNeverSealedColumns
   EXPECT_EQ(m_.accounts.UpdateAccount(Account("acc_missing")).error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(SqliteStoresTest, EditAccountChangesOnlyTheNamedFields) {
+  LinkedAccount original = Account("acc_1");
+  original.origin_username = "one";
+  Insert(original);
+  // A webhook changes the status after the editor read the account.
+  std::vector<StatusReason> reasons = {StatusReason{"ITEM_LOGIN_REQUIRED", "log in again", now_}};
+  ASSERT_TRUE(m_.accounts.SetAccountStatus("proj_a", "acc_1", AccountStatus::kError, reasons,
+                                           now_ + std::chrono::minutes(1)));
+  domain::AccountEdit edit;
+  edit.label = "Savings";
+  auto edited = m_.accounts.EditAccount("proj_a", "acc_1", edit, now_ + std::chrono::minutes(2));
+  ASSERT_TRUE(edited) << edited.error().message;
+  for (const LinkedAccount& got : {*edited, *m_.accounts.GetAccount("proj_a", "acc_1")}) {
+    EXPECT_EQ(got.label, "Savings");
+    EXPECT_EQ(got.status, AccountStatus::kError);  // the webhook's status stands
+    ASSERT_EQ(got.status_reasons.size(), 1u);
+    EXPECT_EQ(got.status_reasons[0].code, "ITEM_LOGIN_REQUIRED");
+    EXPECT_EQ(got.origin_owner_id, original.origin_owner_id);
+    EXPECT_EQ(got.origin_owner_name, original.origin_owner_name);
+    EXPECT_EQ(got.origin_username, "one");
+    EXPECT_EQ(got.products, original.products);
+    EXPECT_EQ(got.access_token_sealed, original.access_token_sealed);
+    EXPECT_EQ(got.updated_at, now_ + std::chrono::minutes(2));
+  }
+  domain::AccountEdit owner;
+  owner.origin_owner_id = "owner-2";
+  ASSERT_TRUE(m_.accounts.EditAccount("proj_a", "acc_1", owner, now_));
+  EXPECT_EQ(m_.accounts.GetAccount("proj_a", "acc_1")->label, "Savings");  // the earlier edit
+  EXPECT_EQ(m_.accounts.EditAccount("proj_b", "acc_1", edit, now_).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(m_.accounts.EditAccount("proj_a", "acc_missing", edit, now_).error().code,
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(m_.accounts.SoftDeleteAccount("proj_a", "acc_1", now_));
+  EXPECT_EQ(m_.accounts.EditAccount("proj_a", "acc_1", edit, now_).error().code,
+            ErrorCode::kNotFound);
+}
+
 TEST_F(SqliteStoresTest, SoftDeleteErasesSealedColumnsAndHidesTheAccount) {
   Insert(Account("acc_1"));
   Insert(Account("acc_2"));

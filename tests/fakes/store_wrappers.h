@@ -53,6 +53,12 @@ class AccountStoreWrapper : public store::AccountStore {
   Status UpdateAccount(const domain::LinkedAccount& account) override {
     return target_.UpdateAccount(account);
   }
+  Result<domain::LinkedAccount> EditAccount(const std::string& project_id,
+                                            const std::string& account_id,
+                                            const domain::AccountEdit& edit,
+                                            TimePoint now) override {
+    return target_.EditAccount(project_id, account_id, edit, now);
+  }
   Status UpdateAccountDetails(const domain::LinkedAccount& account) override {
     return target_.UpdateAccountDetails(account);
   }
@@ -224,6 +230,7 @@ class DataKeyStoreWrapper : public store::DataKeyStore {
   Result<std::vector<domain::StoredDataKey>> ListDataKeys() override {
     return target_.ListDataKeys();
   }
+  Result<std::string> ActiveDataKeyId() override { return target_.ActiveDataKeyId(); }
   Status RetireDataKey(const std::string& key_id, TimePoint now) override {
     return target_.RetireDataKey(key_id, now);
   }

@@ -437,7 +437,7 @@ http::Response Emulator::AnswerPlaid(http::Request& req, const std::string& path
         PlaidErrorFor("MISSING_FIELDS", "the following required fields are missing: " + missing),
         rid);
   }
-  if (*client_id != config_.client_id || *secret != config_.secret) {
+  if (!config_.Accepts(*client_id, *secret)) {
     return ToResponse(PlaidErrorFor("INVALID_API_KEYS"), rid);
   }
   if (auto invalid = Validate(*body, spec)) {
@@ -448,7 +448,7 @@ http::Response Emulator::AnswerPlaid(http::Request& req, const std::string& path
   // Initialised in place: assigning would copy the response out of the arena.
   Outcome outcome = [&] {
     std::lock_guard lock(mu_);
-    Call call{*body, rid, path, boost::json::storage_ptr(&resource)};
+    Call call{*body, *client_id, rid, path, boost::json::storage_ptr(&resource)};
     return (this->*h)(call);
   }();
   http::Response r = Answer(outcome, rid);
@@ -483,8 +483,16 @@ std::optional<PlaidError> Emulator::CheckTokenFormat(std::string_view token,
   return std::nullopt;
 }
 
+bool EmulatorConfig::Accepts(std::string_view id, std::string_view key) const {
+  if (id == client_id && key == secret) {
+    return true;
+  }
+  return std::any_of(more_clients.begin(), more_clients.end(),
+                     [&](const auto& c) { return c.first == id && c.second == key; });
+}
+
 std::variant<Emulator::Item*, PlaidError> Emulator::ResolveItemLocked(
-    const boost::json::object& body, bool require_healthy) {
+    const boost::json::object& body, const std::string& client_id, bool require_healthy) {
   std::string_view token = GetString(body, "access_token").value_or("");
   if (auto bad = CheckTokenFormat(token, "access", "INVALID_ACCESS_TOKEN")) {
     return *bad;
@@ -494,7 +502,8 @@ std::variant<Emulator::Item*, PlaidError> Emulator::ResolveItemLocked(
     return PlaidErrorFor("INVALID_ACCESS_TOKEN");
   }
   Item& item = items_.at(it->second);
-  if (item.removed) {
+  // Another client's access token is unknown to this one.
+  if (item.removed || item.client_id != client_id) {
     return PlaidErrorFor("INVALID_ACCESS_TOKEN");
   }
   if (require_healthy && item.error) {

@@ -24,6 +24,11 @@ namespace linkhub::emulator {
 struct EmulatorConfig {
   std::string client_id = "linkhub-demo-client";
   std::string secret = "linkhub-demo-secret";
+  // More Plaid clients (client_id, secret) beside the one above, each with its own Items: another
+  // client's tokens are unknown to it, as at Plaid.
+  std::vector<std::pair<std::string, std::string>> more_clients;
+  // Whether `client_id` with `secret` is one of the clients.
+  bool Accepts(std::string_view client_id, std::string_view secret) const;
   std::string env = "sandbox";  // the token prefix and webhook `environment`
   // Where browsers reach the emulator (the OAuth bank page links); the listen URL by default.
   std::string public_url;
@@ -77,6 +82,7 @@ class Emulator {
   };
   struct Item {
     std::string item_id;
+    std::string client_id;  // the Plaid client that created it; only it may use its tokens
     const InstitutionFixture* institution = nullptr;
     TimePoint created_at;
     std::vector<std::string> billed;     // products billed (in use)
@@ -95,6 +101,7 @@ class Emulator {
   };
   struct LinkToken {
     std::string token;
+    std::string client_id;  // the client that created it, and so of the Item it makes
     TimePoint created_at;
     TimePoint expires_at;
     std::string client_name, language, client_user_id;
@@ -146,6 +153,7 @@ class Emulator {
   // A Plaid API call after auth and validation: body, request id and the state lock held.
   struct Call {
     const boost::json::object& body;
+    const std::string& client_id;  // the caller's, checked against its secret
     const std::string& request_id;
     const std::string& endpoint;
     // Per-request arena for the response: hot handlers build into it so that allocating and
@@ -217,7 +225,9 @@ class Emulator {
   void RegisterControlRoutes(http::Router& router);
 
   // Shared helpers (emulator.cc). All *Locked functions require mu_.
+  // The Item of the body's access_token, when it is `client_id`'s.
   std::variant<Item*, PlaidError> ResolveItemLocked(const boost::json::object& body,
+                                                    const std::string& client_id,
                                                     bool require_healthy);
   std::optional<PlaidError> CheckRateLocked(const std::string& endpoint, const Item* item);
   std::optional<PlaidError> GateProductLocked(Item& item, const std::string& product);

@@ -200,6 +200,7 @@ void Emulator::RegisterControlRoutes(http::Router& router) {
       }
       out.push_back(boost::json::object{
           {"item_id", item.item_id},
+          {"client_id", item.client_id},
           {"institution_id", item.institution->id},
           {"products", ToJsonArray(item.billed)},
           {"billed_products", ToJsonArray(item.billed)},

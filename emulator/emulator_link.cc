@@ -502,6 +502,7 @@ Emulator::Outcome Emulator::LinkComplete(const boost::json::object& b, const std
     }
     item = &CreateItemLocked(*inst, products, consented, s_lt.webhook, s_lt.days_requested,
                              s_lt.client_user_id, s.item_id);
+    item->client_id = s_lt.client_id;
   }
   if (!update || s_lt.account_selection_enabled) {
     // Account Select: the Item shares only the accounts the user picked.

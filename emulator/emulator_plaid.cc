@@ -27,11 +27,11 @@ boost::json::object WithMarginLoan(boost::json::object account) {
 }  // namespace
 
 // NOLINTBEGIN(bugprone-macro-parentheses): `var` names the variables it declares
-#define EMU_RESOLVE(var, healthy)                    \
-  auto var##_r = ResolveItemLocked(c.body, healthy); \
-  if (auto* e = std::get_if<PlaidError>(&var##_r)) { \
-    return *e;                                       \
-  }                                                  \
+#define EMU_RESOLVE(var, healthy)                                 \
+  auto var##_r = ResolveItemLocked(c.body, c.client_id, healthy); \
+  if (auto* e = std::get_if<PlaidError>(&var##_r)) {              \
+    return *e;                                                    \
+  }                                                               \
   Item& var = *std::get<Item*>(var##_r)
 // NOLINTEND(bugprone-macro-parentheses)
 
@@ -111,6 +111,7 @@ Emulator::Outcome Emulator::LinkTokenCreate(Call& c) {
     }
   }
   t.token = NewToken("link");
+  t.client_id = c.client_id;
   t.created_at = Now();
   t.expires_at = t.created_at + (update_mode ? std::chrono::minutes(30) : std::chrono::hours(4));
   boost::json::object out{{"link_token", t.token}, {"expiration", FormatRfc3339(t.expires_at)}};
@@ -121,7 +122,8 @@ Emulator::Outcome Emulator::LinkTokenCreate(Call& c) {
 Emulator::Outcome Emulator::LinkTokenGet(Call& c) {
   auto it = link_tokens_.find(*GetString(c.body, "link_token"));
   // A link_token can be read back for a while after it expires, as Plaid allows for sessions.
-  if (it == link_tokens_.end() || Now() > it->second.expires_at + std::chrono::hours(6)) {
+  if (it == link_tokens_.end() || Now() > it->second.expires_at + std::chrono::hours(6) ||
+      it->second.client_id != c.client_id) {
     return PlaidErrorFor("INVALID_LINK_TOKEN");
   }
   const LinkToken& t = it->second;
@@ -194,7 +196,9 @@ Emulator::Outcome Emulator::PublicTokenExchange(Call& c) {
     return PlaidErrorFor("INVALID_PUBLIC_TOKEN");
   }
   auto item_it = items_.find(it->second.item_id);
-  if (item_it == items_.end() || item_it->second.removed) {
+  // Another client's public token is unknown to this one, and stays usable by its own.
+  if (item_it == items_.end() || item_it->second.removed ||
+      item_it->second.client_id != c.client_id) {
     return PlaidErrorFor("INVALID_PUBLIC_TOKEN");
   }
   it->second.used = true;  // single use, whatever happens next
@@ -822,6 +826,7 @@ Emulator::Outcome Emulator::SandboxPublicTokenCreate(Call& c) {
     return *err;
   }
   Item& item = CreateItemLocked(*inst, products, {}, webhook, days, "sandbox-user");
+  item.client_id = c.client_id;
   return boost::json::object{{"public_token", MintPublicTokenLocked(item)}};
 }
 

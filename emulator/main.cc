@@ -49,6 +49,18 @@ int Main(int argc, char** argv) {
       ->envname("PLAID_EMULATOR_CLIENT_ID");
   app.add_option("--secret", config.secret, "the accepted PLAID-SECRET (demo default)")
       ->envname("PLAID_EMULATOR_SECRET");
+  std::vector<std::string> more_clients;
+  app.add_option("--client", more_clients,
+                 "another Plaid client, as CLIENT_ID:SECRET (repeatable): each client's Items, "
+                 "access, public and link tokens are its own, and unknown to the others")
+      ->envname("PLAID_EMULATOR_CLIENTS")
+      ->delimiter(',')
+      ->check([](const std::string& v) {
+        auto colon = v.find(':');
+        return colon == std::string::npos || colon == 0 || colon + 1 == v.size()
+                   ? std::string("give a client as CLIENT_ID:SECRET")
+                   : std::string();
+      });
   app.add_option("--env", config.env, "environment named in tokens and webhooks")
       ->check(CLI::IsMember({"sandbox", "production"}))
       ->envname("PLAID_EMULATOR_ENV");
@@ -110,6 +122,10 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->envname("PLAID_EMULATOR_LOG_LEVEL");
   CLI11_PARSE(app, argc, argv);
+  for (const auto& c : more_clients) {
+    auto colon = c.find(':');
+    config.more_clients.emplace_back(c.substr(0, colon), c.substr(colon + 1));
+  }
 
   // stdout carries only the "listening" line; logs go to stderr.
   auto logger = spdlog::stderr_color_mt("plaid-emulator");

@@ -12,7 +12,7 @@
 namespace linkhub::plaid {
 
 bool IsSafeToRepeat(std::string_view endpoint) {
-  static constexpr std::array<std::string_view, 13> kReads = {"/accounts/get",
+  static constexpr std::array<std::string_view, 14> kReads = {"/accounts/get",
                                                               "/accounts/balance/get",
                                                               "/auth/get",
                                                               "/identity/get",
@@ -24,7 +24,8 @@ bool IsSafeToRepeat(std::string_view endpoint) {
                                                               "/liabilities/get",
                                                               "/transactions/get",
                                                               "/transactions/sync",
-                                                              "/link/token/get"};
+                                                              "/link/token/get",
+                                                              "/webhook_verification_key/get"};
   return std::find(kReads.begin(), kReads.end(), endpoint) != kReads.end();
 }
 

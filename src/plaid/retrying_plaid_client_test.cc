@@ -371,7 +371,7 @@ TEST(IsSafeToRepeatTest, ReadsAreReadOnly) {
        {"/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get",
         "/institutions/get_by_id", "/institutions/search", "/investments/holdings/get",
         "/investments/transactions/get", "/item/get", "/liabilities/get", "/transactions/get",
-        "/transactions/sync"}) {
+        "/transactions/sync", "/webhook_verification_key/get"}) {
     EXPECT_TRUE(IsSafeToRepeat(endpoint)) << endpoint;
   }
 }

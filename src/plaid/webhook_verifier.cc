@@ -56,6 +56,25 @@ WebhookVerifier::FetchKey WebhookVerifier::FetchFrom(PlaidClient& plaid) {
   };
 }
 
+namespace {
+
+// Whether a failed fetch is Plaid saying it has no such key (an input error about key_id), the
+// one answer that may be cached as "unknown". A 5xx, a 429 or INVALID_API_KEYS say nothing about
+// the kid: caching them would refuse every webhook signed with it for a while.
+bool SaysUnknownKey(const Error& e) {
+  if (e.code == ErrorCode::kNotFound) {
+    return true;
+  }
+  if (!e.provider) {
+    return false;
+  }
+  const ProviderError& p = *e.provider;
+  return p.http_status >= 400 && p.http_status < 500 && p.http_status != 429 &&
+         p.error_type != "RATE_LIMIT_EXCEEDED" && p.error_code != "INVALID_API_KEYS";
+}
+
+}  // namespace
+
 Result<WebhookVerifier::CachedKey> WebhookVerifier::KeyFor(const std::string& kid) {
   auto now = clock_.MonotonicNow();
   std::optional<CachedKey> known;
@@ -84,7 +103,7 @@ Result<WebhookVerifier::CachedKey> WebhookVerifier::KeyFor(const std::string& ki
     }
   }
   auto jwk = fetch_(kid);
-  if (!jwk && known && !jwk.error().provider && jwk.error().code != ErrorCode::kNotFound) {
+  if (!jwk && known && !SaysUnknownKey(jwk.error())) {
     // Plaid did not answer: the key it gave before still holds; ask again in a minute.
     std::lock_guard lock(mu_);
     known->fetched_at = now - kRefreshKnownAfter + kRefetchAfter;
@@ -99,8 +118,9 @@ Result<WebhookVerifier::CachedKey> WebhookVerifier::KeyFor(const std::string& ki
     if (auto expired = GetInt(*jwk, "expired_at")) {
       fetched.expired_at = TimePoint(std::chrono::seconds(*expired));
     }
-  } else if (!jwk.error().provider && jwk.error().code != ErrorCode::kNotFound) {
-    // No answer: nothing is learnt about the kid, so nothing is cached.
+  } else if (!SaysUnknownKey(jwk.error())) {
+    // No answer, or Plaid failing (a 5xx, a 429, linkhub's own credentials refused): nothing is
+    // learnt about the kid, so nothing is cached, and the sender is told to try again.
     Error e = std::move(jwk).error();
     e.code = ErrorCode::kUnavailable;
     e.message = "the webhook's key could not be fetched from Plaid: " + e.message;
@@ -175,8 +195,16 @@ Status WebhookVerifier::Verify(std::string_view header, std::string_view raw_bod
   if (!iat) {
     return Unexpected(Refused("the JWT has no iat"));
   }
-  auto age = now - TimePoint(std::chrono::seconds(*iat));
-  if (age > kMaxAge || age < -kMaxAge) {
+  // Any integer can stand in a signed iat: one far from now is refused before it becomes a
+  // TimePoint, whose nanoseconds it could overflow.
+  auto now_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  bool stale = *iat < now_seconds - 2 * kMaxAge.count() || *iat > now_seconds + 2 * kMaxAge.count();
+  if (!stale) {
+    auto age = now - TimePoint(std::chrono::seconds(*iat));
+    stale = age > kMaxAge || age < -kMaxAge;
+  }
+  if (stale) {
     return Unexpected(Refused("the JWT was issued more than five minutes from now"));
   }
   auto claimed = GetString(*claims, "request_body_sha256");

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "core/encoding.h"
 #include "core/json.h"
 #include "emulator/webhook_signer.h"
@@ -28,6 +30,11 @@ class WebhookVerifierTest : public ::testing::Test {
           ++fetches_[kid];
           if (fail_fetch_) {
             return Unexpected(MakeError(ErrorCode::kUnavailable, "Plaid did not answer"));
+          }
+          if (plaid_fails_with_) {
+            Error e = MakeError(ErrorCode::kUpstream, "Plaid failed");
+            e.provider = plaid_fails_with_;
+            return Unexpected(std::move(e));
           }
           auto jwk = signer_->PublicJwk(kid);
           if (!jwk) {
@@ -81,6 +88,7 @@ class WebhookVerifierTest : public ::testing::Test {
   std::unique_ptr<plaid::WebhookVerifier> verifier_;
   std::map<std::string, int> fetches_;
   bool fail_fetch_ = false;
+  std::optional<ProviderError> plaid_fails_with_;  // set: Plaid answers every fetch with it
 };
 
 const std::string kBody = "{\n  \"webhook_type\": \"ITEM\",\n  \"webhook_code\": \"ERROR\"\n}";
@@ -244,6 +252,35 @@ TEST_F(WebhookVerifierTest, NoAnswerFromPlaidIsUnavailableAndNotRemembered) {
   EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
   fail_fetch_ = false;
   EXPECT_TRUE(verifier_->Verify(header, kBody));  // asked again at once
+}
+
+TEST_F(WebhookVerifierTest, PlaidFailingIsUnavailableAndNeverMakesAKeyUnknown) {
+  // A 5xx, a 429 or linkhub's own credentials refused say nothing about the key: 503 (Plaid
+  // delivers again) and nothing remembered, so the next delivery is verified at once.
+  for (const ProviderError& failure :
+       {ProviderError{500, "API_ERROR", "INTERNAL_SERVER_ERROR", "internal", "r1"},
+        ProviderError{429, "RATE_LIMIT_EXCEEDED", "RATE_LIMIT", "slow down", "r2"},
+        ProviderError{400, "INVALID_INPUT", "INVALID_API_KEYS", "bad keys", "r3"}}) {
+    signer_clock_.SetNow(clock_.Now());
+    ASSERT_TRUE(signer_->Rotate());  // a key this verifier has not seen
+    std::string header = Sign(kBody);
+    plaid_fails_with_ = failure;
+    Status s = verifier_->Verify(header, kBody);
+    ASSERT_FALSE(s) << failure.error_code;
+    EXPECT_EQ(s.error().code, ErrorCode::kUnavailable) << failure.error_code;
+    ASSERT_TRUE(s.error().provider.has_value());
+    EXPECT_EQ(s.error().provider->error_code, failure.error_code);
+    plaid_fails_with_.reset();
+    EXPECT_TRUE(verifier_->Verify(header, kBody)) << failure.error_code;
+  }
+}
+
+TEST_F(WebhookVerifierTest, AKnownKeyStaysTrustedWhenPlaidFailsItsRefresh) {
+  ASSERT_TRUE(verifier_->Verify(Sign(kBody), kBody));
+  plaid_fails_with_ = ProviderError{500, "API_ERROR", "INTERNAL_SERVER_ERROR", "internal", "r"};
+  clock_.Advance(61min);
+  EXPECT_TRUE(verifier_->Verify(Sign(kBody), kBody));
+  EXPECT_EQ(fetches_[signer_->current_kid()], 2);  // asked, Plaid failed, the key kept
 }
 
 TEST_F(WebhookVerifierTest, RefusalsNeverQuoteTheHeaderOrTheBody) {

@@ -28,9 +28,16 @@ bool HasType(const boost::json::value& v, std::string_view type) {
     return v.is_bool();
   }
   if (type == "integer") {
-    return v.is_int64() || v.is_uint64() ||
-           (v.is_double() &&
-            v.get_double() == static_cast<double>(static_cast<int64_t>(v.get_double())));
+    if (v.is_int64() || v.is_uint64()) {
+      return true;
+    }
+    // A double is an integer when it is a whole number in int64's range, checked before the
+    // cast: casting one outside it (1e300, or the infinity 1e400 reads as) is undefined.
+    if (!v.is_double()) {
+      return false;
+    }
+    double d = v.get_double();
+    return d >= -0x1p63 && d < 0x1p63 && d == static_cast<double>(static_cast<int64_t>(d));
   }
   if (type == "number") {
     return v.is_number();

@@ -113,6 +113,14 @@ std::optional<TimePoint> ParseRfc3339(std::string_view s) {
   }
   auto t = std::chrono::sys_days(*date) + std::chrono::hours(hh) + std::chrono::minutes(mm) +
            std::chrono::seconds(ss) + offset;
+  // A TimePoint counts nanoseconds, which reach only from 1677 to 2262: a time outside that is
+  // refused rather than overflowing (a second short of each end leaves room for the fraction).
+  using std::chrono::seconds;
+  constexpr seconds kEarliest = std::chrono::duration_cast<seconds>(TimePoint::duration::min());
+  constexpr seconds kLatest = std::chrono::duration_cast<seconds>(TimePoint::duration::max());
+  if (t.time_since_epoch() <= kEarliest || t.time_since_epoch() >= kLatest) {
+    return std::nullopt;
+  }
   return std::chrono::time_point_cast<std::chrono::system_clock::duration>(
       TimePoint(std::chrono::duration_cast<std::chrono::system_clock::duration>(
           t.time_since_epoch() + frac)));

@@ -50,6 +50,12 @@ Commands DefineCommands(CLI::App& app, Options& o) {
   app.add_option("--public-url", o.public_url,
                  "URL where browsers reach this server, for auth links (default: the listen URL)")
       ->envname(env("PUBLIC_URL"));
+  app.add_option("--dashboard-public-url", o.dashboard_public_url,
+                 "serve the operator dashboard only at this origin (e.g. "
+                 "https://linkhub-admin.example.com), another than --public-url's: the Hub page, "
+                 "which runs Plaid's Link script, then never shares an origin with a signed-in "
+                 "operator. Unset: the dashboard is at the public URL")
+      ->envname(env("DASHBOARD_PUBLIC_URL"));
   app.add_option("--threads", o.threads,
                  "I/O threads; each serves its own connections (default: one per core)")
       ->check(CLI::Range(1, 64))
@@ -80,6 +86,29 @@ Commands DefineCommands(CLI::App& app, Options& o) {
   app.add_option("--max-body-bytes", o.max_body_bytes, "largest request body accepted")
       ->check(CLI::Range(size_t{1024}, size_t{16} << 20))
       ->envname(env("MAX_BODY_BYTES"))
+      ->capture_default_str();
+  app.add_option("--max-connections", o.max_connections,
+                 "client connections open at once; past it a new one is answered 503 with "
+                 "Retry-After and closed. 0: no cap (the descriptor limit is raised to fit it)")
+      ->check(CLI::Range(0, 1'000'000))
+      ->envname(env("MAX_CONNECTIONS"))
+      ->capture_default_str();
+  app.add_option("--header-timeout", o.header_timeout_seconds,
+                 "seconds a request's header may take once its first byte came (slow clients "
+                 "are cut off)")
+      ->check(CLI::Range(1, 3600))
+      ->envname(env("HEADER_TIMEOUT"))
+      ->capture_default_str();
+  app.add_option("--read-timeout", o.read_timeout_seconds,
+                 "seconds a request's body may take once its header came, and an answer to be "
+                 "written")
+      ->check(CLI::Range(1, 3600))
+      ->envname(env("READ_TIMEOUT"))
+      ->capture_default_str();
+  app.add_option("--idle-timeout", o.idle_timeout_seconds,
+                 "seconds a keep-alive connection may wait for its next request")
+      ->check(CLI::Range(1, 3600))
+      ->envname(env("IDLE_TIMEOUT"))
       ->capture_default_str();
   app.add_option("--plaid-env", o.plaid_env,
                  "Plaid environment: sandbox or production (sets the base URL and is recorded on "
@@ -173,6 +202,11 @@ Commands DefineCommands(CLI::App& app, Options& o) {
                  "X-Forwarded-For; its last entry counts). Unset: the TCP peer's address. Set it "
                  "only when the proxy always writes that header")
       ->envname(env("CLIENT_ADDRESS_HEADER"));
+  app.add_option("--metrics-token", o.metrics_token,
+                 "require Authorization: Bearer with this token on GET /metrics (prefer the "
+                 "environment variable, which other users cannot read from the process list). "
+                 "Unset: /metrics is open, like /healthz")
+      ->envname(env("METRICS_TOKEN"));
   app.add_option("--mcp-redact", o.mcp_redact,
                  "identity: mask account holders' names, e-mail addresses, phone numbers and "
                  "addresses in identity results given to agents over /mcp (the RPC API is "

@@ -21,12 +21,17 @@ struct Options {
   // serve
   std::string listen = "127.0.0.1:8080";
   std::string public_url;
+  std::string dashboard_public_url;
   int threads = 0;  // 0: one I/O thread per core (see DefineCommands)
   int handler_threads = 16;
   int plaid_threads = 64;
   int plaid_concurrency_per_project = 16;
   int plaid_queue_per_project = 256;
   size_t max_body_bytes = 256 << 10;
+  int max_connections = 4096;
+  int header_timeout_seconds = 10;
+  int read_timeout_seconds = 30;
+  int idle_timeout_seconds = 60;
   std::string plaid_env = "sandbox";
   std::string plaid_base_url;
   std::string plaid_client_id;
@@ -50,6 +55,7 @@ struct Options {
   int rate_limit_per_key = 1000;
   int rate_limit_per_ip = 600;
   std::string client_address_header;
+  std::string metrics_token;
   // admin
   std::string name;
   std::string project;

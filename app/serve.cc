@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -14,7 +15,9 @@
 #include "api/api.h"
 #include "api/errors.h"
 #include "app/setup.h"
+#include "core/metric_families.h"
 #include "core/strings.h"
+#include "core/url.h"
 #include "http/address.h"
 #include "http/async_http_client.h"
 #include "http/curl_http_client.h"
@@ -62,6 +65,29 @@ class CrashHook final : public hub::FaultHook {
   std::string point_;
 };
 #endif
+
+// Each connection holds a descriptor, and the database, the Plaid clients and the handler pools
+// hold more: the soft limit is raised toward the hard one so that --max-connections fits (a
+// soft limit of 1,024 is common). A limit that cannot be raised is said, not fatal.
+void RaiseDescriptorLimit(size_t max_connections) {
+  constexpr rlim_t kHeadroom = 512;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return;
+  }
+  rlim_t want = max_connections == 0 ? limit.rlim_max : max_connections + kHeadroom;
+  if (limit.rlim_max != RLIM_INFINITY && want > limit.rlim_max) {
+    spdlog::warn("the descriptor limit ({}) is below --max-connections {} plus {} for the rest",
+                 limit.rlim_max, max_connections, kHeadroom);
+    want = limit.rlim_max;
+  }
+  if (want > limit.rlim_cur) {
+    limit.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      spdlog::warn("could not raise the descriptor limit to {}", want);
+    }
+  }
+}
 
 // Where Plaid is and who linkhub is to it, from the flags. Fail()s on a missing credential.
 // What Link is asked for, from the flags. Fail()s on a product Link does not take.
@@ -177,6 +203,11 @@ int Serve(const Options& o) {
   server_options.io_threads = o.threads;
   server_options.handler_threads = o.handler_threads;
   server_options.max_body_bytes = o.max_body_bytes;
+  server_options.max_connections = static_cast<size_t>(o.max_connections);
+  server_options.header_timeout = std::chrono::seconds(o.header_timeout_seconds);
+  server_options.read_timeout = std::chrono::seconds(o.read_timeout_seconds);
+  server_options.idle_timeout = std::chrono::seconds(o.idle_timeout_seconds);
+  RaiseDescriptorLimit(server_options.max_connections);
   // Requests that may wait on Plaid have threads of their own, and each project a bounded
   // share of them (api::UpstreamKey), so that a slow Plaid or a busy tenant holds up no one else.
   server_options.upstream_threads = o.plaid_threads;
@@ -250,6 +281,9 @@ int Serve(const Options& o) {
   context.key_limiter = &key_limiter;
   context.address_limiter = &address_limiter;
   context.client_address_header = o.client_address_header;
+  metrics::Linkhub();  // every family registered, so that the first scrape shows them all
+  context.metrics = &metrics::Default();
+  context.metrics_token = o.metrics_token;
   api_context = &context;
   api::RegisterRoutes(router, context);
   if (auto s = server.Start(); !s) {
@@ -274,6 +308,25 @@ int Serve(const Options& o) {
   }
   if (link.webhook_base_url.empty()) {
     link.webhook_base_url = context.public_url;
+  }
+  if (!o.dashboard_public_url.empty()) {
+    auto url = ParseHttpUrl(o.dashboard_public_url);
+    if (!url) {
+      Fail("--dashboard-public-url: " + url.error().message);
+    }
+    context.dashboard_url = o.dashboard_public_url;
+    while (context.dashboard_url.back() == '/') {
+      context.dashboard_url.pop_back();
+    }
+    if (context.dashboard_url.find('/', context.dashboard_url.find("://") + 3) !=
+        std::string::npos) {
+      Fail("--dashboard-public-url: give an origin (scheme, host and port), without a path");
+    }
+    if (api::SameOrigin(context.dashboard_url, context.public_url)) {
+      Fail("--dashboard-public-url must be another origin than the public URL (" +
+           context.public_url + "): that is what keeps the Hub page apart from the dashboard");
+    }
+    spdlog::info("the dashboard answers only at {}/dashboard", context.dashboard_url);
   }
   server.StopOnSignals();
   std::printf("linkhub listening on %s\n", server.url().c_str());

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "http/message.h"
 #include "http/router.h"
 #include "hub/accounts.h"
@@ -55,6 +56,14 @@ struct ApiContext {
   // The header a reverse proxy puts the client's address in (its last entry counts); "": the
   // TCP peer's address.
   std::string client_address_header = {};
+  // What GET /metrics renders (Prometheus' text format); null: no /metrics. With a token, the
+  // scrape must send `Authorization: Bearer <token>`.
+  const metrics::Registry* metrics = nullptr;
+  std::string metrics_token = {};
+  // Where operators reach the dashboard when it has an origin of its own (--dashboard-public-url),
+  // no trailing /: the dashboard then answers only on that host, and the Hub page never does.
+  // "": the dashboard is at public_url.
+  std::string dashboard_url = {};
 };
 
 // Registers the management API (API key as HTTP Basic user name) and the Hub API (connect
@@ -72,6 +81,10 @@ inline constexpr std::string_view kProjectUpstreamKey = "project:";
 // An orphaned Item as the dashboard and `linkhub items` show it: {id, project_id, certainty,
 // item_id, link_session_id, exchange_id, removable, reason, created_at, removed_at}.
 boost::json::object OrphanJson(const hub::OrphanView& orphan);
+
+// Whether two http(s) URLs have one origin: scheme, host (case aside) and port (a scheme's
+// default port written or not).
+bool SameOrigin(std::string_view a, std::string_view b);
 
 // StackOne's error body for errors the HTTP server answers itself (unknown route, 405, 413...).
 http::Response ServerError(Clock& clock, const http::Request& request, int status,

@@ -69,7 +69,12 @@ std::string CookieValue(const Request& r, std::string_view name) {
   return "";
 }
 
-bool Secure(const ApiContext& ctx) { return ctx.public_url.starts_with("https://"); }
+// The dashboard's own URL: --dashboard-public-url, or the public URL.
+const std::string& DashboardUrl(const ApiContext& ctx) {
+  return ctx.dashboard_url.empty() ? ctx.public_url : ctx.dashboard_url;
+}
+
+bool Secure(const ApiContext& ctx) { return DashboardUrl(ctx).starts_with("https://"); }
 
 std::string SessionCookie(const ApiContext& ctx, std::string_view value, int64_t max_age) {
   return std::string(kCookie) + "=" + std::string(value) +
@@ -78,8 +83,9 @@ std::string SessionCookie(const ApiContext& ctx, std::string_view value, int64_t
 }
 
 // A state-changing request must come from a page of linkhub itself: its Origin is linkhub's
-// public origin, or the origin the browser used to reach this server (its Host). Browsers send
-// Origin on every POST, PATCH and DELETE, and a page on another site cannot forge it.
+// public origin, or the origin the browser used to reach this server (its Host); with a
+// dashboard origin of its own, that origin only. Browsers send Origin on every POST, PATCH and
+// DELETE, and a page on another site cannot forge it.
 Status CheckOrigin(const ApiContext& ctx, const Request& r) {
   auto origin = r.headers.Get("Origin");
   if (!origin || origin->empty()) {
@@ -87,7 +93,9 @@ Status CheckOrigin(const ApiContext& ctx, const Request& r) {
                                 "this request has no Origin header: the dashboard accepts "
                                 "changes only from its own pages"));
   }
-  if (IsOwnOrigin(ctx, r, *origin)) {
+  bool own = ctx.dashboard_url.empty() ? IsOwnOrigin(ctx, r, *origin)
+                                       : SameOrigin(*origin, ctx.dashboard_url);
+  if (own) {
     return OkStatus();
   }
   return Unexpected(MakeError(ErrorCode::kPermissionDenied,
@@ -400,20 +408,43 @@ http::Handler Asset(std::string file, std::string type) {
 
 }  // namespace
 
+// With a dashboard origin of its own, the dashboard answers only there: its page elsewhere
+// redirects to it, and the rest is 404, so that no page on the public origin (the Hub page, with
+// Plaid's Link script) shares an origin with a signed-in operator.
+http::Handler OnItsOwnHost(ApiContext& ctx, http::Handler handler) {
+  return [&ctx, handler = std::move(handler)](Request& r) -> Response {
+    if (ctx.dashboard_url.empty() || OnDashboardHost(ctx, r)) {
+      return handler(r);
+    }
+    if (r.method == "GET" && r.path == "/dashboard") {
+      Response res = Response::Text(308, "");
+      res.headers.Set("Location", ctx.dashboard_url + "/dashboard");
+      return res;
+    }
+    Response res = ErrorResponse(
+        404, "the dashboard is served at " + ctx.dashboard_url + "/dashboard", ctx.clock);
+    AddSecurityHeaders(res);
+    return res;
+  };
+}
+
 void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx) {
   if (ctx.dashboard == nullptr) {
     return;
   }
-  router.Add("GET", "/dashboard", Page());
-  router.Add("GET", "/dashboard/assets/dashboard.js",
-             Asset("dashboard.js", "text/javascript; charset=utf-8"));
-  router.Add("GET", "/dashboard/assets/dashboard.css",
-             Asset("dashboard.css", "text/css; charset=utf-8"));
-  router.Add("GET", "/dashboard/assets/icon.svg", Asset("icon.svg", "image/svg+xml"));
+  auto add = [&](const char* method, std::string_view path, http::Handler handler,
+                 http::Lane lane = http::Lane::kLocal) {
+    router.Add(method, path, OnItsOwnHost(ctx, std::move(handler)), lane);
+  };
+  add("GET", "/dashboard", Page());
+  add("GET", "/dashboard/assets/dashboard.js",
+      Asset("dashboard.js", "text/javascript; charset=utf-8"));
+  add("GET", "/dashboard/assets/dashboard.css", Asset("dashboard.css", "text/css; charset=utf-8"));
+  add("GET", "/dashboard/assets/icon.svg", Asset("icon.svg", "image/svg+xml"));
 
   auto plain = [&](const char* method, std::string_view path,
                    Result<Response> (*fn)(ApiContext&, Request&)) {
-    router.Add(method, path, [&ctx, fn](Request& r) {
+    add(method, path, [&ctx, fn](Request& r) {
       Result<Response> res = fn(ctx, r);
       Response out = res ? std::move(*res) : ErrorResponse(res.error(), ctx.clock);
       AddSecurityHeaders(out);
@@ -427,10 +458,10 @@ void RegisterDashboardRoutes(http::Router& router, ApiContext& ctx) {
                    Result<Response> (*fn)(ApiContext&, Request&, const Signed&),
                    http::Lane lane = http::Lane::kLocal) {
     bool changes_state = std::string_view(method) != "GET";
-    router.Add(method, path,
-               DashRoute(ctx, changes_state,
-                         [&ctx, fn](Request& r, const Signed& s) { return fn(ctx, r, s); }),
-               lane);
+    add(method, path,
+        DashRoute(ctx, changes_state,
+                  [&ctx, fn](Request& r, const Signed& s) { return fn(ctx, r, s); }),
+        lane);
   };
   constexpr auto kPlaid = http::Lane::kUpstream;  // may call Plaid
   route("POST", "/dashboard/api/sign_out",

@@ -293,7 +293,13 @@ http::Handler Preflight() {
 }
 
 void RegisterHubRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add("GET", "/embedded/integrations", [&ctx](Request& r) { return HubPage(ctx, r); });
+  router.Add("GET", "/embedded/integrations", [&ctx](Request& r) {
+    // Plaid's Link script never runs on the dashboard's origin.
+    if (OnDashboardHost(ctx, r)) {
+      return ErrorResponse(404, "the Hub page is served at " + ctx.public_url, ctx.clock);
+    }
+    return HubPage(ctx, r);
+  });
   router.Add("GET", "/embedded/assets/hub.js",
              Asset("hub.js", "text/javascript; charset=utf-8", "no-cache"));
   router.Add("GET", "/embedded/assets/hub.css",

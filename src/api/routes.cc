@@ -8,10 +8,12 @@
 #include "api/routes_internal.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/metric_families.h"
 #include "core/strings.h"
 #include "core/time_format.h"
 #include "http/rate_limiter.h"
 #include "hub/account_status.h"
+#include "vault/hashing.h"
 
 namespace linkhub::api {
 
@@ -400,6 +402,49 @@ bool IsOwnOrigin(const ApiContext& ctx, const Request& r, std::string_view origi
          origin.starts_with(scheme) && origin.substr(scheme.size()) == *host;
 }
 
+namespace {
+
+// "scheme://host[:port]" of a URL, lower-case, without the scheme's default port; "" when it is
+// not one.
+std::string OriginKey(std::string_view url) {
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos || sep == 0) {
+    return "";
+  }
+  std::string out(url.substr(0, url.find_first_of("/?#", sep + 3)));
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if ((out.starts_with("https://") && out.ends_with(":443")) ||
+      (out.starts_with("http://") && out.ends_with(":80"))) {
+    out.resize(out.rfind(':'));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string AuthorityOf(std::string_view url) {
+  std::string key = OriginKey(url);
+  return key.empty() ? key : key.substr(key.find("://") + 3);
+}
+
+bool SameOrigin(std::string_view a, std::string_view b) {
+  std::string key = OriginKey(a);
+  return !key.empty() && key == OriginKey(b);
+}
+
+bool OnDashboardHost(const ApiContext& ctx, const Request& r) {
+  if (ctx.dashboard_url.empty()) {
+    return false;
+  }
+  auto host = r.headers.Get("Host");
+  if (!host || host->empty()) {
+    return false;
+  }
+  std::string scheme = ctx.dashboard_url.substr(0, ctx.dashboard_url.find("://") + 3);
+  return AuthorityOf(scheme + std::string(*host)) == AuthorityOf(ctx.dashboard_url);
+}
+
 boost::json::object LinkedAccountJson(hub::Accounts& accounts,
                                       const domain::LinkedAccount& account) {
   return AccountJson(accounts, account);
@@ -458,6 +503,8 @@ Status ChargeKey(ApiContext& ctx, const hub::Caller& caller) {
     return OkStatus();
   }
   if (auto wait = ctx.key_limiter->Take(caller.key_id)) {
+    static metrics::Counter& limited = metrics::Linkhub().rate_limited.With({"key"});
+    limited.Add();
     return Unexpected(
         Limited("this API key", ctx.key_limiter->per_minute(), *wait, "--rate-limit-per-key"));
   }
@@ -469,6 +516,8 @@ Status ChargeAddress(ApiContext& ctx, const Request& r) {
     return OkStatus();
   }
   if (auto wait = ctx.address_limiter->Take(ClientAddress(ctx, r))) {
+    static metrics::Counter& limited = metrics::Linkhub().rate_limited.With({"address"});
+    limited.Add();
     return Unexpected(Limited("this client address", ctx.address_limiter->per_minute(), *wait,
                               "--rate-limit-per-ip"));
   }
@@ -565,8 +614,38 @@ void RegisterHealthRoutes(http::Router& router, ApiContext& ctx) {
   });
 }
 
+// Prometheus' scrape. Unauthenticated unless --metrics-token is set: the figures name routes and
+// Plaid endpoints, never an id, a key or a path as received.
+void RegisterMetricsRoute(http::Router& router, ApiContext& ctx) {
+  if (ctx.metrics == nullptr) {
+    return;
+  }
+  router.Add("GET", "/metrics", [&ctx](Request& r) {
+    if (!ctx.metrics_token.empty()) {
+      auto auth = r.headers.Get("Authorization");
+      std::string_view given = auth && auth->starts_with("Bearer ") ? auth->substr(7) : "";
+      if (!vault::ConstantTimeEquals(given, ctx.metrics_token)) {
+        Response res = ErrorResponse(401,
+                                     given.empty() ? "GET /metrics needs Authorization: Bearer "
+                                                     "with the server's --metrics-token"
+                                                   : "wrong metrics token",
+                                     ctx.clock);
+        res.headers.Set("WWW-Authenticate", R"(Bearer realm="linkhub-metrics")");
+        return res;
+      }
+    }
+    Response res;
+    res.status = 200;
+    res.body = ctx.metrics->Render();
+    res.headers.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    res.headers.Set("Cache-Control", "no-store");
+    return res;
+  });
+}
+
 void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterHealthRoutes(router, ctx);
+  RegisterMetricsRoute(router, ctx);
   auto managed = [&](const char* method, std::string_view pattern,
                      Result<Response> (*fn)(ApiContext&, Request&, const std::string&),
                      http::Lane lane = http::Lane::kLocal) {

@@ -56,6 +56,11 @@ std::string OriginOf(std::string_view url);
 // Whether `origin` (a browser's Origin header) is linkhub's own: the public URL's origin, or the
 // origin the browser used to reach this server (the public URL's scheme and the Host header).
 bool IsOwnOrigin(const ApiContext& ctx, const http::Request& r, std::string_view origin);
+// "host[:port]" of an http(s) URL, lower-case, without the scheme's default port.
+std::string AuthorityOf(std::string_view url);
+// With ctx.dashboard_url: whether `r` came to the dashboard's own host (its Host header, compared
+// as AuthorityOf compares). Always false without it.
+bool OnDashboardHost(const ApiContext& ctx, const http::Request& r);
 
 // An integer query parameter within [min, max]; `fallback` when absent.
 Result<int64_t> IntParam(const http::Request& r, std::string_view key, int64_t fallback,

@@ -178,6 +178,18 @@ class RoutesTest : public ::testing::Test {
   std::string key_b_;
 };
 
+TEST(SameOriginTest, ComparesSchemeHostAndPortAsBrowsersDo) {
+  EXPECT_TRUE(SameOrigin("https://Admin.Example.com", "https://admin.example.com:443/dashboard"));
+  EXPECT_TRUE(SameOrigin("http://127.0.0.1:8080/", "http://127.0.0.1:8080"));
+  EXPECT_TRUE(SameOrigin("http://example.com:80", "http://example.com"));
+  EXPECT_FALSE(SameOrigin("http://example.com", "https://example.com"));
+  EXPECT_FALSE(SameOrigin("http://127.0.0.1:8080", "http://127.0.0.1:8081"));
+  EXPECT_FALSE(SameOrigin("http://localhost:8080", "http://127.0.0.1:8080"));
+  EXPECT_FALSE(SameOrigin("https://example.com:444", "https://example.com"));
+  EXPECT_FALSE(SameOrigin("", ""));
+  EXPECT_FALSE(SameOrigin("example.com", "example.com"));
+}
+
 TEST_F(RoutesTest, TheManagementApiWantsAnApiKey) {
   EXPECT_THAT(ExpectError(Call("GET", "/accounts"), 401), HasSubstr("missing API key"));
   EXPECT_THAT(ExpectError(Call("GET", "/accounts", "", "lh_live_wrong"), 401),

@@ -34,6 +34,7 @@ void Router::Add(std::string method, std::string_view pattern, Handler handler, 
                  Lane lane) {
   Route r;
   r.method = std::move(method);
+  r.pattern = std::string(pattern);
   for (auto s : SplitPath(pattern)) {
     r.segments.emplace_back(s);
   }
@@ -107,6 +108,7 @@ Router::Match Router::Find(Request& request) const {
   m.handler = &best->handler;
   m.fast = best->fast ? &best->fast : nullptr;
   m.lane = best->lane;
+  m.pattern = best->pattern;
   return m;
 }
 

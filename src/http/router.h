@@ -43,6 +43,7 @@ class Router {
     const Handler* handler = nullptr;   // null when nothing matched
     const FastHandler* fast = nullptr;  // set when the route has a non-blocking path
     Lane lane = Lane::kLocal;
+    std::string_view pattern;                  // the route's pattern; lives as long as the router
     bool path_matched = false;                 // true if the path matched another method
     std::vector<std::string> allowed_methods;  // for a 405's Allow header
   };
@@ -52,6 +53,7 @@ class Router {
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;  // "{x}" for parameters
     Handler handler;
     FastHandler fast;

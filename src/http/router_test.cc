@@ -28,6 +28,7 @@ TEST(RouterTest, MatchesLiteralsAndParameters) {
   ASSERT_NE(m.handler, nullptr);
   EXPECT_EQ((*m.handler)(req).body, "get");
   EXPECT_EQ(req.PathParam("id"), "acc_1");
+  EXPECT_EQ(m.pattern, "/accounts/{id}");  // what metrics label the request with
 
   Request literal = Req("GET", "/accounts/meta");
   m = router.Find(literal);

@@ -15,10 +15,11 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/metric_families.h"
 #include "core/random.h"
-#include "http/beast_parse.h"
 #include "http/io_affinity.h"
 #include "http/keyed_limiter.h"
+#include "http/request_reader.h"
 
 namespace linkhub::http {
 
@@ -32,7 +33,6 @@ constexpr tuple_awaitable_t kTupleAwaitable{};
 namespace {
 
 constexpr size_t kInitialReadBufferBytes = 2048;
-constexpr size_t kMaxReadBufferBytes = 64 << 10;
 
 // A connection, tracked so that Stop() can close the idle ones.
 struct Connection {
@@ -43,24 +43,23 @@ struct Connection {
   std::atomic<bool> busy{false};
 };
 
-bool ValidRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 64) {
-    return false;
-  }
-  for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Request ids need to be unique, not secret: a per-thread generator seeded once from the
 // kernel avoids a system call per request.
 std::string NewRequestId() {
   static SecureRandom seed_source;
   thread_local SeededRandom generator(seed_source.Uint64());
   return NewBase62(generator, 15);
+}
+
+// A method as a metric label: the methods routes use, and "other" for anything a client invents,
+// so that no request makes a series of its own.
+std::string_view MethodLabel(std::string_view method) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known) {
+      return known;
+    }
+  }
+  return method.empty() ? "none" : "other";
 }
 
 // The path as it may appear in a log line: spaces, control characters and non-ASCII bytes (which
@@ -77,75 +76,8 @@ std::string LogSafe(std::string_view in) {
   return out;
 }
 
-std::string PercentDecodePath(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
 // 1xx, 204 and 304 answers carry neither a body nor a Content-Length (RFC 9110 §8.6).
 bool HasBody(int status) { return status >= 200 && status != 204 && status != 304; }
-
-// Why a request's framing cannot be trusted, or "" when it can. RFC 9112 §6.3: a request whose
-// Transfer-Encoding does not end in chunked cannot be delimited, and one with both
-// Transfer-Encoding and Content-Length is how a request is smuggled past a proxy that reads the
-// other header. Only plain `chunked` is taken (no request body is sent compressed).
-template <class Fields>
-std::string FramingProblem(const Fields& fields) {
-  std::vector<std::string_view> codings;
-  bool has_te = false;
-  bool has_length = false;
-  for (const auto& f : fields) {
-    if (f.name() == bhttp::field::content_length) {
-      has_length = true;
-    }
-    if (f.name() != bhttp::field::transfer_encoding) {
-      continue;
-    }
-    has_te = true;
-    std::string_view rest = f.value();
-    while (!rest.empty()) {
-      size_t comma = rest.find(',');
-      std::string_view token = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
-        token.remove_prefix(1);
-      }
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
-        token.remove_suffix(1);
-      }
-      codings.push_back(token);
-    }
-  }
-  if (!has_te) {
-    return "";
-  }
-  if (has_length) {
-    return "a request may not carry both Transfer-Encoding and Content-Length";
-  }
-  if (codings.size() != 1 || !EqualsIgnoreCase(codings.front(), "chunked")) {
-    return "Transfer-Encoding must be chunked, alone";
-  }
-  return "";
-}
-
-// Whether a failed body read is the peer's bad framing (answered 400) rather than the connection
-// ending or timing out (no one left to answer).
-bool IsBadFraming(const boost::system::error_code& ec) {
-  return ec != beast::error::timeout && ec != asio::error::eof &&
-         ec != asio::error::connection_reset && ec != asio::error::operation_aborted &&
-         ec != asio::error::bad_descriptor && ec != bhttp::error::end_of_stream &&
-         ec != bhttp::error::partial_message;
-}
 
 // Fields the server itself writes; a handler's own copy is ignored.
 bool ServerOwnedField(std::string_view name) {
@@ -203,7 +135,10 @@ struct Server::Impl {
         acceptor(control),
         signals(control),
         grace_timer(control),
-        limiter(options.upstream_per_key, options.upstream_queue_per_key) {
+        limiter(options.upstream_per_key, options.upstream_queue_per_key),
+        families(metrics::Linkhub()),
+        handler_queued(families.http_queued.With({"handler"})),
+        upstream_queued(families.http_queued.With({"upstream"})) {
     if (options.handler_threads > 0) {
       pool = std::make_unique<asio::thread_pool>(options.handler_threads);
     }
@@ -241,16 +176,21 @@ struct Server::Impl {
   std::unique_ptr<asio::thread_pool> pool;
   std::unique_ptr<asio::thread_pool> upstream_pool;  // null: Lane::kUpstream uses `pool`
   KeyedLimiter limiter;
+  const metrics::Families& families;
+  metrics::Gauge& handler_queued;
+  metrics::Gauge& upstream_queued;
   uint16_t bound_port = 0;
   // Keeps the other contexts' run() going while they have no connection; released on stop.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   size_t next_context = 0;  // round-robin for new connections; used on `control` only
   std::atomic<bool> stopping{false};
+  std::atomic<size_t> open_connections{0};  // those Serve() runs, for max_connections
   std::mutex mu;
   std::list<std::weak_ptr<Connection>> connections;
 
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> conn, std::string remote);
+  asio::awaitable<void> RefuseConnection(tcp::socket socket);
   Response NoRoute(Request& req, const Router::Match& match);
   asio::thread_pool* PoolFor(Lane lane) {
     return lane == Lane::kUpstream && upstream_pool ? upstream_pool.get() : pool.get();
@@ -454,6 +394,11 @@ asio::awaitable<void> Server::Impl::Accept() {
       co_await pause.async_wait(kTupleAwaitable);
       continue;
     }
+    if (options.max_connections > 0 && open_connections.load() >= options.max_connections) {
+      asio::co_spawn(context, RefuseConnection(std::move(socket)), asio::detached);
+      continue;
+    }
+    open_connections.fetch_add(1);
     boost::system::error_code rec;
     auto ep = socket.remote_endpoint(rec);
     std::string remote = rec ? "" : ep.address().to_string();
@@ -466,6 +411,36 @@ asio::awaitable<void> Server::Impl::Accept() {
     auto executor = conn->stream.get_executor();
     asio::co_spawn(executor, Serve(std::move(conn), std::move(remote)), asio::detached);
   }
+}
+
+// A connection past max_connections: the error responder's 503, then a short, bounded drain of
+// what the client sends (closing at once could reset the connection before the answer is read),
+// then close. It holds its socket for at most three seconds.
+asio::awaitable<void> Server::Impl::RefuseConnection(tcp::socket socket) {
+  families.http_refused_connections.Add();
+  Request req;
+  Response res = error_responder(req, 503, "too many connections; retry shortly");
+  res.headers.Set("Retry-After", "1");
+  std::string head = ResponseHead(res, options.server_header, NewRequestId(), false);
+  beast::tcp_stream stream(std::move(socket));
+  stream.expires_after(std::chrono::seconds(1));
+  std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(res.body)};
+  auto [wec, wn] = co_await asio::async_write(stream, out, kTupleAwaitable);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (!wec) {
+    std::array<char, 4096> scratch;  // NOLINT(cppcoreguidelines-pro-type-member-init): a sink
+    size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < (64u << 10)) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(scratch), kTupleAwaitable);
+      if (rec) {
+        break;
+      }
+      drained += n;
+    }
+  }
+  stream.socket().close(ignored);
 }
 
 Response Server::Impl::CallHandler(Request& req, const Handler& handler) {
@@ -531,8 +506,12 @@ asio::awaitable<Response> Server::Impl::RunOnPool(Request& req, const Handler& h
       [this, &req, &handler, lane](auto completion) {
         // The work guard keeps the I/O side alive while the handler runs on the pool.
         auto guard = asio::make_work_guard(asio::get_associated_executor(completion));
-        asio::post(*PoolFor(lane), [this, &req, &handler, guard = std::move(guard),
+        metrics::Gauge& queued =
+            lane == Lane::kUpstream && upstream_pool ? upstream_queued : handler_queued;
+        queued.Add(1);
+        asio::post(*PoolFor(lane), [this, &req, &handler, &queued, guard = std::move(guard),
                                     completion = std::move(completion)]() mutable {
+          queued.Add(-1);
           Response r;
           try {
             r = CallHandler(req, handler);
@@ -612,103 +591,67 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
   buffer.reserve(kInitialReadBufferBytes);
   auto& stream = conn->stream;
   bool linger = false;
+  struct Open {
+    metrics::Gauge& gauge;
+    std::atomic<size_t>& count;
+    Open(metrics::Gauge& g, std::atomic<size_t>& c) : gauge(g), count(c) { gauge.Add(1); }
+    ~Open() {
+      gauge.Add(-1);
+      count.fetch_sub(1);  // counted up by Accept()
+    }
+    Open(const Open&) = delete;
+    Open& operator=(const Open&) = delete;
+  } open(families.http_open_connections, open_connections);
   while (!stopping.load()) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
-    parser.body_limit(options.max_body_bytes);
-
-    stream.expires_after(options.idle_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTupleAwaitable);
-    auto started = clock.MonotonicNow();
-    int early_status = 0;
-    std::string early_message;
-    if (hec) {
-      if (hec == bhttp::error::body_limit) {
-        // Beast checks Content-Length against the body limit as soon as the header is parsed.
-        early_status = 413;
-        early_message =
-            "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
-      } else if (hec == bhttp::error::header_limit) {
-        early_status = 431;
-        early_message = "request header fields too large";
-      } else if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
-                 hec == asio::error::operation_aborted || hec == asio::error::eof ||
-                 hec == asio::error::connection_reset || hec == asio::error::bad_descriptor ||
-                 buffer.size() == 0) {
+    internal::RequestReader reader(options.max_header_bytes, options.max_body_bytes);
+    if (buffer.size() == 0) {
+      // Keep-alive: wait up to the idle timeout for the next request's first bytes (the read
+      // the header read would make anyway), then give its header the header timeout.
+      stream.expires_after(options.idle_timeout);
+      auto [fec, fn] = co_await stream.async_read_some(
+          buffer.prepare(std::max<size_t>(512, buffer.capacity() - buffer.size())),
+          kTupleAwaitable);
+      if (fec) {
         break;  // the peer went away, or idled out: nothing to answer
-      } else {
-        early_status = 400;
-        early_message = "malformed HTTP request";
       }
+      buffer.commit(fn);
+    }
+    stream.expires_after(options.header_timeout);
+    auto [hec, hn] =
+        co_await bhttp::async_read_header(stream, buffer, reader.parser(), kTupleAwaitable);
+    auto started = clock.MonotonicNow();
+    auto step = reader.OnHeader(hec, buffer);
+    if (step == internal::RequestReader::Step::kGone) {
+      break;  // the peer went away, or idled out: nothing to answer
     }
     conn->busy = true;
-    if (early_status == 0) {
-      if (std::string problem = FramingProblem(parser.get()); !problem.empty()) {
-        early_status = 400;
-        early_message = std::move(problem);
+    if (step == internal::RequestReader::Step::kReadBody) {
+      stream.expires_after(options.read_timeout);
+      auto [rec, bn] = co_await bhttp::async_read(stream, buffer, reader.parser(), kTupleAwaitable);
+      if (reader.OnBody(rec) == internal::RequestReader::Step::kGone) {
+        break;
       }
     }
-    if (early_status == 0) {
-      auto content_length = parser.content_length();
-      if (content_length && *content_length > options.max_body_bytes) {
-        early_status = 413;
-        early_message =
-            "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
-      } else {
-        if (content_length && *content_length > buffer.capacity() - buffer.size()) {
-          buffer.reserve(std::min<size_t>(buffer.size() + *content_length, kMaxReadBufferBytes));
-        }
-        boost::system::error_code bec;
-        if (!internal::ParseBuffered(buffer, parser, bec) && !bec) {
-          stream.expires_after(options.read_timeout);
-          auto [rec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTupleAwaitable);
-          bec = rec;
-        }
-        if (bec == bhttp::error::body_limit) {
-          early_status = 413;
-          early_message =
-              "request body larger than " + std::to_string(options.max_body_bytes) + " bytes";
-        } else if (bec && IsBadFraming(bec)) {
-          early_status = 400;  // a malformed chunked body, say
-          early_message = "malformed HTTP request body";
-        } else if (bec) {
-          // Timeouts too: tcp_stream has closed the socket, so there is no one to answer.
-          break;
-        }
-      }
-    }
+    int early_status = reader.refusal_status();
+    std::string early_message = reader.refusal_message();
 
-    Request req;
-    req.remote_address = remote;
     bool keep_alive = false;
-    // A body that is too large is refused as soon as the header is parsed, before Beast calls
-    // the header done; the header fields are there all the same, for the log line.
-    if (parser.is_header_done() || early_status == 413) {
-      auto& msg = parser.get();
-      req.method = std::string(msg.method_string());
-      req.target = std::string(msg.target());
-      auto q = req.target.find('?');
-      req.path = PercentDecodePath(std::string_view(req.target).substr(0, q));
-      req.query = q == std::string::npos ? "" : req.target.substr(q + 1);
-      req.headers.Reserve(static_cast<size_t>(std::distance(msg.begin(), msg.end())));
-      for (const auto& field : msg) {
-        req.headers.Add(std::string(field.name_string()), std::string(field.value()));
-      }
-      keep_alive = msg.keep_alive();
-      if (early_status == 0) {
-        req.body = std::move(msg.body());
-      }
-    }
+    Request req = reader.TakeRequest(keep_alive);
+    req.remote_address = remote;
     auto rid = req.headers.Get("X-Request-Id");
-    req.request_id = rid && ValidRequestId(*rid) ? std::string(*rid) : NewRequestId();
+    req.request_id = rid && internal::ValidRequestId(*rid) ? std::string(*rid) : NewRequestId();
 
     Response res;
+    std::string_view route = "unmatched";  // the metric label: a pattern, never the path itself
     if (early_status != 0) {
       res = error_responder(req, early_status, early_message);
       keep_alive = false;  // the rest of the stream cannot be trusted
       linger = true;
     } else {
       auto match = router.Find(req);
+      if (match.handler != nullptr) {
+        route = match.pattern;
+      }
       // Admission to an upstream route: `slot_key` is set while this request holds a slot.
       std::string slot_key;
       std::optional<UpstreamWaiter> waiter;
@@ -719,7 +662,9 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
           auto& ioc = conn->ioc;
           KeyedLimiter::Entry entry = limiter.Enter(slot_key, WakeFor(ioc, &waiter));
           if (entry.outcome == KeyedLimiter::Outcome::kQueued) {
+            families.upstream_waiting.Add(1);
             refused = !co_await WaitForSlot(slot_key, entry.ticket, ioc, waiter);
+            families.upstream_waiting.Add(-1);
           } else {
             refused = entry.outcome == KeyedLimiter::Outcome::kFull;
           }
@@ -788,6 +733,9 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
     spdlog::info("http method={} path={} status={} bytes={} ms={:.1f} rid={}",
                  req.method.empty() ? "-" : req.method, req.path.empty() ? "-" : LogSafe(req.path),
                  res.status, bytes, elapsed.count(), req.request_id);
+    std::string_view method = MethodLabel(req.method);
+    families.http_requests.With({route, method, std::to_string(res.status)}).Add();
+    families.http_duration.With({route, method}).Observe(elapsed.count() / 1000);
     conn->busy = false;
     if (wec || !keep_alive) {
       break;

@@ -46,9 +46,16 @@ struct ServerOptions {
       "too many requests are waiting on the upstream; retry shortly";
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
-  // Time allowed to read a request's body once its header arrived.
+  // Connections open at once (0: no cap). Past it a new connection is answered the error
+  // responder's 503 with `Retry-After: 1` and closed, so that a flood of connections cannot
+  // take the descriptors and memory the open ones need.
+  size_t max_connections = 0;
+  // Time a request's header may take once its first byte arrived: a client sending it a byte at
+  // a time is cut off.
+  std::chrono::milliseconds header_timeout{10'000};
+  // Time allowed to read a request's body once its header arrived, and to write an answer.
   std::chrono::milliseconds read_timeout{30'000};
-  // Time a keep-alive connection may wait for (and read the header of) its next request.
+  // Time a keep-alive connection may wait for the first byte of its next request.
   std::chrono::milliseconds idle_timeout{60'000};
   // On Stop(), in-flight requests get this long to finish before connections are cut.
   std::chrono::milliseconds shutdown_grace{10'000};

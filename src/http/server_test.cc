@@ -211,6 +211,79 @@ std::string SendAllAndRead(uint16_t port, const std::string& request) {
   return RawExchange(port, request, /*end_sending=*/true);
 }
 
+// A connected loopback socket (-1 on failure).
+int Connect(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Writes `request` and reads until `until` appears or the peer closes; what was read.
+std::string WriteAndRead(int fd, const std::string& request, std::string_view until) {
+  if (!request.empty() &&
+      ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    return "";
+  }
+  std::string out;
+  char buf[4096];
+  while (out.find(until) == std::string::npos) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n <= 0) {
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+TEST_F(ServerTest, ConnectionsPastTheCapAre503WithRetryAfterAndTheCapFreesOnClose) {
+  ServerOptions options;
+  options.max_connections = 1;
+  StartServer(options);
+  int first = Connect(server_->port());
+  ASSERT_GE(first, 0);
+  const std::string get = "GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_NE(WriteAndRead(first, get, "hello a -").find("200 OK"), std::string::npos);
+  // The first is open (kept alive): the next one is refused, whatever it asks.
+  std::string refused = SendAllAndRead(server_->port(), get);
+  EXPECT_NE(refused.find("HTTP/1.1 503"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("Retry-After: 1\r\n"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("too many connections"), std::string::npos) << refused;
+  ::close(first);
+  // Once the server has seen the first one go, a new connection is served.
+  std::string served;
+  for (int attempt = 0; attempt < 200 && served.find("200 OK") == std::string::npos; ++attempt) {
+    served = SendAllAndRead(server_->port(), get);
+  }
+  EXPECT_NE(served.find("200 OK"), std::string::npos) << served;
+}
+
+TEST_F(ServerTest, AHeaderSentSlowlyIsCutOffWhileAnIdleConnectionWaits) {
+  ServerOptions options;
+  options.header_timeout = 200ms;
+  options.idle_timeout = 60s;
+  StartServer(options);
+  int idle = Connect(server_->port());
+  ASSERT_GE(idle, 0);
+  int slow = Connect(server_->port());
+  ASSERT_GE(slow, 0);
+  // Half a header, then nothing: the server closes the connection without an answer.
+  std::string got = WriteAndRead(slow, "GET /hello/a HTTP/1.1\r\nHost:", "\r\n\r\n");
+  EXPECT_EQ(got, "");
+  ::close(slow);
+  // The idle connection, open longer than the header timeout, sent nothing and is still served.
+  std::string answer = WriteAndRead(idle, "GET /hello/b HTTP/1.1\r\nHost: x\r\n\r\n", "hello b -");
+  EXPECT_NE(answer.find("200 OK"), std::string::npos) << answer;
+  ::close(idle);
+}
+
 TEST_F(ServerTest, ConnectionsAreSpreadOverTheIoThreadsAndStopEndsThemAll) {
   std::mutex mu;
   std::set<std::thread::id> seen;

@@ -1,5 +1,6 @@
 #include "hub/account_cache.h"
 
+#include "core/metric_families.h"
 #include "vault/hashing.h"
 
 namespace linkhub::hub {
@@ -43,6 +44,15 @@ Result<std::shared_ptr<const OpenedAccount>> AccountCache::Load(const std::strin
 
 std::shared_ptr<const OpenedAccount> AccountCache::Lookup(const std::string& project_id,
                                                           const std::string& account_id) {
+  static metrics::Counter& hits = metrics::Linkhub().cache_lookups.With({"account", "hit"});
+  static metrics::Counter& misses = metrics::Linkhub().cache_lookups.With({"account", "miss"});
+  auto found = Find(project_id, account_id);
+  (found ? hits : misses).Add();
+  return found;
+}
+
+std::shared_ptr<const OpenedAccount> AccountCache::Find(const std::string& project_id,
+                                                        const std::string& account_id) {
   std::optional<uint64_t> write_count = accounts_.WriteCount();
   if (!write_count) {
     return nullptr;

@@ -53,6 +53,9 @@ class AccountCache {
     bool refreshing = false;   // one caller was sent to Load() it again
   };
 
+  std::shared_ptr<const OpenedAccount> Find(const std::string& project_id,
+                                            const std::string& account_id);
+
   store::AccountStore& accounts_;
   Keys& keys_;
   Clock& clock_;

@@ -27,6 +27,7 @@
 
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/metric_families.h"
 #include "hub/account_status.h"
 #include "plaid/catalogue.h"
 
@@ -380,10 +381,31 @@ Result<domain::LinkedAccount> LinkerImpl::LinkAccount(const domain::ConnectSessi
     }
   } finish{*this, mine, token_hash, result};
   result = Exchange(session, public_token, metadata, token_hash);
+  metrics::Linkhub().exchanges.With({ExchangeOutcome(result)}).Add();
   // Return a copy: `result` itself must stay intact for `finish`, which runs after the return
   // value is built (a returned local would be moved from).
   Result<domain::LinkedAccount> answer = result;
   return answer;
+}
+
+std::string_view LinkerImpl::ExchangeOutcome(const Result<domain::LinkedAccount>& result) {
+  if (result) {
+    return "linked";
+  }
+  switch (result.error().code) {
+    case ErrorCode::kAlreadyExists:
+      return "duplicate";
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kFailedPrecondition:
+      return "refused";
+    case ErrorCode::kUpstream:
+      return "plaid_error";
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kDeadlineExceeded:
+      return "plaid_unavailable";
+    default:
+      return "failed";
+  }
 }
 
 Status LinkerImpl::CheckLinkAllowed(const domain::ConnectSession& session,

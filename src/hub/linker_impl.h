@@ -68,6 +68,8 @@ class LinkerImpl final : public Linker {
                                          const LinkMetadata& metadata,
                                          const std::string& token_hash);
   Result<domain::LinkedAccount> Relink(const domain::ConnectSession& session);
+  // The label of an exchange's outcome in linkhub_exchanges_total.
+  static std::string_view ExchangeOutcome(const Result<domain::LinkedAccount>& result);
   Status CheckLinkAllowed(const domain::ConnectSession& session, const LinkMetadata& metadata);
   // Reads institution, accounts and products from Plaid into `account` and stores them.
   Status FillDetails(domain::LinkedAccount& account, const std::string& access_token);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ids.h"
+#include "core/metric_families.h"
 #include "domain/origins.h"
 #include "plaid/catalogue.h"
 
@@ -133,6 +134,14 @@ Result<CallerPtr> ProjectsImpl::Authenticate(std::string_view api_key) {
 }
 
 CallerPtr ProjectsImpl::RecentlyAuthenticated(std::string_view api_key) {
+  static metrics::Counter& hits = metrics::Linkhub().cache_lookups.With({"api_key", "hit"});
+  static metrics::Counter& misses = metrics::Linkhub().cache_lookups.With({"api_key", "miss"});
+  CallerPtr found = FindAccepted(api_key);
+  (found ? hits : misses).Add();
+  return found;
+}
+
+CallerPtr ProjectsImpl::FindAccepted(std::string_view api_key) {
   if (api_key.empty() || api_key.size() > kMaxApiKeyBytes) {
     return nullptr;
   }

@@ -44,6 +44,8 @@ class ProjectsImpl final : public Projects {
   CallerPtr RecentlyAuthenticated(std::string_view api_key) override;
 
  private:
+  CallerPtr FindAccepted(std::string_view api_key);
+
   struct Accepted {
     CallerPtr caller;
     std::chrono::steady_clock::time_point at;

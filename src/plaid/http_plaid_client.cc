@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "core/json.h"
+#include "core/metric_families.h"
 
 namespace linkhub::plaid {
 
@@ -166,7 +167,25 @@ struct AnswerFacts {
   std::string_view error_code;
 };
 
+// Plaid's error codes are upper-case words ("ITEM_LOGIN_REQUIRED"); anything else an answer holds
+// is counted as "other", so that no answer can make a series of its own.
+std::string_view ErrorCodeLabel(std::string_view code) {
+  if (code.empty()) {
+    return "none";
+  }
+  bool word = code.size() <= 64 && std::all_of(code.begin(), code.end(), [](char c) {
+                return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+              });
+  return word ? code : "other";
+}
+
+// The call's line in the log and its count in the metrics. `endpoint` is one linkhub calls (the
+// proxy takes only allow-listed ones), so it is a bounded label.
 void LogCall(std::string_view endpoint, int status, const AnswerFacts& f, double ms) {
+  const auto& families = metrics::Linkhub();
+  families.plaid_requests.With({endpoint, std::to_string(status), ErrorCodeLabel(f.error_code)})
+      .Add();
+  families.plaid_duration.With({endpoint}).Observe(ms / 1000);
   spdlog::info("plaid endpoint={} status={} error_code={} plaid_request_id={} item_id={} ms={:.0f}",
                endpoint, status, f.error_code.empty() ? "-" : f.error_code,
                f.request_id.empty() ? "-" : f.request_id, f.item_id.empty() ? "-" : f.item_id, ms);
@@ -176,6 +195,11 @@ void LogCall(std::string_view endpoint, int status, const AnswerFacts& f, double
 // libcurl and Beast) go to the log only: the caller gets one sentence per kind of failure.
 Error Unreachable(std::string_view endpoint, const Error& e, double ms) {
   spdlog::warn("plaid {} failed after {:.0f}ms: {}", endpoint, ms, e.message);
+  const auto& families = metrics::Linkhub();
+  families.plaid_requests
+      .With({endpoint, "none", e.code == ErrorCode::kDeadlineExceeded ? "timeout" : "connection"})
+      .Add();
+  families.plaid_duration.With({endpoint}).Observe(ms / 1000);
   std::string what = "Plaid did not answer " + std::string(endpoint);
   // A write may have reached Plaid before the answer was lost: say so, since nothing re-sends it.
   std::string unknown =

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "core/metric_families.h"
+
 namespace linkhub::store {
 
 namespace {
@@ -217,14 +219,35 @@ Result<Statement> SqliteDb::Prepare(std::string_view sql) {
   return Statement(db_, stmt, this, std::move(key));
 }
 
+std::unique_lock<std::recursive_mutex> SqliteDb::Lock() {
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    static metrics::Histogram& waits = metrics::Linkhub().db_lock_wait;
+    auto start = std::chrono::steady_clock::now();
+    lock.lock();
+    waits.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return lock;
+}
+
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
 Transaction::Transaction(SqliteDb& db, std::unique_lock<std::recursive_mutex> lock)
-    : db_(&db), lock_(std::move(lock)) {}
+    : db_(&db), lock_(std::move(lock)), began_(std::chrono::steady_clock::now()) {}
 Transaction::Transaction(Transaction&& o) noexcept
-    : db_(o.db_), lock_(std::move(o.lock_)), open_(o.open_) {
+    : db_(o.db_), lock_(std::move(o.lock_)), open_(o.open_), began_(o.began_) {
   o.open_ = false;
 }
+
+namespace {
+
+void CountTransaction(std::chrono::steady_clock::time_point began) {
+  static metrics::Histogram& durations = metrics::Linkhub().db_transaction;
+  durations.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+}
+
+}  // namespace
 
 Result<Transaction> Transaction::Begin(SqliteDb& db) {
   auto lock = db.Lock();
@@ -235,12 +258,14 @@ Result<Transaction> Transaction::Begin(SqliteDb& db) {
 Status Transaction::Commit() {
   LINKHUB_RETURN_IF_ERROR(db_->Exec("COMMIT"));
   open_ = false;
+  CountTransaction(began_);
   return OkStatus();
 }
 
 Transaction::~Transaction() {
   if (open_ && db_ != nullptr) {
     (void)db_->Exec("ROLLBACK");
+    CountTransaction(began_);
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -65,7 +66,8 @@ class SqliteDb {
   static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, bool create = true);
   ~SqliteDb();
 
-  std::unique_lock<std::recursive_mutex> Lock() { return std::unique_lock(mu_); }
+  // A wait for a lock another thread holds is counted in linkhub_db_lock_contended_wait_seconds.
+  std::unique_lock<std::recursive_mutex> Lock();
   // REQUIRES: Lock() held.
   Status Exec(std::string_view sql);
   // Prepared statements are cached by their SQL text and reused once released, so a query run
@@ -106,6 +108,7 @@ class Transaction {
   SqliteDb* db_;
   std::unique_lock<std::recursive_mutex> lock_;
   bool open_ = true;
+  std::chrono::steady_clock::time_point began_;  // for linkhub_db_transaction_duration_seconds
 };
 
 }  // namespace linkhub::store

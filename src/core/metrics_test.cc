@@ -68,6 +68,7 @@ TEST(MetricsTest, ConcurrentRecordingLosesNothing) {
   Registry r;
   auto& c = r.AddCounter("x_total", "X.", {"t"});
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&c, t] {
       for (int i = 0; i < 10000; ++i) {

@@ -35,7 +35,8 @@
 // Uses build/bin/linkhub and build/bin/plaid-emulator as they are (LINKHUB_BIN and
 // PLAID_EMULATOR_BIN name others); BENCH_SKIP_BUILD=0 runs scripts/build for both first.
 // Both binaries are copied into the work directory, so that a rebuild during the run changes
-// nothing; BENCH_KEEP=1 keeps that directory.
+// nothing; BENCH_KEEP=1 keeps that directory, BENCH_HOLD=N keeps linkhub up N seconds after the
+// summary (for gdb or perf on its pid).
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -288,7 +289,12 @@ try {
     win.n++;
     if (phase.counted) hubRequests += kinds[kindIndex].hubRequests;
     if (err) {
-      const cause = `${kinds[kindIndex].name}: ${err.status ?? err.code ?? err.message}`;
+      let why = err.status ?? err.code ?? err.message;
+      if (err.status) {
+        // The status with the start of linkhub's message: two different 503s, say.
+        try { why += ` "${JSON.parse(err.detail).message.slice(0, 48)}"`; } catch { /* not JSON */ }
+      }
+      const cause = `${kinds[kindIndex].name}: ${why}`;
       errorCauses.set(cause, (errorCauses.get(cause) ?? 0) + 1);
       s.errors++;
       win.errors++;
@@ -454,6 +460,7 @@ try {
         hit: value('linkhub_cache_lookups_total\\{cache="account",result="hit"\\}'),
         miss: value('linkhub_cache_lookups_total\\{cache="account",result="miss"\\}'),
       },
+      refused_connections: value('linkhub_http_refused_connections_total'),
       db_lock_waits: value('linkhub_db_lock_contended_wait_seconds_count'),
       db_lock_wait_seconds: value('linkhub_db_lock_contended_wait_seconds_sum'),
     };
@@ -515,7 +522,8 @@ try {
   console.log(`requests to linkhub (peak + soak, a link is two): ${hubRequests}; operations: peak ${peakPhase ? peakPhase.stats.reduce((a, s) => a + s.n, 0) : 0}, soak ${soakOps}`);
   console.log(`errors: ${peakErrors + soakErrors} (peak ${peakErrors}, soak ${soakErrors}; must be 0)`);
   if (errorCauses.size) {
-    console.log(`errors by cause: ${[...errorCauses].sort((x, y) => y[1] - x[1]).map(([c, n]) => `${c} × ${n}`).join('; ')}`);
+    console.log('errors by cause:');
+    for (const [c, n] of [...errorCauses].sort((x, y) => y[1] - x[1])) console.log(`  ${String(n).padStart(8)}  ${c}`);
   }
   console.log(`accounts: ${initialAccounts} at the start, ${pool.length} at the end`);
   console.log(`RSS: after setup ${setup.rss_mb} MB; soak start ${first.rss_mb} MB, middle (${middle.t} s) ${middle.rss_mb} MB, ` +
@@ -551,6 +559,7 @@ try {
       `process_open_fds ${metrics.process_open_fds}, requests answered (all routes but /metrics) ${metrics.linkhub_http_requests_total}, ` +
       `exchanges ${JSON.stringify(metrics.linkhub_exchanges_total)}`);
     console.log(`/metrics (${metricsNote}): answers by status ${JSON.stringify(metrics.statuses)}; account cache ${JSON.stringify(metrics.account_cache)}; ` +
+      `connections refused past --max-connections ${metrics.refused_connections}; ` +
       `contended database lock waits ${metrics.db_lock_waits} (${metrics.db_lock_wait_seconds?.toFixed(1)} s in all)`);
   }
   const warnings = hub.stderr().split('\n').filter((l) => l.trim());
@@ -567,6 +576,10 @@ try {
     }, null, 2));
   }
   if (peakErrors + soakErrors > 0 || !leakOk) exitCode = 1;
+  if (Number(process.env.BENCH_HOLD) > 0) {
+    console.log(`holding linkhub (pid ${pid}) for ${process.env.BENCH_HOLD} s`);
+    await sleep(Number(process.env.BENCH_HOLD) * 1000);
+  }
 } catch (e) {
   console.error(e);
   exitCode = 1;

@@ -52,19 +52,19 @@ void SealedSeeds(const std::filesystem::path& dir) {
   };
   std::string token_aad = vault::RowAad("proj_4fJ2aKq0", "acc_9cXw1mZ3", "access_token");
   Write(dir / "access_token.txt",
-        seal("access-production-5d3e8f2a-7b41-4c9e-a1d0-3f6b2c8e9a17", token_aad));
+        seal("fuzz-seed-token-plaintext-0123456789", token_aad));
   Write(dir / "item_id.txt", seal("eVBnVMp7zdTJLkRNr33Rs6zr7KNJqBFL9DrE6",
                                   vault::RowAad("proj_4fJ2aKq0", "acc_9cXw1mZ3", "item_id")));
   Write(dir / "empty_plaintext.txt", seal("", vault::RowAad("p", "r", "f")));
   Write(dir / "long_plaintext.txt", seal(std::string(300, 'x'), token_aad));
   // Sealed for one row, presented with another's additional data: fails authentication.
-  auto moved = ring->Seal("access-sandbox-0", token_aad);
+  auto moved = ring->Seal("fuzz-seed-moved", token_aad);
   LINKHUB_CHECK(moved.has_value());
   Write(dir / "other_row.txt",
         *moved + "\n" + vault::RowAad("proj_4fJ2aKq0", "acc_other", "access_token"));
   // Under the second (inactive) data key.
   LINKHUB_CHECK(ring->LoadDataKey(DataKeys()[1], true).has_value());
-  Write(dir / "second_key.txt", seal("access-production-rotated", token_aad));
+  Write(dir / "second_key.txt", seal("fuzz-seed-rotated", token_aad));
   // A wrapped data key as stored: its id in the additional data's place.
   Write(dir / "wrapped_data_key.txt", DataKeys()[0].wrapped + "\n" + DataKeys()[0].key_id);
 }

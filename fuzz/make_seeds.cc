@@ -51,8 +51,7 @@ void SealedSeeds(const std::filesystem::path& dir) {
     return *sealed + "\n" + aad;
   };
   std::string token_aad = vault::RowAad("proj_4fJ2aKq0", "acc_9cXw1mZ3", "access_token");
-  Write(dir / "access_token.txt",
-        seal("fuzz-seed-token-plaintext-0123456789", token_aad));
+  Write(dir / "access_token.txt", seal("fuzz-seed-token-plaintext-0123456789", token_aad));
   Write(dir / "item_id.txt", seal("eVBnVMp7zdTJLkRNr33Rs6zr7KNJqBFL9DrE6",
                                   vault::RowAad("proj_4fJ2aKq0", "acc_9cXw1mZ3", "item_id")));
   Write(dir / "empty_plaintext.txt", seal("", vault::RowAad("p", "r", "f")));

@@ -199,113 +199,87 @@ void Registry::Check(std::string_view name) const {
   }
 }
 
-Family<Counter>& Registry::AddCounter(std::string name, std::string help,
-                                      std::vector<std::string> label_names) {
+template <class Series, class RenderSeries>
+Family<Series>& Registry::Add(std::string name, std::string help,
+                              std::vector<std::string> label_names, std::string type,
+                              std::span<const double> bounds, RenderSeries render_series) {
   std::lock_guard lock(mu_);
   Check(name);
   bool plain = label_names.empty();
-  auto family = std::make_unique<Family<Counter>>(name, help, std::move(label_names));
+  auto family = std::make_unique<Family<Series>>(name, help, std::move(label_names), bounds);
   auto* f = family.get();
   if (plain) {
-    f->Make("");
+    f->Make("");  // shown from the start, as 0
   }
   auto e = std::make_unique<Entry>();
-  e->render = [f](std::string& out) {
-    f->ForEach([&](std::string_view key, const Counter& c) {
-      out += f->name();
-      out += f->LabelText(key);
-      out += ' ';
-      out += std::to_string(c.Value());
-      out += '\n';
-    });
+  e->render = [f, render_series](std::string& out) {
+    f->ForEach(
+        [&](std::string_view key, const Series& series) { render_series(out, *f, key, series); });
   };
   e->name = std::move(name);
   e->help = std::move(help);
-  e->type = "counter";
+  e->type = std::move(type);
   e->family = std::move(family);
   entries_.push_back(std::move(e));
   return *f;
 }
 
+namespace {
+
+// One sample line: NAME SUFFIX LABELS VALUE.
+void AppendSample(std::string& out, const FamilyBase& f, std::string_view suffix,
+                  const std::string& labels, std::string_view value) {
+  out += f.name();
+  out += suffix;
+  out += labels;
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
+// A counter's or a gauge's series: one line with its value.
+constexpr auto kValueSample = [](std::string& out, const FamilyBase& f, std::string_view key,
+                                 const auto& series) {
+  AppendSample(out, f, "", f.LabelText(key), std::to_string(series.Value()));
+};
+
+}  // namespace
+
+Family<Counter>& Registry::AddCounter(std::string name, std::string help,
+                                      std::vector<std::string> label_names) {
+  return Add<Counter>(std::move(name), std::move(help), std::move(label_names), "counter", {},
+                      kValueSample);
+}
+
 Family<Gauge>& Registry::AddGauge(std::string name, std::string help,
                                   std::vector<std::string> label_names) {
-  std::lock_guard lock(mu_);
-  Check(name);
-  bool plain = label_names.empty();
-  auto family = std::make_unique<Family<Gauge>>(name, help, std::move(label_names));
-  auto* f = family.get();
-  if (plain) {
-    f->Make("");
-  }
-  auto e = std::make_unique<Entry>();
-  e->render = [f](std::string& out) {
-    f->ForEach([&](std::string_view key, const Gauge& g) {
-      out += f->name();
-      out += f->LabelText(key);
-      out += ' ';
-      out += std::to_string(g.Value());
-      out += '\n';
-    });
-  };
-  e->name = std::move(name);
-  e->help = std::move(help);
-  e->type = "gauge";
-  e->family = std::move(family);
-  entries_.push_back(std::move(e));
-  return *f;
+  return Add<Gauge>(std::move(name), std::move(help), std::move(label_names), "gauge", {},
+                    kValueSample);
 }
 
 Family<Histogram>& Registry::AddHistogram(std::string name, std::string help,
                                           std::vector<std::string> label_names,
                                           std::span<const double> bounds) {
-  std::lock_guard lock(mu_);
-  Check(name);
   LINKHUB_CHECK(std::is_sorted(bounds.begin(), bounds.end()));
-  bool plain = label_names.empty();
-  auto family = std::make_unique<Family<Histogram>>(name, help, std::move(label_names), bounds);
-  auto* f = family.get();
-  if (plain) {
-    f->Make("");
-  }
-  auto e = std::make_unique<Entry>();
-  e->render = [f, bounds](std::string& out) {
-    f->ForEach([&](std::string_view key, const Histogram& h) {
-      std::vector<uint64_t> counts = h.CumulativeCounts();
-      for (size_t i = 0; i <= bounds.size(); ++i) {
-        std::string le = "le=\"";
-        if (i < bounds.size()) {
-          AppendNumber(le, bounds[i]);
-        } else {
-          le += "+Inf";
+  return Add<Histogram>(
+      std::move(name), std::move(help), std::move(label_names), "histogram", bounds,
+      [bounds](std::string& out, const FamilyBase& f, std::string_view key, const Histogram& h) {
+        std::vector<uint64_t> counts = h.CumulativeCounts();
+        for (size_t i = 0; i <= bounds.size(); ++i) {
+          std::string le = "le=\"";
+          if (i < bounds.size()) {
+            AppendNumber(le, bounds[i]);
+          } else {
+            le += "+Inf";
+          }
+          le += '"';
+          AppendSample(out, f, "_bucket", f.LabelText(key, le), std::to_string(counts[i]));
         }
-        le += '"';
-        out += f->name();
-        out += "_bucket";
-        out += f->LabelText(key, le);
-        out += ' ';
-        out += std::to_string(counts[i]);
-        out += '\n';
-      }
-      out += f->name();
-      out += "_sum";
-      out += f->LabelText(key);
-      out += ' ';
-      AppendNumber(out, h.Sum());
-      out += '\n';
-      out += f->name();
-      out += "_count";
-      out += f->LabelText(key);
-      out += ' ';
-      out += std::to_string(counts.back());
-      out += '\n';
-    });
-  };
-  e->name = std::move(name);
-  e->help = std::move(help);
-  e->type = "histogram";
-  e->family = std::move(family);
-  entries_.push_back(std::move(e));
-  return *f;
+        std::string sum;
+        AppendNumber(sum, h.Sum());
+        AppendSample(out, f, "_sum", f.LabelText(key), sum);
+        AppendSample(out, f, "_count", f.LabelText(key), std::to_string(counts.back()));
+      });
 }
 
 void Registry::AddCallback(std::string name, std::string help, std::string type,

@@ -98,6 +98,10 @@ class Registry {
 
  private:
   struct Entry;
+  // Registers a family whose series `render_series(out, family, key, series)` writes.
+  template <class Series, class RenderSeries>
+  Family<Series>& Add(std::string name, std::string help, std::vector<std::string> label_names,
+                      std::string type, std::span<const double> bounds, RenderSeries render_series);
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Entry>> entries_;  // guarded by mu_
   void Check(std::string_view name) const;       // REQUIRES: mu_ held

@@ -122,6 +122,22 @@ std::string ResponseHead(const Response& res, std::string_view server_header,
   return out;
 }
 
+// Reads and drops what the peer still sends, for at most two seconds and `max_bytes`, before a
+// close: closing with unread data resets the connection, which can destroy an answer the peer has
+// not read yet.
+asio::awaitable<void> Drain(beast::tcp_stream& stream, size_t max_bytes) {
+  std::array<char, 16384> scratch;  // NOLINT(cppcoreguidelines-pro-type-member-init): a sink
+  size_t drained = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (drained < max_bytes) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(scratch), kTupleAwaitable);
+    if (rec) {
+      break;
+    }
+    drained += n;
+  }
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -429,16 +445,7 @@ asio::awaitable<void> Server::Impl::RefuseConnection(tcp::socket socket) {
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   if (!wec) {
-    std::array<char, 4096> scratch;  // NOLINT(cppcoreguidelines-pro-type-member-init): a sink
-    size_t drained = 0;
-    stream.expires_after(std::chrono::seconds(2));
-    while (drained < (64u << 10)) {
-      auto [rec, n] = co_await stream.async_read_some(asio::buffer(scratch), kTupleAwaitable);
-      if (rec) {
-        break;
-      }
-      drained += n;
-    }
+    co_await Drain(stream, 64u << 10);
   }
   stream.socket().close(ignored);
 }
@@ -747,16 +754,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn, std:
     // After refusing a request early (body too large, bad header) the client may still be
     // sending. Closing at once would reset the connection and could destroy our answer before
     // the client read it; drain what it sends for a bounded time and size first (RFC 9112 §9.6).
-    std::array<char, 16384> scratch;  // NOLINT(cppcoreguidelines-pro-type-member-init): a sink
-    size_t drained = 0;
-    stream.expires_after(std::chrono::seconds(2));
-    while (drained < (16u << 20)) {
-      auto [rec, n] = co_await stream.async_read_some(asio::buffer(scratch), kTupleAwaitable);
-      if (rec) {
-        break;
-      }
-      drained += n;
-    }
+    co_await Drain(stream, 16u << 20);
   }
   stream.socket().close(ignored);
 }

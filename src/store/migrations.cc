@@ -8,10 +8,10 @@ namespace linkhub::store {
 namespace {
 
 // Migration 12: triggers that refuse to write a value sealed under a retired data key (its key id
-// is what lies between "lh1:" and the next ':'), on every sealed column there is at version 12.
-// With the check of SqliteDataKeyStore::RetireDataKey in one transaction, no value can be stored
-// under a key that is no longer loaded, whatever process sealed it. A sealed column added later
-// adds its own triggers in its own migration.
+// is what lies between "lh1:" and the next ':'), on every sealed column there is at version 12
+// (kSealedValuesSql's list then). With the check of SqliteDataKeyStore::RetireDataKey in one
+// transaction, no value can be stored under a key that is no longer loaded, whatever process sealed
+// it. A sealed column added later adds its own triggers in its own migration.
 std::string RetiredKeyGuards() {
   static constexpr std::pair<std::string_view, std::string_view> kColumns[] = {
       {"accounts", "access_token_sealed"},     {"accounts", "item_id_sealed"},

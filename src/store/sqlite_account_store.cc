@@ -301,22 +301,8 @@ Result<std::vector<LinkedAccount>> SqliteAccountStore::ListAccountsWithPendingDe
 
 Result<std::vector<domain::SealedField>> SqliteAccountStore::ListSealedFields() {
   auto lock = db_.Lock();
-  LINKHUB_ASSIGN_OR_RETURN(
-      Statement q,
-      db_.Prepare("SELECT id, project_id, 'access_token', access_token_sealed FROM accounts "
-                  "WHERE access_token_sealed != '' UNION ALL "
-                  "SELECT id, project_id, 'item_id', item_id_sealed FROM accounts "
-                  "WHERE item_id_sealed != '' UNION ALL "
-                  "SELECT id, project_id, 'access_token', access_token_sealed FROM orphan_items "
-                  "WHERE access_token_sealed != '' UNION ALL "
-                  "SELECT id, project_id, 'item_id', item_id_sealed FROM orphan_items "
-                  "WHERE item_id_sealed != '' UNION ALL "
-                  "SELECT id, project_id, 'secret', secret_sealed FROM webhook_endpoints "
-                  "WHERE secret_sealed != '' UNION ALL "
-                  "SELECT id, project_id, 'previous_secret', previous_secret_sealed FROM "
-                  "webhook_endpoints WHERE previous_secret_sealed != '' UNION ALL "
-                  "SELECT id, project_id, 'body', body_sealed FROM plaid_webhooks "
-                  "WHERE body_sealed != '' ORDER BY 1, 3"));
+  LINKHUB_ASSIGN_OR_RETURN(Statement q,
+                           db_.Prepare(std::string(kSealedValuesSql) + " ORDER BY 1, 3"));
   return CollectRows(q, [](const Statement& s) {
     return domain::SealedField{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3)};
   });

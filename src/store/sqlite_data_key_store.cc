@@ -43,18 +43,12 @@ Result<std::string> SqliteDataKeyStore::ActiveDataKeyId() {
 Status SqliteDataKeyStore::RetireDataKey(const std::string& key_id, TimePoint now) {
   // BEGIN IMMEDIATE holds the write lock: a value sealed under the key was either committed
   // before (and is counted here) or is written after, when the triggers of migration 12 refuse
-  // it. The columns are those of SqliteAccountStore::ListSealedFields.
+  // it.
   LINKHUB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   LINKHUB_ASSIGN_OR_RETURN(
       Statement count,
-      db_.Prepare("SELECT count(*) FROM (SELECT access_token_sealed AS v FROM accounts "
-                  "UNION ALL SELECT item_id_sealed FROM accounts "
-                  "UNION ALL SELECT access_token_sealed FROM orphan_items "
-                  "UNION ALL SELECT item_id_sealed FROM orphan_items "
-                  "UNION ALL SELECT secret_sealed FROM webhook_endpoints "
-                  "UNION ALL SELECT previous_secret_sealed FROM webhook_endpoints "
-                  "UNION ALL SELECT body_sealed FROM plaid_webhooks) "
-                  "WHERE substr(v, 1, length(?1) + 5) = 'lh1:' || ?1 || ':'"));
+      db_.Prepare("SELECT count(*) FROM (" + std::string(kSealedValuesSql) +
+                  ") WHERE substr(sealed, 1, length(?1) + 5) = 'lh1:' || ?1 || ':'"));
   LINKHUB_ASSIGN_OR_RETURN(bool row, count.Bind(1, key_id).Step());
   int64_t in_use = row ? count.ColumnInt(0) : 0;
   if (in_use > 0) {

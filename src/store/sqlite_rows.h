@@ -4,6 +4,7 @@
 // every row of a statement.
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/time_format.h"
@@ -65,5 +66,24 @@ inline Status RunUpdate(SqliteDb& db, Statement& update, ErrorCode code, std::st
   }
   return OkStatus();
 }
+
+// Every sealed value stored, one row each: (id, project_id, field, sealed), the id being an
+// account's, an orphaned Item's, a webhook endpoint's or a Plaid webhook's. The one list of the
+// sealed columns, for key rotation (ListSealedFields) and retirement (RetireDataKey).
+inline constexpr std::string_view kSealedValuesSql =
+    "SELECT id, project_id, 'access_token' AS field, access_token_sealed AS sealed FROM accounts "
+    "WHERE access_token_sealed != '' UNION ALL "
+    "SELECT id, project_id, 'item_id', item_id_sealed FROM accounts "
+    "WHERE item_id_sealed != '' UNION ALL "
+    "SELECT id, project_id, 'access_token', access_token_sealed FROM orphan_items "
+    "WHERE access_token_sealed != '' UNION ALL "
+    "SELECT id, project_id, 'item_id', item_id_sealed FROM orphan_items "
+    "WHERE item_id_sealed != '' UNION ALL "
+    "SELECT id, project_id, 'secret', secret_sealed FROM webhook_endpoints "
+    "WHERE secret_sealed != '' UNION ALL "
+    "SELECT id, project_id, 'previous_secret', previous_secret_sealed FROM "
+    "webhook_endpoints WHERE previous_secret_sealed != '' UNION ALL "
+    "SELECT id, project_id, 'body', body_sealed FROM plaid_webhooks "
+    "WHERE body_sealed != ''";
 
 }  // namespace linkhub::store
